@@ -1,0 +1,57 @@
+"""`livedance` command line: one subcommand per module, imported only when it runs.
+
+Each command module has `add_arguments(parser)` and `run(args)`; heavy libraries
+(TensorFlow above all) are imported inside `run`, so `render` and `live` never pay for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import LivedanceError
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "synth": ("livedance.synth", "make a procedural dancer dataset (and optionally its BVH)"),
+    "mocap": ("livedance.mocap", "render BVH motion capture into a silhouette dataset"),
+    "ingest": ("livedance.ingest", "turn videos into a silhouette dataset"),
+    "train": ("livedance.train", "train the autoencoder and the LSTM (needs the train extras)"),
+    "export": ("livedance.export", "export a trained run to an ONNX model bundle"),
+    "render": ("livedance.render", "render a dance video from a model bundle"),
+    "eval": ("livedance.eval", "measure a model bundle: reconstruction, prediction, long generation"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livedance", description="A live instrument that dreams up silhouette dance video.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip().splitlines()[0])
+        module.add_arguments(p)
+        p.set_defaults(_module=module_name)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    module = importlib.import_module(args._module)
+    try:
+        result = module.run(args)
+    except LivedanceError as exc:
+        print(f"livedance {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"livedance {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
