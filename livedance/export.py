@@ -116,6 +116,7 @@ def export(run: Path, out: Path, noise: float | None = None) -> dict:
         print(f"livedance export: {name}.onnx max |onnx - keras| = {parity[name]:.2e}")
     worst = max(parity, key=parity.get)
     if parity[worst] > PARITY_LIMIT:
+        shutil.rmtree(tmp, ignore_errors=True)
         raise LivedanceError(f"{worst}.onnx differs from Keras by {parity[worst]:.2e}; expected at most {PARITY_LIMIT:g}")
 
     generation = cfg.generation

@@ -99,12 +99,28 @@ def _callbacks(run: Path, phase: str, patience: int, monitor: str, mode: str):
     logs = run / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     return [
-        keras.callbacks.BackupAndRestore(str(run / "backup" / phase)),
+        # double_checkpoint: a kill mid-save falls back to the previous epoch's backup.
+        keras.callbacks.BackupAndRestore(str(run / "backup" / phase), double_checkpoint=True),
         keras.callbacks.ModelCheckpoint(str(run / f"{phase}.best.keras"), monitor=monitor, mode=mode, save_best_only=True),
         keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=patience, restore_best_weights=True),
         keras.callbacks.CSVLogger(str(logs / f"{phase}.csv"), append=True),
         keras.callbacks.TensorBoard(str(logs / "tensorboard" / phase), write_graph=False),
     ]
+
+
+def _fit(model, run: Path, phase: str, **kwargs):
+    """model.fit that survives a backup left unreadable by a kill during its very first save."""
+    import shutil
+
+    try:
+        model.fit(**kwargs)
+    except OSError as exc:
+        backup = run / "backup" / phase
+        if not backup.exists():
+            raise
+        print(f"livedance train: {phase} backup unreadable ({exc.__class__.__name__}); restarting this phase")
+        shutil.rmtree(backup)
+        model.fit(**kwargs)
 
 
 def _frames_dataset(frames: np.ndarray, batch: int, shuffle: bool, seed: int, max_frames: int | None = None):
@@ -142,8 +158,9 @@ def train_autoencoder(cfg: RunConfig, dataset: Dataset, split, run: Path, strate
             optimizer=keras.optimizers.Adam(cfg.train.learning_rate), loss=loss, metrics=[silhouette_iou]
         )
     t = cfg.train
-    autoencoder.fit(
-        _frames_dataset(train_frames, t.batch_ae, True, t.seed, args.max_frames),
+    _fit(
+        autoencoder, run, "autoencoder",
+        x=_frames_dataset(train_frames, t.batch_ae, True, t.seed, args.max_frames),
         validation_data=_frames_dataset(val_frames, t.batch_ae, False, t.seed),
         epochs=t.epochs_ae,
         callbacks=_callbacks(run, "autoencoder", t.patience, "val_silhouette_iou", "max"),
@@ -208,8 +225,9 @@ def train_predictor(cfg: RunConfig, dataset: Dataset, split, run: Path, strategy
     with strategy.scope():
         predictor = build_predictor(cfg.predictor, norm.shape[1])
         predictor.compile(optimizer=keras.optimizers.Adam(t.learning_rate), loss="mse")
-    predictor.fit(
-        train_ds,
+    _fit(
+        predictor, run, "predictor",
+        x=train_ds,
         validation_data=val_ds,
         epochs=t.epochs_lstm,
         callbacks=_callbacks(run, "predictor", t.patience, "val_loss", "min"),
