@@ -1,0 +1,140 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from livedance import metrics
+from livedance.cli import main
+from livedance.bundle import Bundle
+from livedance.dataset import Dataset
+from livedance.frames import from_ink
+from livedance.generate import Rollout
+
+KEYS = {"model", "data", "provider", "held_out", "reconstruction_iou", "next_step", "generation", "crispness", "passed", "seconds"}
+GENERATION_KEYS = {
+    "steps", "seeds", "noise", "mean_pull", "warmup_steps", "minute_steps", "minutes", "motion", "coherence",
+    "plausible_share", "data_plausible_share", "area_range", "diversity", "soft_edge_ratio", "in_between", "resets",
+}
+
+
+def make_data(bundle_dir, path, names=None, fps=None):
+    """Three 40-frame clips danced by the bundle itself (any bundle will do), at its step rate."""
+    bundle = Bundle.load(bundle_dir)
+    held = list(bundle.manifest.get("validation_clips") or ["held"])[:1]
+    names = names or held + ["train_a", "train_b"]
+    clips = []
+    for seed in range(len(names)):
+        rollout = Rollout(bundle)
+        rollout.seed_random(100 + seed)
+        clips.append(from_ink(bundle.decode(bundle.denormalise(rollout.run(40)[:, 0]))))
+    return Dataset.from_clips(clips, names, fps or bundle.step_rate).save(path)
+
+
+@pytest.fixture(scope="module")
+def data_path(bundle_dir, tmp_path_factory):
+    return make_data(bundle_dir, tmp_path_factory.mktemp("data") / "dance.npz")
+
+
+def eval_args(bundle_dir, data_path, *extra):
+    return ["eval", "--model", str(bundle_dir), "--data", str(data_path), "--steps", "30", "--seeds", "3", *extra]
+
+
+def test_json_report(bundle_dir, data_path, capsys):
+    assert main(eval_args(bundle_dir, data_path, "--json")) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == KEYS
+    assert set(report["generation"]) == GENERATION_KEYS
+    assert report["held_out"]["source"] == "validation_clips" and report["held_out"]["frames"] == 40
+    assert 0 <= report["reconstruction_iou"] <= 1
+    assert report["next_step"]["windows"] == 30 and 0 <= report["next_step"]["copy_last_iou"] <= 1
+    generation = report["generation"]
+    assert generation["steps"] == 30 and generation["seeds"] == 3 and generation["minutes"] == 1
+    assert generation["motion"]["relative_min_minute"] > 0
+    assert 0 <= generation["plausible_share"] <= 1 and generation["diversity"]["between_seeds"] > 0
+    assert generation["in_between"]["frames"] == 3 * 4  # halfway through steps 0, 8, 16, 24 of 3 seeds
+    assert set(report["passed"]) == {"beats_copy_last", "keeps_moving", "plausible", "crisp"}
+
+
+def test_table_and_all_clips_fallback(bundle_dir, tmp_path, capsys):
+    data = make_data(bundle_dir, tmp_path / "other.npz", names=["x", "y"])
+    assert main(eval_args(bundle_dir, data)) == 0
+    out = capsys.readouterr().out
+    assert "reconstruction IoU" in out and "next-step IoU" in out and "plausible figures" in out
+    assert "all clips: none of the manifest's validation_clips is in the data" in out
+
+
+def test_noise_override(bundle_dir, data_path, capsys):
+    assert main(eval_args(bundle_dir, data_path, "--json", "--noise", "0")) == 0
+    assert json.loads(capsys.readouterr().out)["generation"]["noise"] == 0
+
+
+def test_write_manifest(bundle_dir, data_path, tmp_path, capsys):
+    model = tmp_path / "model"
+    shutil.copytree(bundle_dir, model)
+    assert main(eval_args(model, data_path, "--json", "--write-manifest")) == 0
+    printed = json.loads(capsys.readouterr().out)
+    stored = json.loads((model / "manifest.json").read_text())
+    assert stored["eval"] == printed and stored["latent_dim"] == 128
+    Bundle.load(model)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--steps", "1"], "--steps 1: expected at least 2"),
+        (["--seeds", "0"], "--seeds 0: expected 1 to 256"),
+        (["--noise", "-2"], "--noise -2"),
+        (["--model", "no/such/model"], "no/such/model: no such model bundle folder"),
+        (["--data", "no_such_data.npz"], "no_such_data.npz: no such dataset file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(bundle_dir, data_path, capsys, extra, message):
+    assert main(eval_args(bundle_dir, data_path) + extra) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("livedance eval: error: ") and message in err and "\n" not in err
+
+
+def test_data_at_another_rate(bundle_dir, tmp_path, capsys):
+    data = make_data(bundle_dir, tmp_path / "slow.npz", fps=Bundle.load(bundle_dir).step_rate / 4)
+    assert main(eval_args(bundle_dir, data)) == 2
+    assert "expected the model's step rate" in capsys.readouterr().err
+
+
+# --- the measures themselves -------------------------------------------------------------------
+def _blob(x, y, radius=10, size=(60, 80)):
+    yy, xx = np.mgrid[0 : size[0], 0 : size[1]]
+    return (xx - x) ** 2 + (y - yy) ** 2 <= radius**2
+
+
+def test_plausibility_rule():
+    one = _blob(40, 30)
+    two = _blob(20, 30) | _blob(60, 30)
+    tiny = _blob(40, 30, radius=2)
+    masks = np.stack([one, two, tiny, np.zeros_like(one)])
+    allowed = metrics.area_range(metrics.areas(np.stack([one] * 10)))
+    assert metrics.plausible(masks, allowed).tolist() == [True, False, False, False]
+    np.testing.assert_allclose(metrics.main_shape_share(masks[:2]), [1.0, 0.5])
+
+
+def test_motion_coherence_and_diversity():
+    walk = np.stack([_blob(10 + 2 * t, 30) for t in range(30)])  # going somewhere
+    jitter = np.stack([_blob(40 + (t % 2) * 2, 30) for t in range(30)])  # trembling on the spot
+    frozen = np.stack([_blob(40, 30)] * 30)
+    ink = np.stack([walk, jitter, frozen], axis=1).astype(np.float32)  # (steps, dancers, H, W)
+    stats = metrics.GenerationStats(dancers=3, lag=3, allowed_area=(0, 1e9))
+    for first in range(0, 30, 7):  # in uneven chunks, as eval streams them
+        stats.add(ink[first : first + 7])
+    motion = stats.motion_per_step()
+    assert motion.shape == (29, 3)
+    assert motion[:, 0].min() > 0 and motion[:, 1].min() > 0 and motion[:, 2].max() == 0
+    per_minute = metrics.minute_motion(motion, minute_steps=100, reference=float(np.median(motion[:, 0])))
+    assert per_minute.shape == (1, 3) and per_minute[0, 0] == 1.0 and per_minute[0, 2] == 0.0
+    walker = metrics.GenerationStats(1, 3, (0, 1e9))
+    walker.add(walk[:, None].astype(np.float32))
+    trembler = metrics.GenerationStats(1, 3, (0, 1e9))
+    trembler.add(jitter[:, None].astype(np.float32))
+    assert walker.coherence() > 2 > 1.2 > trembler.coherence()
+    assert stats.mean_diversity() > 0
+    same = np.stack([frozen, frozen], axis=1).reshape(30, 2, -1)
+    np.testing.assert_allclose(metrics.pairwise_dissimilarity(same), 0.0)
