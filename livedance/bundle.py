@@ -112,6 +112,19 @@ def write_manifest(folder: Path, manifest: dict) -> None:
         raise LivedanceError(f"{path}: cannot rewrite ({exc.strerror})") from None
 
 
+# The repo's shipped bundles (models/NAME), found from any working directory.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def resolve_bundle_path(path: str | os.PathLike) -> Path:
+    """A relative path that isn't here is looked up beside the package too (models/default)."""
+    folder = Path(path)
+    if folder.is_dir() or folder.is_absolute():
+        return folder
+    shipped = PROJECT_ROOT / folder
+    return shipped if shipped.is_dir() else folder
+
+
 @dataclass
 class Bundle:
     """A loaded bundle: call `Bundle.load(path)`, then encode / decode / step."""
@@ -136,7 +149,7 @@ class Bundle:
         `providers`: onnxruntime execution providers in order of preference; by default CUDA
         when it really works on this machine, else CPU.
         """
-        folder = Path(path)
+        folder = resolve_bundle_path(path)
         if not folder.is_dir():
             raise LivedanceError(f"{folder}: no such model bundle folder; expected models/NAME made by livedance export")
         manifest = read_manifest(folder)
