@@ -45,7 +45,7 @@ PAPER_SOFT_EDGE_RATIO = 0.29
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="models/default", help="model bundle folder (default: models/default)")
-    parser.add_argument("--data", required=True, help="dataset .npz sampled at the model's step rate")
+    parser.add_argument("--data", action="append", required=True, metavar="D.npz", help="dataset sampled at the model's step rate (repeatable, like train's)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--steps", type=int, default=10000, help="generation steps per seed (default: 10000)")
     parser.add_argument("--seeds", type=int, default=8, help="random seeds generated together (default: 8)")
@@ -342,7 +342,7 @@ def format_table(result: dict) -> str:
 
 def run(args) -> int:
     from .bundle import Bundle, write_manifest
-    from .dataset import Dataset
+    from .dataset import Dataset, concat
 
     if args.steps < 2:
         raise LivedanceError(f"--steps {args.steps}: expected at least 2")
@@ -351,21 +351,22 @@ def run(args) -> int:
     if args.frames < 1:
         raise LivedanceError(f"--frames {args.frames}: expected at least 1")
     bundle = Bundle.load(args.model)
-    data = Dataset.load(args.data)
+    data = concat([Dataset.load(path) for path in args.data], args.data)
+    data_path = ", ".join(args.data)
     if len(data.frames) < 2:
-        raise LivedanceError(f"{args.data}: {len(data.frames)} frames; expected at least 2")
+        raise LivedanceError(f"{data_path}: {len(data.frames)} frames; expected at least 2")
     if (bundle.height, bundle.width) != data.frames.shape[1:]:
-        raise LivedanceError(f"{args.data}: frames of {data.frames.shape[1:]}; the model expects ({bundle.height}, {bundle.width})")
+        raise LivedanceError(f"{data_path}: frames of {data.frames.shape[1:]}; the model expects ({bundle.height}, {bundle.width})")
     if not math.isclose(data.fps, bundle.step_rate, rel_tol=1e-3):
         raise LivedanceError(
-            f"{args.data}: sampled at {data.fps:g} fps; expected the model's step rate, {bundle.step_rate:g} steps/s"
+            f"{data_path}: sampled at {data.fps:g} fps; expected the model's step rate, {bundle.step_rate:g} steps/s"
         )
     if args.noise is not None and not (args.noise >= 0 and math.isfinite(args.noise)):
         raise LivedanceError(f"--noise {args.noise:g}: expected a number >= 0 (normalised latent units, e.g. 0.3)")
-    result = evaluate(bundle, data, args.data, args.steps, args.seeds, args.frames, args.noise, progress=not args.json)
+    result = evaluate(bundle, data, data_path, args.steps, args.seeds, args.frames, args.noise, progress=not args.json)
     if args.write_manifest:
         manifest = dict(bundle.manifest)
         manifest["eval"] = result
-        write_manifest(Path(args.model), manifest)
+        write_manifest(bundle.path, manifest)
     print(json.dumps(result, indent=2) if args.json else format_table(result))
     return 0
