@@ -3,11 +3,11 @@ import shutil
 import numpy as np
 import pytest
 
-from livedance.bvh import Motion, Skeleton, read_bvh, write_bvh
+from livedance.bvh import Motion, Skeleton, write_bvh
 from livedance.cli import main
 from livedance.dataset import Dataset
 from livedance.mocap import CMU_CREDIT
-from livedance.synth import dance, perform, skeleton
+from livedance.synth import dance, skeleton
 
 
 @pytest.fixture(scope="module")
