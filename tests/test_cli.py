@@ -1,0 +1,31 @@
+import subprocess
+import sys
+
+from livedance.cli import COMMANDS, build_parser, main
+
+PLAY_SIDE = """
+import sys
+from livedance.cli import main
+code = main(["render", "--model", sys.argv[1], "--seconds", "1", "--size", "64x48", "--out", sys.argv[2]])
+heavy = sorted(m for m in ("tensorflow", "keras", "tf2onnx") if m in sys.modules)
+print("heavy:", heavy)
+sys.exit(code)
+"""
+
+
+def test_every_command_has_help(capsys):
+    parser = build_parser()
+    for name in COMMANDS:
+        assert name in parser.format_help()
+    assert main([]) == 0
+
+
+def test_render_imports_no_tensorflow(bundle_dir, tmp_path):
+    """The play side (bundle, generation, render) must start without TensorFlow."""
+    result = subprocess.run(
+        [sys.executable, "-c", PLAY_SIDE, str(bundle_dir), str(tmp_path / "x.mp4")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "heavy: []" in result.stdout
+    assert (tmp_path / "x.mp4").stat().st_size > 0
