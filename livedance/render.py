@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import LivedanceError
+from .look import Compositor, Look, parse_colour
 
 DECODE_BATCH = 32
 MAX_SIDE = 8192
@@ -28,21 +29,6 @@ MAX_SECONDS = 4 * 3600  # every frame's latent is planned up front: keep a typo 
 # Containers and the codecs tried for them, best first (avc1 needs an H.264 encoder that
 # many OpenCV builds lack; mp4v always works).
 CODECS = {".mp4": ("avc1", "mp4v"), ".mkv": ("avc1", "mp4v", "MJPG"), ".avi": ("MJPG", "XVID")}
-COLOURS = {  # BGR, as OpenCV wants it
-    "black": (0, 0, 0),
-    "white": (255, 255, 255),
-    "grey": (128, 128, 128),
-    "gray": (128, 128, 128),
-    "red": (0, 0, 255),
-    "green": (0, 160, 0),
-    "blue": (255, 0, 0),
-    "yellow": (0, 255, 255),
-    "cyan": (255, 255, 0),
-    "magenta": (255, 0, 255),
-    "orange": (0, 140, 255),
-    "pink": (203, 192, 255),
-    "purple": (128, 0, 128),
-}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,56 +55,6 @@ def parse_size(text: str) -> tuple[int, int]:
     if not (16 <= width <= MAX_SIDE and 16 <= height <= MAX_SIDE) or width % 2 or height % 2:
         raise LivedanceError(f"--size {text!r}: expected even sides between 16 and {MAX_SIDE} pixels")
     return width, height
-
-
-def parse_colour(text: str, option: str = "colour") -> tuple[int, int, int]:
-    """A colour name or hex (#rgb / #rrggbb) -> BGR."""
-    name = str(text).strip().lower()
-    if name in COLOURS:
-        return COLOURS[name]
-    match = re.fullmatch(r"#?([0-9a-f]{6}|[0-9a-f]{3})", name)
-    if not match:
-        raise LivedanceError(f"{option} {text!r}: expected a colour name ({', '.join(COLOURS)}) or hex like #ff0066")
-    digits = match.group(1)
-    if len(digits) == 3:
-        digits = "".join(c * 2 for c in digits)
-    red, green, blue = (int(digits[i : i + 2], 16) for i in (0, 2, 4))
-    return blue, green, red
-
-
-# --- pictures ------------------------------------------------------------------------------
-class Painter:
-    """Ink frames -> letterboxed, coloured BGR frames of the output size, reusing one canvas."""
-
-    def __init__(self, frame_height: int, frame_width: int, size: tuple[int, int], fg, bg):
-        import cv2
-
-        self.cv2 = cv2
-        width, height = size
-        scale = min(width / frame_width, height / frame_height)
-        self.fit = (max(1, round(frame_width * scale)), max(1, round(frame_height * scale)))
-        self.x0 = (width - self.fit[0]) // 2
-        self.y0 = (height - self.fit[1]) // 2
-        # Cubic keeps edges smooth when enlarging; area averaging avoids aliasing when shrinking.
-        self.interpolation = cv2.INTER_CUBIC if scale >= 1 else cv2.INTER_AREA
-        fg, bg = np.array(fg, np.float32), np.array(bg, np.float32)
-        levels = np.arange(256, dtype=np.float32)[:, None] / 255.0
-        self.lut = np.clip(bg + levels * (fg - bg) + 0.5, 0, 255).astype(np.uint8).reshape(256, 1, 3)
-        self.canvas = np.empty((height, width, 3), np.uint8)
-        self.canvas[:] = np.array(bg, np.uint8)
-        self.picture = self.canvas[self.y0 : self.y0 + self.fit[1], self.x0 : self.x0 + self.fit[0]]
-
-    def paint(self, ink: np.ndarray) -> np.ndarray:
-        """One ink frame (H, W[, 1]) in [0, 1] -> the canvas (valid until the next call).
-
-        Colours go on the small frame, then one resize writes straight into the canvas: the
-        same picture (colour blending and resizing are both linear) at a fraction of the cost.
-        """
-        cv2 = self.cv2
-        level = np.clip(ink.reshape(ink.shape[0], ink.shape[1]) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        coloured = cv2.LUT(cv2.cvtColor(level, cv2.COLOR_GRAY2BGR), self.lut)
-        cv2.resize(coloured, self.fit, dst=self.picture, interpolation=self.interpolation)
-        return self.canvas
 
 
 @contextmanager
@@ -242,7 +178,8 @@ def render_video(
     if frames < 1:
         raise LivedanceError(f"--seconds {seconds:g} at --fps {fps:g} makes no frame; expected a longer video")
     latents = dance_latents(bundle, frames, fps, seed, noise, start)
-    painter = Painter(bundle.height, bundle.width, size, fg, bg)
+    look = Look(fg=fg, bg=bg)
+    compositor = Compositor(size, (bundle.height, bundle.width))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -253,7 +190,7 @@ def render_video(
         with tqdm(total=frames, unit="frame", desc="render", disable=not progress or None, leave=False) as bar:
             for first in range(0, frames, DECODE_BATCH):
                 for ink in bundle.decode(latents[first : first + DECODE_BATCH]):
-                    writer.write(painter.paint(ink))
+                    writer.write(compositor.compose(ink[None], look))
                 bar.update(min(DECODE_BATCH, frames - first))
         writer.release()
         if not partial.is_file() or partial.stat().st_size == 0:

@@ -1,0 +1,311 @@
+"""How the dancers look: colours, mirror, trails, size and place, blackout, several dancers.
+
+`Look` holds the parameters (each with a default and a range in `PARAMS`, which the controls
+drive); `Compositor` turns decoded ink frames into the output picture under a look. The live
+loop calls `compose` at 60-200 fps at 1920x1080, so all per-frame work is on the small 120x200
+frames except one resize per dancer into a canvas that is allocated once and reused.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .errors import LivedanceError
+
+COLOURS = {  # BGR, as OpenCV wants it
+    "black": (0, 0, 0),
+    "white": (255, 255, 255),
+    "grey": (128, 128, 128),
+    "gray": (128, 128, 128),
+    "red": (0, 0, 255),
+    "green": (0, 160, 0),
+    "blue": (255, 0, 0),
+    "yellow": (0, 255, 255),
+    "cyan": (255, 255, 0),
+    "magenta": (255, 0, 255),
+    "orange": (0, 140, 255),
+    "pink": (203, 192, 255),
+    "purple": (128, 0, 128),
+}
+TRAIL_RATE = 60.0  # with compose(dt=...), `trails` is the echo kept per 1/60 s
+
+
+def parse_colour(text, option: str = "colour") -> tuple[int, int, int]:
+    """A colour name, hex (#rgb / #rrggbb) or a BGR triple -> BGR."""
+    if isinstance(text, (tuple, list, np.ndarray)):
+        if len(text) == 3 and all(isinstance(c, (int, np.integer)) and 0 <= c <= 255 for c in text):
+            return tuple(int(c) for c in text)
+        raise LivedanceError(f"{option} {tuple(text)!r}: expected a BGR triple of integers 0-255, a colour name or hex like #ff0066")
+    name = str(text).strip().lower()
+    if name in COLOURS:
+        return COLOURS[name]
+    match = re.fullmatch(r"#?([0-9a-f]{6}|[0-9a-f]{3})", name)
+    if not match:
+        raise LivedanceError(f"{option} {text!r}: expected a colour name ({', '.join(COLOURS)}) or hex like #ff0066")
+    digits = match.group(1)
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    red, green, blue = (int(digits[i : i + 2], 16) for i in (0, 2, 4))
+    return blue, green, red
+
+
+class Param(NamedTuple):
+    """One look parameter as the controls see it: kind, range (numbers) and what it does."""
+
+    kind: str  # "colour", "bool", "int" or "float"
+    low: float | None
+    high: float | None
+    help: str
+
+
+PARAMS: dict[str, Param] = {
+    "fg": Param("colour", None, None, "figure colour: a name, #rrggbb or a BGR triple"),
+    "bg": Param("colour", None, None, "background colour: a name, #rrggbb or a BGR triple"),
+    "invert": Param("bool", None, None, "swap figure and background colours"),
+    "mirror": Param("bool", None, None, "flip each figure left-right (it stays where it is)"),
+    "trails": Param("float", 0.0, 0.95, "echo of previous frames kept per frame: 0 none, 0.95 long"),
+    "scale": Param("float", 0.25, 2.0, "figure size relative to the size that fits its cell"),
+    "offset_x": Param("float", -1.0, 1.0, "move right (+) or left (-); 1 puts the centre on the cell's edge"),
+    "offset_y": Param("float", -1.0, 1.0, "move down (+) or up (-); 1 puts the centre on the cell's edge"),
+    "blackout": Param("float", 0.0, 1.0, "fade everything to black: 1 is a black screen"),
+    "dancers": Param("int", 1, 8, "dancers side by side, each in an equal cell"),
+}
+
+
+@dataclass
+class Look:
+    """Every look parameter; ranges in PARAMS. Construction (and `check`) validates and turns
+    colour names into BGR; the compositor re-checks whenever a field was changed in place."""
+
+    fg: object = (0, 0, 0)
+    bg: object = (255, 255, 255)
+    invert: bool = False
+    mirror: bool = False
+    trails: float = 0.0
+    scale: float = 1.0
+    offset_x: float = 0.0
+    offset_y: float = 0.0
+    blackout: float = 0.0
+    dancers: int = 1
+
+    def __post_init__(self):
+        self.check()
+
+    def check(self) -> "Look":
+        """Validate every field (one-line LivedanceError naming it and its range); colours -> BGR."""
+        for name, param in PARAMS.items():
+            value = getattr(self, name)
+            if param.kind == "colour":
+                setattr(self, name, parse_colour(value, name))
+            elif param.kind == "bool":
+                if not isinstance(value, (bool, np.bool_)):
+                    raise LivedanceError(f"{name} {value!r}: expected true or false")
+                setattr(self, name, bool(value))
+            elif param.kind == "int":
+                if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not param.low <= value <= param.high:
+                    raise LivedanceError(f"{name} {value!r}: expected a whole number from {param.low} to {param.high}")
+                setattr(self, name, int(value))
+            elif param.kind == "float":
+                ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+                if not ok or not math.isfinite(value) or not param.low <= value <= param.high:
+                    raise LivedanceError(f"{name} {value!r}: expected a number from {param.low:g} to {param.high:g}")
+                setattr(self, name, float(value))
+        return self
+
+    def key(self) -> tuple:
+        """Every field, cheaply: the compositor rebuilds its tables only when this changes."""
+        return tuple(self.__dict__.values())
+
+
+class Compositor:
+    """Ink frames of B dancers -> one (height, width, 3) uint8 picture, reusing every buffer.
+
+    Per frame, on the small frames: trails (the echo decays, the new figure is drawn over it at
+    full strength), ink -> uint8 levels, mirror, and colour through a 256-entry table that
+    already holds fg/bg, invert and blackout. Then one smooth resize per dancer writes straight
+    into its place on the canvas, and the rest of each cell is filled with the background.
+    A figure partly outside its cell (scale above 1, far offsets) is resized from the source
+    pixels it shows into a scratch buffer and copied: about 0.4 ms more at 1920x1080.
+    """
+
+    def __init__(self, size: tuple[int, int] = (1920, 1080), frame_shape: tuple[int, int] = (120, 200), channels: str = "BGR"):
+        import cv2
+
+        self.cv2 = cv2
+        if channels not in ("BGR", "RGB"):
+            raise LivedanceError(f"channels {channels!r}: expected BGR or RGB")
+        self.channels = channels
+        self.frame_shape = _positive_pair(frame_shape, "frame_shape")
+        self.size = (0, 0)
+        self.resize(size)
+
+    # --- allocation (only when the size or the number of dancers changes) ------------------
+    def resize(self, size: tuple[int, int]) -> None:
+        """A new output size (width, height): reallocates the canvas once."""
+        width, height = _positive_pair(size, "size")
+        if (width, height) != self.size:
+            self.size = (width, height)
+            self.canvas = np.empty((height, width, 3), np.uint8)
+            self._dancers = 0  # forces the per-dancer buffers and the layout to be redone
+            self._key = None
+
+    def _allocate(self, dancers: int) -> None:
+        fh, fw = self.frame_shape
+        self._dancers = dancers
+        self._echo = np.zeros((dancers, fh, fw), np.float32)  # trails: the last shown ink
+        self._clipped = np.empty((dancers, fh, fw), np.float32)
+        self._level = np.empty((dancers * fh, fw), np.uint8)  # dancers stacked: one call for all
+        self._flipped = np.empty_like(self._level)
+        self._coloured = np.empty((dancers * fh, fw, 3), np.uint8)
+        width, height = self.size
+        self._cells = [(round(i * width / dancers), round((i + 1) * width / dancers)) for i in range(dancers)]
+        self._scratch = None  # allocated the first time a figure is clipped
+
+    # --- per frame -------------------------------------------------------------------------
+    def compose(self, ink: np.ndarray, look: Look, dt: float | None = None) -> np.ndarray:
+        """ink (B, H, W[, 1]) float32 in [0, 1] with B == look.dancers (or (H, W) for one) ->
+        the canvas (height, width, 3) uint8, BGR unless channels="RGB", valid until the next call.
+        Every pixel is rewritten per call, so a caller may draw on it (a HUD).
+
+        `dt`: seconds since the previous frame; when given, trails fade at the same speed at any
+        frame rate (`trails` is then the echo kept per 1/60 s), otherwise per call.
+        """
+        cv2 = self.cv2
+        key = look.key()
+        if key != self._key:
+            self._configure(look)
+            self._key = look.key()
+        fh, fw = self.frame_shape
+        dancers = self._dancers
+        ink = np.asarray(ink)
+        if ink.ndim == 2:
+            ink = ink[None]
+        if ink.shape[:3] != (dancers, fh, fw) or ink.ndim not in (3, 4) or ink.size != dancers * fh * fw:
+            raise LivedanceError(f"ink of shape {ink.shape}: expected ({dancers}, {fh}, {fw}) for {dancers} dancer(s)")
+        ink = ink.reshape(dancers, fh, fw)
+
+        # Trails: echo = max(new, decay * echo); fmax so a NaN pixel never sticks in the echo.
+        decay = look.trails if dt is None or look.trails == 0 else look.trails ** (max(dt, 0.0) * TRAIL_RATE)
+        np.multiply(self._echo, decay, out=self._echo)
+        np.fmax(ink, self._echo, out=self._echo)
+        np.clip(self._echo, 0.0, 1.0, out=self._clipped)
+        cv2.convertScaleAbs(self._clipped.reshape(dancers * fh, fw), dst=self._level, alpha=255.0)
+        level = self._level
+        if look.mirror:
+            cv2.flip(level, 1, dst=self._flipped)
+            level = self._flipped
+        cv2.LUT(cv2.cvtColor(level, cv2.COLOR_GRAY2BGR, dst=self._coloured), self._lut, dst=self._coloured)
+
+        canvas = self.canvas
+        for i, (figure, visible, bands) in enumerate(self._layout):
+            small = self._coloured[i * fh : (i + 1) * fh]
+            if visible is not None:
+                (x0, y0, w, h), (vx0, vy0, vx1, vy1) = figure, visible
+                if (vx0, vy0, vx1 - vx0, vy1 - vy0) == figure:
+                    cv2.resize(small, (w, h), dst=canvas[y0 : y0 + h, x0 : x0 + w], interpolation=self._interpolation)
+                else:
+                    self._draw_clipped(small, figure, visible)
+            for x0, y0, x1, y1 in bands:
+                cv2.rectangle(canvas, (x0, y0), (x1 - 1, y1 - 1), self._fill, -1)
+        return canvas
+
+    def _draw_clipped(self, small: np.ndarray, figure, visible) -> None:
+        """Draw the visible part of a figure larger than (or pushed out of) its cell.
+
+        Enlarging: resize only the source pixels that reach the visible part (plus a margin for
+        the filter) at the figure's exact scale, then copy; placement is off by under half a
+        pixel. Shrinking, or if the arithmetic disagrees: resize the whole figure, then copy.
+        """
+        cv2 = self.cv2
+        (x0, y0, w, h), (vx0, vy0, vx1, vy1) = figure, visible
+        fh, fw = self.frame_shape
+        if self._interpolation == cv2.INTER_LINEAR:
+            sx, sy = w / fw, h / fh
+            c0, c1 = _source_span(vx0 - x0, vx1 - x0, sx, fw)
+            r0, r1 = _source_span(vy0 - y0, vy1 - y0, sy, fh)
+            nw, nh = round((c1 - c0) * sx), round((r1 - r0) * sy)  # the size cv2.resize makes for fx, fy
+            jx, jy = vx0 - x0 - round(c0 * sx), vy0 - y0 - round(r0 * sy)
+            if 0 <= jx and jx + vx1 - vx0 <= nw and 0 <= jy and jy + vy1 - vy0 <= nh:
+                part = cv2.resize(small[r0:r1, c0:c1], (0, 0), dst=self._scratch_for(nw, nh), fx=sx, fy=sy)
+                np.copyto(self.canvas[vy0:vy1, vx0:vx1], part[jy : jy + vy1 - vy0, jx : jx + vx1 - vx0])
+                return
+        whole = cv2.resize(small, (w, h), dst=self._scratch_for(w, h), interpolation=self._interpolation)
+        np.copyto(self.canvas[vy0:vy1, vx0:vx1], whole[vy0 - y0 : vy1 - y0, vx0 - x0 : vx1 - x0])
+
+    def _scratch_for(self, w: int, h: int) -> np.ndarray:
+        """A (h, w, 3) view of one scratch buffer that only ever grows (so a scale sweep allocates
+        at most a few times, not per frame)."""
+        if self._scratch is None or self._scratch.shape[0] < h or self._scratch.shape[1] < w:
+            old = (0, 0) if self._scratch is None else self._scratch.shape[:2]
+            self._scratch = np.empty((max(h, old[0], self.size[1] + 64), max(w, old[1], self.size[0] + 64), 3), np.uint8)
+        return self._scratch[:h, :w]
+
+    # --- when the look changes -------------------------------------------------------------
+    def _configure(self, look: Look) -> None:
+        """Validate the look, then rebuild the colour table and the layout (not per frame)."""
+        look.check()
+        if look.dancers != self._dancers:
+            self._allocate(look.dancers)
+        fg, bg = (look.bg, look.fg) if look.invert else (look.fg, look.bg)
+        fg, bg = np.array(fg, np.float32), np.array(bg, np.float32)
+        if self.channels == "RGB":
+            fg, bg = fg[::-1], bg[::-1]
+        levels = np.arange(256, dtype=np.float32)[:, None] / 255.0
+        colours = (bg + levels * (fg - bg)) * (1.0 - look.blackout)
+        self._lut = np.clip(colours + 0.5, 0, 255).astype(np.uint8).reshape(256, 1, 3)
+        self._fill = tuple(int(c) for c in self._lut[0, 0])
+        self._layout_for(look)
+
+    def _layout_for(self, look: Look) -> None:
+        """Per dancer: its figure (x, y, w, h), the part visible in its cell, the rest of the cell."""
+        cv2 = self.cv2
+        fh, fw = self.frame_shape
+        height = self.size[1]
+        self._layout = []
+        fits = []
+        for cx0, cx1 in self._cells:
+            cw = cx1 - cx0
+            fit = min(cw / fw, height / fh)
+            fits.append(fit)
+            w, h = max(1, round(fw * fit * look.scale)), max(1, round(fh * fit * look.scale))
+            x0 = round(cx0 + cw / 2 * (1 + look.offset_x) - w / 2)
+            y0 = round(height / 2 * (1 + look.offset_y) - h / 2)
+            visible = (max(x0, cx0), max(y0, 0), min(x0 + w, cx1), min(y0 + h, height))
+            if visible[0] >= visible[2] or visible[1] >= visible[3]:
+                visible = None
+            self._layout.append(((x0, y0, w, h), visible, _bands((cx0, 0, cx1, height), visible)))
+        self._fit = max(fits)
+        # Linear is smooth and as fast as it gets when enlarging; area averaging avoids aliasing when shrinking.
+        self._interpolation = cv2.INTER_LINEAR if self._fit * look.scale >= 1 else cv2.INTER_AREA
+
+
+def _bands(cell, visible):
+    """The parts of a cell (x0, y0, x1, y1) outside the visible figure: up to four rectangles."""
+    if visible is None:
+        return [cell]
+    cx0, cy0, cx1, cy1 = cell
+    vx0, vy0, vx1, vy1 = visible
+    bands = [(cx0, cy0, cx1, vy0), (cx0, vy1, cx1, cy1), (cx0, vy0, vx0, vy1), (vx1, vy0, cx1, vy1)]
+    return [b for b in bands if b[0] < b[2] and b[1] < b[3]]
+
+
+def _source_span(d0: int, d1: int, scale: float, n: int) -> tuple[int, int]:
+    """Source pixels [lo, hi) that a linear resize at `scale` reads for output pixels [d0, d1)."""
+    lo = math.floor((d0 + 0.5) / scale - 0.5) - 1
+    hi = math.floor((d1 - 0.5) / scale - 0.5) + 3
+    return max(lo, 0), min(hi, n)
+
+
+def _positive_pair(pair, name: str) -> tuple[int, int]:
+    try:
+        a, b = (int(v) for v in pair)
+    except (TypeError, ValueError):
+        raise LivedanceError(f"{name} {pair!r}: expected two whole numbers") from None
+    if a < 1 or b < 1 or a > 16384 or b > 16384:
+        raise LivedanceError(f"{name} {pair!r}: expected two whole numbers from 1 to 16384")
+    return a, b
