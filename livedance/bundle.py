@@ -8,8 +8,14 @@ writes); `normalise` / `denormalise` convert between them.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import importlib.metadata
+import io
 import json
 import os
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,41 +44,138 @@ def _import_onnxruntime():
     return onnxruntime
 
 
-def _session_options(onnxruntime, threads: int):
+# Threads of the process-wide pool once it exists (0: it could not be made), see _shared_pool.
+_shared_pool_threads: int | None = None
+
+
+def _shared_pool(onnxruntime, threads: int) -> bool:
+    """Make (once per process) the intra-op thread pool that sessions opened `shared` use.
+
+    With a pool per session, the step and decoder sessions a live loop alternates every frame
+    keep two sets of threads on a few cores, and each set's waiting delays the other's work.
+    """
+    global _shared_pool_threads
+    if _shared_pool_threads is None:
+        try:
+            onnxruntime.capi._pybind_state.set_global_thread_pool_sizes(threads, 1)
+            _shared_pool_threads = threads
+        except Exception:  # made by someone else, or an onnxruntime without it: per-session pools
+            _shared_pool_threads = 0
+    return _shared_pool_threads > 0
+
+
+def _session_options(onnxruntime, threads: int, spinning: bool = True, shared: bool = False):
+    """`spinning`: worker threads busy-wait for the next op; fast for batches, but on a few cores
+    it takes the CPU from everything else a live loop does. `shared`: use the process-wide
+    thread pool (see `_shared_pool`)."""
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
+    # Once the process-wide pool exists, onnxruntime refuses sessions with pools of their own.
+    if (shared and _shared_pool(onnxruntime, threads)) or _shared_pool_threads:
+        options.use_per_session_threads = False
+    else:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
     options.log_severity_level = 3
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 
-def _open_session(onnxruntime, path: Path, threads: int, providers: list[str]):
+def _open_session(onnxruntime, path: Path, threads: int, providers: list[str], spinning: bool = True, shared: bool = False):
     """Open one network; a file onnxruntime cannot read becomes an error naming it."""
     try:
-        return onnxruntime.InferenceSession(str(path), _session_options(onnxruntime, threads), providers=providers)
+        options = _session_options(onnxruntime, threads, spinning, shared)
+        return onnxruntime.InferenceSession(str(path), options, providers=providers)
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/RuntimeError types
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LivedanceError(f"{path}: not a readable ONNX network ({reason[:160]})") from None
 
 
-def _open_with_cuda_probe(onnxruntime, path: Path, threads: int):
-    """Try CUDA for the first network, quietly; the providers it really got decide the rest.
+# Accelerators in order of preference (where this onnxruntime build has them); CPU is the last resort.
+COREML = "CoreMLExecutionProvider"
+DIRECTML = "DmlExecutionProvider"
+ACCELERATORS = {CUDA: "CUDA", COREML: "CoreML", DIRECTML: "DirectML"}
+
+
+def _preload_cuda(onnxruntime) -> None:
+    """Load CUDA/cuDNN from pip's nvidia-* wheels (onnxruntime-gpu[cuda,cudnn]) when they are there.
+
+    Without this a user with an NVIDIA driver would also need a system-wide CUDA toolkit. Its
+    complaints about libraries it cannot find are dropped: the fallback line says what is missing.
+    """
+    preload = getattr(onnxruntime, "preload_dlls", None)
+    if preload is None:
+        return
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            preload()
+        except Exception:  # a best effort: the session probe that follows is the real test
+            pass
+
+
+def _onnxruntime_package() -> str:
+    for name in ("onnxruntime-gpu", "onnxruntime-directml", "onnxruntime"):
+        try:
+            importlib.metadata.version(name)
+            return name
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "onnxruntime"
+
+
+def _cuda_problem(onnxruntime) -> str:
+    """Why a CUDA session fell back to CPU, in a few words a user can act on."""
+    windows = sys.platform == "win32"
+    try:
+        ctypes.CDLL("nvcuda.dll" if windows else "libcuda.so.1")
+    except OSError:
+        return "no NVIDIA driver"
+    library = Path(onnxruntime.__file__).parent / "capi"
+    library /= "onnxruntime_providers_cuda.dll" if windows else "libonnxruntime_providers_cuda.so"
+    try:
+        ctypes.CDLL(str(library))
+    except OSError as exc:
+        missing = re.search(r"[\w.+-]+\.(?:so[\w.]*|dll)", str(exc))
+        what = missing.group(0) if missing else "its CUDA libraries"
+        return f"{what} not found; pip install 'onnxruntime-gpu[cuda,cudnn]'"
+    return "the CUDA session did not start (unsupported GPU or no free memory)"
+
+
+def _open_preferred(onnxruntime, path: Path, threads: int, spinning: bool = True, shared: bool = False):
+    """Open the first network on the best provider that really works; returns (session, providers, note).
 
     onnxruntime-gpu lists CUDA as available on machines without a GPU (or without its CUDA
-    libraries), logs a red error at severity 3 and falls back to CPU. The error is silenced by
-    raising the logger's threshold to fatal for this one attempt only.
+    libraries), logs a red error and falls back to CPU. Each accelerator is tried with the
+    logger's threshold at fatal, and the providers the session really got decide the rest;
+    `note` says, in one line, which accelerators were skipped and why ("" when none was).
     """
-    if CUDA not in onnxruntime.get_available_providers():
-        return _open_session(onnxruntime, path, threads, [CPU]), [CPU]
-    onnxruntime.set_default_logger_severity(4)
-    try:
-        session = _open_session(onnxruntime, path, threads, [CUDA, CPU])
-    finally:
-        onnxruntime.set_default_logger_severity(3)
-    if CUDA in session.get_providers():
-        return session, [CUDA, CPU]
-    return session, [CPU]
+    available = onnxruntime.get_available_providers()
+    notes, fallback = [], None
+    for accelerator, short in ACCELERATORS.items():
+        if accelerator not in available:
+            continue
+        if accelerator == CUDA:
+            _preload_cuda(onnxruntime)
+        onnxruntime.set_default_logger_severity(4)
+        try:
+            session = onnxruntime.InferenceSession(
+                str(path), _session_options(onnxruntime, threads, spinning, shared), providers=[accelerator, CPU]
+            )
+        except Exception as exc:  # a network this provider cannot compile; CPU decides below
+            reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+            notes.append(f"{short} failed: {reason}")
+            continue
+        finally:
+            onnxruntime.set_default_logger_severity(3)
+        if accelerator in session.get_providers()[:1]:
+            return session, [accelerator, CPU], "; ".join(notes)
+        if session.get_providers() == [CPU]:
+            fallback = session  # already what the CPU attempt would open
+        why = _cuda_problem(onnxruntime) if accelerator == CUDA else "the session fell back to CPU"
+        notes.append(f"{short} listed by {_onnxruntime_package()} but unusable: {why}")
+    session = fallback or _open_session(onnxruntime, path, threads, [CPU], spinning, shared)
+    return session, [CPU], "; ".join(notes)
 
 
 def _float_list(manifest: dict, key: str, size: int, path: Path) -> np.ndarray:
@@ -141,13 +244,23 @@ class Bundle:
     generation: GenerationConfig
     sessions: dict = field(repr=False)
     provider: str = CPU
+    # Why a preferred accelerator was not used ("" when none was skipped or providers were given).
+    provider_note: str = ""
 
     @classmethod
-    def load(cls, path: str | os.PathLike, providers: list[str] | None = None, threads: int = 2) -> "Bundle":
+    def load(
+        cls,
+        path: str | os.PathLike,
+        providers: list[str] | None = None,
+        threads: int = 2,
+        spinning: bool = True,
+        shared_threads: bool = False,
+    ) -> "Bundle":
         """Read and check the manifest, check every network file, open onnxruntime sessions.
 
-        `providers`: onnxruntime execution providers in order of preference; by default CUDA
-        when it really works on this machine, else CPU.
+        `providers`: onnxruntime execution providers in order of preference; by default the
+        first of CUDA, CoreML, DirectML that really works on this machine, else CPU.
+        Live loops want `spinning=False, shared_threads=True` (see `_session_options`).
         """
         folder = resolve_bundle_path(path)
         if not folder.is_dir():
@@ -186,11 +299,12 @@ class Bundle:
         onnxruntime = _import_onnxruntime()
         sessions = {}
         names = list(NETWORKS)
+        note = ""
         if providers is None:
-            sessions[names[0]], providers = _open_with_cuda_probe(onnxruntime, files[names[0]], threads)
+            sessions[names[0]], providers, note = _open_preferred(onnxruntime, files[names[0]], threads, spinning, shared_threads)
         for name in names:
             if name not in sessions:
-                sessions[name] = _open_session(onnxruntime, files[name], threads, list(providers))
+                sessions[name] = _open_session(onnxruntime, files[name], threads, list(providers), spinning, shared_threads)
         expected_input = {
             "encoder": (height, width, 1),
             "decoder": (latent_dim,),
@@ -215,6 +329,7 @@ class Bundle:
             generation=generation,
             sessions=sessions,
             provider=provider,
+            provider_note=note,
         )
 
     # --- units -------------------------------------------------------------------------

@@ -202,19 +202,39 @@ def steps_needed(positions: np.ndarray) -> int:
     return int(np.floor(positions[-1])) + 3 if len(positions) else 0
 
 
+def catmull_rom_weights(u: float, out: np.ndarray | None = None) -> np.ndarray:
+    """The weights of p0..p3 in `catmull_rom` at scalar u: the same curve as a weighted sum.
+
+    A live loop samples with one small matrix product into a reused buffer instead of the
+    dozen temporaries the polynomial form allocates.
+    """
+    out = np.empty(4, np.float32) if out is None else out
+    u2, u3 = u * u, u * u * u
+    out[0] = -0.5 * u + u2 - 0.5 * u3
+    out[1] = 1.0 - 2.5 * u2 + 1.5 * u3
+    out[2] = 0.5 * u + 2.0 * u2 - 1.5 * u3
+    out[3] = -0.5 * u2 + 0.5 * u3
+    return out
+
+
 class Playhead:
     """Streaming Catmull-Rom for a live loop: push step latents as they come, sample in between.
 
     It plays the segment between the 3rd and 2nd newest latents, so the picture lags the newest
     prediction by one to two steps (83-167 ms at 12 steps/s): the price of a curve that never
-    has to guess the future.
+    has to guess the future. A knot may be one latent (D,) or a batch of dancers (B, D).
     """
 
     def __init__(self, history: np.ndarray):
         history = np.asarray(history, np.float32)
         if len(history) < 4:
             raise LivedanceError(f"{len(history)} latents to start a playhead; expected at least 4")
-        self.knots = history[-4:].copy()
+        self.knots = np.array(history[-4:], np.float32)  # a contiguous copy: push must not write into the caller's array
+        self._weights = np.zeros(4, np.float32)
+
+    def reset(self, history: np.ndarray) -> None:
+        """Start over from the last 4 of `history` (same shapes), in place."""
+        self.knots[...] = np.asarray(history, np.float32)[-4:]
 
     def push(self, latent: np.ndarray) -> None:
         self.knots[:-1] = self.knots[1:]
@@ -223,3 +243,11 @@ class Playhead:
     def sample(self, u: float) -> np.ndarray:
         """Latent at fraction u in [0, 1] of the way from the 3rd newest to the 2nd newest step."""
         return catmull_rom(self.knots[0], self.knots[1], self.knots[2], self.knots[3], min(max(float(u), 0.0), 1.0))
+
+    def sample_into(self, u: float, out: np.ndarray) -> np.ndarray:
+        """`sample(u)` written into `out` (a contiguous array of one knot's shape): allocates nothing per call."""
+        if not out.flags.c_contiguous or out.size != self.knots[0].size:
+            raise LivedanceError(f"playhead output of shape {out.shape}; expected a contiguous {self.knots.shape[1:]}")
+        weights = catmull_rom_weights(min(max(float(u), 0.0), 1.0), self._weights)
+        np.matmul(weights, self.knots.reshape(4, -1), out=out.reshape(-1))
+        return out
