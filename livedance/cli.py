@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("livedance.export", "export a trained run to an ONNX model bundle"),
     "render": ("livedance.render", "render a dance video from a model bundle"),
     "eval": ("livedance.eval", "measure a model bundle: reconstruction, prediction, long generation"),
+    "live": ("livedance.live", "play a model bundle live: a window or fullscreen, keys, or headless to a video"),
+    "bench": ("livedance.bench", "measure the live path: latency, frames/s at 1920x1080, start-up, memory"),
 }
 
 

@@ -1,0 +1,145 @@
+"""Play a model bundle live: a window (or fullscreen) that dances at the display's rate.
+
+    livedance live [--model models/default] [--fullscreen] [--display N] [--size WxH] [--fps 60]
+    livedance live --headless --seconds 10 --out run.mp4     # no window: same loop, to a file
+    livedance live --keys                                    # what the keys do
+
+A machine with no display (no DISPLAY or WAYLAND_DISPLAY on Linux) runs headless and writes
+livedance.mp4, so the same command works on a server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from .errors import LivedanceError
+
+HEADLESS_OUT = "livedance.mp4"
+HEADLESS_SECONDS = 30.0
+WINDOW_SIZE = "1280x720"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="models/default", help="model bundle folder (default: models/default)")
+    parser.add_argument("--fullscreen", action="store_true", help="fill the screen (toggle with F11 or Alt+Enter)")
+    parser.add_argument("--display", type=int, default=0, help="which display to open on, from 0 (default: 0)")
+    parser.add_argument("--size", help=f"output WIDTHxHEIGHT (default: the screen's size fullscreen, else {WINDOW_SIZE})")
+    parser.add_argument("--fps", type=float, default=60.0, help="frame rate; 0 runs uncapped (default: 60)")
+    parser.add_argument("--dancers", type=int, default=1, help="dancers side by side, from offset seeds (default: 1)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the first dance (default: 0)")
+    parser.add_argument("--headless", action="store_true", help="no window: run the same loop offscreen")
+    parser.add_argument("--seconds", type=float, help=f"stop after this long (default: until quit; headless {HEADLESS_SECONDS:g})")
+    parser.add_argument("--out", help="record what is played to a video (.mp4, .mkv or .avi)")
+    parser.add_argument("--hud", action=argparse.BooleanOptionalAction, default=None, help="show the heads-up display at start (default: on in a window, off headless)")
+    parser.add_argument("--keys", action="store_true", help="print the key bindings and exit")
+
+
+def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str | None = None):
+    """Engine, choreographer, compositor and window: everything up to the first frame.
+
+    `args` needs model, dancers, seed, display, fullscreen, hud and fps (bench passes its own);
+    `size` None means the chosen display's desktop size."""
+    from .choreographer import Choreographer
+    from .engine import Engine
+    from .look import Compositor, Look
+    from .loop import Instrument, use_dummy_video
+
+    if headless:
+        use_dummy_video()
+    engine = Engine(args.model, dancers=args.dancers).prepare()
+    choreographer = Choreographer(engine, dancers=args.dancers, seed=args.seed)
+    if size is None:
+        size = _screen_size(args.display)
+    compositor = Compositor(size=size, frame_shape=(engine.height, engine.width))
+    recorder = None
+    if recorder_out:
+        from .recorder import Recorder
+
+        recorder = Recorder(recorder_out, args.fps, size)
+    try:
+        instrument = Instrument(
+            engine, choreographer, compositor, Look(dancers=args.dancers), size, fps=args.fps,
+            headless=headless, fullscreen=args.fullscreen, display=args.display, hud=args.hud, recorder=recorder,
+        )
+    except BaseException:
+        if recorder is not None:
+            recorder.abort()
+        raise
+    return instrument
+
+
+def _screen_size(display: int) -> tuple[int, int]:
+    """The desktop size of the chosen display, made even for video codecs."""
+    import pygame
+
+    pygame.display.init()
+    sizes = pygame.display.get_desktop_sizes()
+    if not 0 <= display < len(sizes):
+        raise LivedanceError(f"--display {display}: this machine has {len(sizes)} display(s), numbered from 0")
+    width, height = sizes[display]
+    return width - width % 2, height - height % 2
+
+
+def check_args(args) -> None:
+    if not (args.fps == 0 or 0 < args.fps <= 1000):
+        raise LivedanceError(f"--fps {args.fps:g}: expected a frame rate up to 1000, or 0 for uncapped")
+    if args.seconds is not None and not args.seconds > 0:
+        raise LivedanceError(f"--seconds {args.seconds:g}: expected a positive length")
+    if not 1 <= args.dancers <= 8:
+        raise LivedanceError(f"--dancers {args.dancers}: expected 1 to 8")
+    if args.out and args.fps == 0:
+        raise LivedanceError("--out needs a frame rate for the video; --fps 0 (uncapped) has none")
+
+
+def run(args) -> int:
+    from .loop import no_display_reason
+    from .render import parse_size
+
+    if args.keys:
+        from .keys import format_keys
+
+        print(format_keys())
+        return 0
+    check_args(args)
+    headless = args.headless
+    seconds, out = args.seconds, args.out
+    reason = None if headless else no_display_reason()
+    if reason:
+        seconds = HEADLESS_SECONDS if seconds is None else seconds
+        out = out or (HEADLESS_OUT if args.fps else None)  # uncapped has no frame rate to record at
+        doing = f"writing {out}" if out else "uncapped, recording nothing"
+        print(f"livedance live: no display here ({reason}); running headless, {doing} for {seconds:g} s")
+        headless = True
+    if headless and seconds is None:
+        seconds = HEADLESS_SECONDS
+    size = parse_size(args.size) if args.size else (None if args.fullscreen and not headless else parse_size(WINDOW_SIZE))
+
+    began = time.perf_counter()
+    instrument = build(args, headless, size, recorder_out=out)
+    try:
+        instrument.run(seconds=seconds)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is a way to stop: the summary and the recording still happen
+    except BaseException:
+        if instrument.recorder is not None:
+            instrument.recorder.abort()
+        raise
+    finally:
+        instrument.close()
+    first = (instrument.first_frame_at - began) if instrument.first_frame_at else float("nan")
+    rate = instrument.frames / instrument.elapsed if instrument.elapsed else 0.0
+    cap = f"at {args.fps:g} fps" if args.fps else "uncapped"
+    print(
+        f"played {instrument.frames} frames in {instrument.elapsed:.1f} s ({rate:.1f} fps, {cap}), "
+        f"{instrument.dropped} dropped; first frame {first:.2f} s after start; {instrument.engine.provider_line}"
+    )
+    if instrument.recorder is not None:
+        recorder = instrument.recorder
+        path = recorder.close()
+        skipped = f" ({', '.join(recorder.codecs_failed)} unavailable)" if recorder.codecs_failed else ""
+        print(
+            f"wrote {path}: {recorder.written} frames, {instrument.size[0]}x{instrument.size[1]} at {args.fps:g} fps, "
+            f"codec {recorder.codec}{skipped}; {recorder.dropped} left out (writer behind)"
+        )
+    return 0
