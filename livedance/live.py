@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--headless", action="store_true", help="no window: run the same loop offscreen")
     parser.add_argument("--seconds", type=float, help=f"stop after this long (default: until quit; headless {HEADLESS_SECONDS:g})")
     parser.add_argument("--out", help="record what is played to a video (.mp4, .mkv or .avi)")
-    parser.add_argument("--hud", action=argparse.BooleanOptionalAction, default=None, help="show the heads-up display at start (default: on in a window, off headless)")
+    parser.add_argument("--hud", action=argparse.BooleanOptionalAction, default=None, help="show the heads-up display at start (default: on in a window, off fullscreen and headless)")
     parser.add_argument("--keys", action="store_true", help="print the key bindings and exit")
 
 

@@ -99,7 +99,8 @@ class Instrument:
         self._canvas = None
         self._picture = None
         self._last_draw: float | None = None
-        self.hud = Hud(visible=(not headless) if hud is None else hud)
+        # On in a rehearsal window; off headless and fullscreen, where an audience may see it.
+        self.hud = Hud(visible=(not headless and not fullscreen) if hud is None else hud)
 
     # --- the window -------------------------------------------------------------------------
     def _open_window(self) -> pygame.Surface:
