@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-ae", type=int, default=None)
     parser.add_argument("--batch-lstm", type=int, default=None)
     parser.add_argument("--input-noise", type=float, default=None, help="Gaussian noise on the LSTM's input window while training")
+    parser.add_argument("--lstm-units", default=None, metavar="N,N", help="LSTM layer sizes (default arch: 512,256)")
+    parser.add_argument("--reuse-autoencoder", default=None, metavar="runs/OTHER",
+                        help="start from another run's trained autoencoder, its latents and its split: only the LSTM trains")
     parser.add_argument("--max-frames", type=int, default=None, help="use at most this many frames per epoch for the autoencoder (fast trials)")
     parser.add_argument("--resume", action="store_true", help="carry on a run that was stopped or killed")
     parser.add_argument("--distribute", choices=("none", "mirrored", "multiworker"), default="none", help="tf.distribute strategy")
@@ -48,6 +52,14 @@ def _run_config(args) -> RunConfig:
         cfg.predictor.input_noise = 0.0
     if args.input_noise is not None:
         cfg.predictor.input_noise = args.input_noise
+    if args.lstm_units is not None:
+        try:
+            units = tuple(int(u) for u in args.lstm_units.split(","))
+        except ValueError:
+            units = ()
+        if not units or min(units) < 1:
+            raise LivedanceError(f"--lstm-units {args.lstm_units!r}: expected layer sizes like 512,256")
+        cfg.predictor.units = units
     t = cfg.train
     for name in ("epochs_ae", "epochs_lstm", "batch_ae", "batch_lstm"):
         value = getattr(args, name)
@@ -110,8 +122,6 @@ def _callbacks(run: Path, phase: str, patience: int, monitor: str, mode: str):
 
 def _fit(model, run: Path, phase: str, **kwargs):
     """model.fit that survives a backup left unreadable by a kill during its very first save."""
-    import shutil
-
     try:
         model.fit(**kwargs)
     except OSError as exc:
@@ -251,10 +261,17 @@ def run(args) -> int:
     elif out.exists() and any(out.iterdir()):
         raise LivedanceError(f"{out}: run folder exists and is not empty; pass --resume to carry it on, or pick a new --out")
 
+    source = _reused_run(args.reuse_autoencoder, cfg) if args.reuse_autoencoder else None
     datasets = [Dataset.load(p) for p in cfg.data]
     dataset = concat(datasets, cfg.data)
-    split = split_clips(dataset, cfg.train.val_fraction, cfg.train.seed)
+    if source is not None:
+        split = _split_by_name(dataset, json.loads((source / "split.json").read_text())["validation"], source)
+    else:
+        split = split_clips(dataset, cfg.train.val_fraction, cfg.train.seed)
     out.mkdir(parents=True, exist_ok=True)
+    if source is not None and not args.resume:
+        for name in ("encoder.keras", "decoder.keras", "latents.npz"):
+            shutil.copy2(source / name, out / name)
     cfg_dict = _describe(cfg, dataset, datasets, split)
     (out / "config.json").write_text(json.dumps(cfg_dict, indent=2))
     (out / "split.json").write_text(
@@ -275,6 +292,27 @@ def run(args) -> int:
         train_predictor(cfg, dataset, split, out, strategy, args)
     print(f"livedance train: done; export with `livedance export {out} --out models/NAME`")
     return 0
+
+
+def _reused_run(path: str, cfg: RunConfig) -> Path:
+    """A finished run whose autoencoder (and so latents and split) a new LSTM will build on."""
+    source = Path(path)
+    for name in ("config.json", "split.json", "encoder.keras", "decoder.keras", "latents.npz"):
+        if not (source / name).is_file():
+            raise LivedanceError(f"{source / name}: missing; expected a run whose autoencoder has finished training")
+    previous = RunConfig.from_dict(json.loads((source / "config.json").read_text()))
+    if sorted(previous.data) != sorted(cfg.data):
+        raise LivedanceError(f"--data {', '.join(cfg.data)}: expected the data {source} was trained on ({', '.join(previous.data)})")
+    cfg.autoencoder = previous.autoencoder
+    cfg.data = previous.data  # same order, so the saved latents line up with the frames
+    return source
+
+
+def _split_by_name(dataset: Dataset, validation: list[str], source: Path) -> tuple[list[int], list[int]]:
+    val = [i for i, name in enumerate(dataset.clip_names) if name in set(validation)]
+    if not val:
+        raise LivedanceError(f"{source / 'split.json'}: none of its validation clips is in the data")
+    return [i for i in range(dataset.num_clips) if i not in val], val
 
 
 def _describe(cfg: RunConfig, dataset: Dataset, datasets: list[Dataset], split) -> dict:

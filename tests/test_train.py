@@ -102,3 +102,27 @@ def test_existing_run_needs_resume(tmp_path, data_path, capsys):
     (tmp_path / "r" / "x").write_text("x")
     assert main(["train", "--data", data_path, "--out", str(tmp_path / "r")]) == 2
     assert "pass --resume" in capsys.readouterr().err
+
+
+def test_new_lstm_on_a_trained_autoencoder(tmp_path, data_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(["train", "--data", data_path, "--out", str(first), "--epochs-ae", "1", "--epochs-lstm", "1", "--quiet"]) == 0
+    assert main(["train", "--data", data_path, "--out", str(second), "--reuse-autoencoder", str(first),
+                 "--lstm-units", "32,16", "--epochs-lstm", "1", "--quiet"]) == 0
+    assert (second / "encoder.keras").read_bytes() == (first / "encoder.keras").read_bytes()
+    assert json.loads((second / "split.json").read_text()) == json.loads((first / "split.json").read_text())
+    config = json.loads((second / "config.json").read_text())
+    assert config["predictor"]["units"] == [32, 16]
+    assert not (second / "logs" / "autoencoder.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--lstm-units", "big"], "--lstm-units 'big': expected layer sizes like 512,256"),
+        (["--reuse-autoencoder", "nowhere"], "nowhere/config.json: missing"),
+    ],
+)
+def test_bad_lstm_options(tmp_path, data_path, capsys, extra, message):
+    assert main(["train", "--data", data_path, "--out", str(tmp_path / "r"), *extra]) == 2
+    assert message in capsys.readouterr().err
