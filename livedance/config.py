@@ -30,7 +30,7 @@ class PredictorConfig:
 
     arch: str = "default"
     window: int = WINDOW
-    units: tuple[int, ...] = (512, 256)
+    units: tuple[int, ...] = (256, 256)
     dropout: float = 0.0
     # Gaussian noise on the (normalised) input window while training: the model learns to
     # recover from its own imperfect predictions, which is what generation feeds it.

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-ae", type=int, default=None)
     parser.add_argument("--batch-lstm", type=int, default=None)
     parser.add_argument("--input-noise", type=float, default=None, help="Gaussian noise on the LSTM's input window while training")
-    parser.add_argument("--lstm-units", default=None, metavar="N,N", help="LSTM layer sizes (default arch: 512,256)")
+    parser.add_argument("--lstm-units", default=None, metavar="N,N", help="LSTM layer sizes (default arch: 256,256)")
     parser.add_argument("--reuse-autoencoder", default=None, metavar="runs/OTHER",
                         help="start from another run's trained autoencoder, its latents and its split: only the LSTM trains")
     parser.add_argument("--max-frames", type=int, default=None, help="use at most this many frames per epoch for the autoencoder (fast trials)")
