@@ -13,7 +13,6 @@ import threading  # noqa: E402
 from argparse import Namespace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
@@ -23,6 +22,8 @@ from livedance.cli import main  # noqa: E402
 from livedance.hud import Hud  # noqa: E402
 from livedance.live import build  # noqa: E402
 from livedance.recorder import Recorder  # noqa: E402
+
+from videos import read_video
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = str(ROOT / "models" / "default")
@@ -63,18 +64,6 @@ def instrument():
     inst.run(frames=2)
     yield inst
     inst.close()
-
-
-def read_video(path):
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    return frames
 
 
 # --- the loop ----------------------------------------------------------------------------

@@ -11,17 +11,7 @@ from livedance.errors import LivedanceError
 from livedance.frames import from_ink
 from livedance.generate import Rollout
 
-
-def read_video(path):
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
-    return np.stack(frames)
+from videos import read_video
 
 
 def render_args(bundle_dir, out, *extra):
