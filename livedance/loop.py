@@ -15,6 +15,7 @@ copy, no colour conversion: it shares the canvas's memory) and blitted each fram
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 
@@ -206,6 +207,10 @@ class Instrument:
         period = 1.0 / self.fps if self.fps else 0.0
         slots = round(seconds * self.fps) if (seconds is not None and period) else None
         clock = self.clock
+        # Sessions, buffers and modules made so far live for the whole show: freeze them out of
+        # the garbage collector's reach, so a full collection never rescans them mid-frame.
+        gc.collect()
+        gc.freeze()
         start = deadline = self._recent_since = clock()
         shown = used = 0  # this run's frames, and display slots (shown or dropped)
         self.running = True
