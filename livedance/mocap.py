@@ -69,14 +69,31 @@ def clip_name(path: Path, yaw: float) -> str:
     return f"{path.stem}@yaw{yaw:g}"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="BVH_OR_FOLDER", help="BVH files, or folders whose .bvh files are all taken")
+def add_rendering_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every command that renders a dancer into a dataset shares (mocap, synth)."""
     parser.add_argument("--out", required=True, help="dataset file to write (.npz)")
     parser.add_argument("--fps", type=float, default=12.0, help="frame rate of the dataset, i.e. the LSTM's step rate (default 12)")
     parser.add_argument("--yaws", default="0,90,180,270", help="camera angles in degrees around the dancer (default 0,90,180,270)")
+    parser.add_argument("--framing", default="close", help="close: head to knees (default); full: head to feet")
+
+
+def check_rendering_arguments(args: argparse.Namespace) -> list[float]:
+    """Checks `add_rendering_arguments`' options; returns the yaws."""
+    yaws = parse_yaws(args.yaws)
+    if args.framing not in FRAMINGS:
+        raise LivedanceError(f"--framing {args.framing!r}: expected one of {', '.join(FRAMINGS)}")
+    if not (args.fps > 0 and math.isfinite(args.fps)):
+        raise LivedanceError(f"--fps {args.fps}: expected a positive frame rate")
+    if not str(args.out).endswith(".npz"):
+        raise LivedanceError(f"--out {args.out}: expected a dataset file name ending in .npz")
+    return yaws
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="BVH_OR_FOLDER", help="BVH files, or folders whose .bvh files are all taken")
+    add_rendering_arguments(parser)
     parser.add_argument("--source-fps", type=float, default=None,
                         help="the capture's real frame rate, overriding the BVH headers (CMU salsa: 60)")
-    parser.add_argument("--framing", default="close", help="close: head to knees (default); full: head to feet")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,15 +104,9 @@ def run(args: argparse.Namespace) -> int:
     from .dataset import Dataset
     from .kinematics import resample
 
-    yaws = parse_yaws(args.yaws)
-    if args.framing not in FRAMINGS:
-        raise LivedanceError(f"--framing {args.framing!r}: expected one of {', '.join(FRAMINGS)}")
-    if not (args.fps > 0 and math.isfinite(args.fps)):
-        raise LivedanceError(f"--fps {args.fps}: expected a positive frame rate")
+    yaws = check_rendering_arguments(args)
     if args.source_fps is not None and not (args.source_fps > 0 and math.isfinite(args.source_fps)):
         raise LivedanceError(f"--source-fps {args.source_fps}: expected a positive frame rate")
-    if not str(args.out).endswith(".npz"):
-        raise LivedanceError(f"--out {args.out}: expected a dataset file name ending in .npz")
     files = collect_inputs(args.inputs)
 
     clips, names, sources = [], [], []

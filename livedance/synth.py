@@ -18,7 +18,7 @@ import numpy as np
 from .bvh import Motion, Skeleton, write_bvh
 from .errors import LivedanceError
 from .kinematics import axis_rotations, euler_rotations
-from .mocap import FRAMINGS, parse_yaws
+from .mocap import add_rendering_arguments, check_rendering_arguments
 from .moves import MOVES, NEUTRAL, PARAMS, mirror
 
 DEFAULT_YAWS = (0.0, 90.0, 180.0, 270.0)
@@ -216,13 +216,10 @@ def clip_label(yaw: float) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, help="dataset file to write (.npz)")
+    add_rendering_arguments(parser)
     parser.add_argument("--minutes", type=float, default=2.0, help="minutes of dance per camera yaw (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="the dance: the same seed gives the same frames")
-    parser.add_argument("--fps", type=float, default=12.0, help="frame rate of the dataset, i.e. the LSTM's step rate (default 12)")
-    parser.add_argument("--yaws", default="0,90,180,270", help="camera angles in degrees around the dancer (default 0,90,180,270)")
     parser.add_argument("--bpm", type=float, default=None, help="tempo in beats per minute (default: drawn from the seed, 100-128)")
-    parser.add_argument("--framing", default="close", help="close: head to knees (default); full: head to feet")
     parser.add_argument("--bvh", default=None, help="also write the dance as a BVH file")
     parser.add_argument("--bvh-fps", type=float, default=30.0, help="frame rate of the --bvh file (default 30)")
 
@@ -233,17 +230,11 @@ def run(args: argparse.Namespace) -> int:
     from .body import body_from_motion, render
     from .dataset import Dataset
 
-    yaws = parse_yaws(args.yaws)
-    if args.framing not in FRAMINGS:
-        raise LivedanceError(f"--framing {args.framing!r}: expected one of {', '.join(FRAMINGS)}")
+    yaws = check_rendering_arguments(args)
     if not (args.minutes > 0 and math.isfinite(args.minutes)):
         raise LivedanceError(f"--minutes {args.minutes}: expected a positive number of minutes")
-    if not (args.fps > 0 and math.isfinite(args.fps)):
-        raise LivedanceError(f"--fps {args.fps}: expected a positive frame rate")
     if args.bpm is not None and not (20 <= args.bpm <= 400):
         raise LivedanceError(f"--bpm {args.bpm}: expected a tempo between 20 and 400 beats per minute")
-    if not str(args.out).endswith(".npz"):
-        raise LivedanceError(f"--out {args.out}: expected a dataset file name ending in .npz")
     seconds = args.minutes * 60.0
     motion, tempo, sections = dance(seconds, args.seed, args.fps, args.bpm)
     body = body_from_motion(motion, source="synth skeleton")
