@@ -228,6 +228,18 @@ def resolve_bundle_path(path: str | os.PathLike) -> Path:
     return shipped if shipped.is_dir() else folder
 
 
+def shipped_bundles() -> list[str]:
+    """The bundles in models/ (here, then beside the package), by folder name: what a MIDI
+    program change or `/livedance/model i` counts through."""
+    names: list[str] = []
+    for root in (Path("models"), PROJECT_ROOT / "models"):
+        if root.is_dir():
+            for folder in sorted(root.iterdir()):
+                if (folder / MANIFEST).is_file() and folder.name not in names:
+                    names.append(folder.name)
+    return names
+
+
 @dataclass
 class Bundle:
     """A loaded bundle: call `Bundle.load(path)`, then encode / decode / step."""

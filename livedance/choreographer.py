@@ -24,6 +24,20 @@ Choices, so the picture never jumps or stalls:
   where it stopped. A crossfade still runs while frozen, so a reseed is seen.
 - Safety: a latent that goes non-finite or explodes restarts the dancers from the current
   seed (`resets` counts it); `reset()` does the same on demand.
+- Temperature and latent offsets shape what is shown, after the playhead and the crossfade:
+  `mean + (latent - mean) * temperature + offset * std` (raw units). They never reach the
+  window the LSTM reads: a constant fed back every step would be carried forward and pile up,
+  while on the display side they can't blow the rollout up, and turning a knob back gives back
+  exactly the dance that was going on underneath. Both cost nothing while neutral.
+- Nudge bends the step rate by up to +-10% (a DJ's pitch bend) in free and tempo-locked modes;
+  `downbeat()` makes the next frame take a step, so the step clock starts an interval there
+  (the picture catches up to that step in one frame: at most one step's motion).
+- Phrase loop: every step latent shown is kept in a ring of the last `LOOP_CAPACITY` steps.
+  `loop(n)` replays the last n of them, cyclically, one per clock step (the LSTM rests), so
+  the phrase repeats in time with the clock and Catmull-Rom smooths the seam. On release the
+  window is rebuilt from the phrase up to the step just shown, so the LSTM dreams on from the
+  looped pose with no jump. Reseed, reset, jump and the safety restart drop the loop; a perturb
+  while looping is lost with the window that release rebuilds.
 
 `frame` returns the choreographer's own buffer, the same array every call and overwritten by
 the next: copy what you keep.
@@ -41,6 +55,10 @@ from .generate import Playhead, Rollout
 MIN_SPEED, MAX_SPEED = 0.1, 4.0
 MIN_BPM, MAX_BPM = 20.0, 400.0
 MAX_STEPS_PER_FRAME = 2
+# How many shown step latents the phrase loop can reach back (about 21 s at 12 steps/s).
+LOOP_CAPACITY = 256
+# Nudge at full deflection bends the step rate by this fraction.
+NUDGE_RANGE = 0.1
 CROSSFADE_SECONDS = 0.5
 # Seeds a random reseed picks from (shown on the HUD, typed back to jump to one).
 SEED_RANGE = 100_000
@@ -67,6 +85,23 @@ class Choreographer:
         self.rollout = Rollout(engine, dancers=engine.dancers, noise=noise)
         shape = (engine.dancers, engine.latent_dim)
         self._latent = np.zeros(shape, np.float32)  # what frame() returns
+        self._pose = np.zeros(shape, np.float32)  # the playhead after the crossfade, before temperature and offsets
+        self._mean = np.asarray(engine.bundle.latent_mean, np.float32)
+        self._std = np.asarray(engine.bundle.latent_std, np.float32)
+        self._temperature = 1.0
+        self._temperature32 = np.float32(1.0)  # made once, not per frame
+        self._offset = np.zeros(engine.latent_dim, np.float32)
+        self._offset_raw = np.zeros(engine.latent_dim, np.float32)  # offset * std, added as is
+        self._offset_on = False
+        self._nudge = 0.0
+        self._downbeat = False
+        # The phrase loop: a ring of the last shown step latents, and the phrase it replays.
+        self._ring = np.zeros((LOOP_CAPACITY, *shape), np.float32)
+        self._ring_next = 0
+        self._recorded = 0
+        self._phrase = np.zeros((LOOP_CAPACITY, *shape), np.float32)
+        self._loop_length: int | None = None
+        self._loop_position = 0  # the phrase entry the next step pushes
         self._fade_from = np.zeros(shape, np.float32)
         self._scratch = np.zeros(shape, np.float32)
         self._fade_start: float | None = None
@@ -84,39 +119,75 @@ class Choreographer:
         self._seed = int(seed)
         self.rollout.seed_random(self._seed)
         self.playhead = Playhead(self._history())
+        self._record_history()
 
     # --- the display loop ----------------------------------------------------------------
     def frame(self, now: float) -> np.ndarray:
         """The raw latents (dancers, latent_dim) to show at monotonic time `now` (seconds)."""
         elapsed = 0.0 if self._last_now is None else max(0.0, now - self._last_now)
         self._last_now = now
-        if not self._frozen and elapsed:
-            self._phase += elapsed * self.step_rate
+        if not self._frozen:
+            if self._downbeat:  # a step lands on this frame and the next interval starts here
+                self._downbeat = False
+                self._phase = 1.0
+            elif elapsed:
+                self._phase += elapsed * self.step_rate
             due = int(self._phase)
             if due:
                 self._phase -= due
                 self.skipped_steps += max(0, due - MAX_STEPS_PER_FRAME)
                 for _ in range(min(due, MAX_STEPS_PER_FRAME)):
                     self._step()
-        self.playhead.sample_into(self._phase, self._latent)
+        pose = self._pose
+        self.playhead.sample_into(self._phase, pose)
         if self._fading:
             self._crossfade(now)
-        if not math.isfinite(float(self._latent.sum())):
+        if not math.isfinite(float(pose.sum())):
             self._restart(self._seed, fade=False)
             self.resets += 1
-            self.playhead.sample_into(self._phase, self._latent)
+            self.playhead.sample_into(self._phase, pose)
+        shown = self._latent
+        if self._temperature != 1.0:
+            np.subtract(pose, self._mean, out=shown)
+            shown *= self._temperature32
+            shown += self._mean
+        else:
+            np.copyto(shown, pose)
+        if self._offset_on:
+            shown += self._offset_raw
         self._shown_any = True
-        return self._latent
+        return shown
 
     def _step(self) -> None:
+        if self._loop_length is not None:
+            latent = self._phrase[self._loop_position]
+            self._loop_position = (self._loop_position + 1) % self._loop_length
+            self.playhead.push(latent)
+            self._record(latent)
+            self.steps += 1
+            return
         resets = self.rollout.resets
         shown = self.rollout.step()
         if self.rollout.resets != resets:  # a dancer blew up: start over rather than show noise
             self.resets += 1
             self._restart(self._seed)
             return
-        self.playhead.push(self.engine.denormalise(shown))
+        latent = self.engine.denormalise(shown)
+        self.playhead.push(latent)
+        self._record(latent)
         self.steps += 1
+
+    def _record(self, latent: np.ndarray) -> None:
+        """Keep a shown step latent (dancers, D) in the loop's ring."""
+        self._ring[self._ring_next] = latent
+        self._ring_next = (self._ring_next + 1) % LOOP_CAPACITY
+        self._recorded = min(self._recorded + 1, LOOP_CAPACITY)
+
+    def _record_history(self) -> None:
+        """A new dancer's ring: just the knots it starts from."""
+        self._ring_next = self._recorded = 0
+        for knot in self.playhead.knots:
+            self._record(knot)
 
     def _crossfade(self, now: float) -> None:
         """Blend from the pose shown when the dancer changed towards the new dancer (smoothstep)."""
@@ -128,24 +199,26 @@ class Choreographer:
             return
         progress = max(progress, 0.0)
         remaining = 1.0 - progress * progress * (3.0 - 2.0 * progress)
-        np.subtract(self._fade_from, self._latent, out=self._scratch)
+        np.subtract(self._fade_from, self._pose, out=self._scratch)
         self._scratch *= np.float32(remaining)
-        self._latent += self._scratch
+        self._pose += self._scratch
 
     def _history(self) -> np.ndarray:
         """The rollout's last four shown latents as playhead knots (4, dancers, D), raw units."""
         return self.engine.denormalise(self.rollout.shown.transpose(1, 0, 2))
 
     def _restart(self, seed: int, fade: bool = True) -> None:
-        fade = fade and self._shown_any and math.isfinite(float(self._latent.sum()))
+        fade = fade and self._shown_any and math.isfinite(float(self._pose.sum()))
         if fade:
-            self._fade_from[...] = self._latent
+            self._fade_from[...] = self._pose
             self._fade_start, self._fading = None, True
         else:
             self._fading = False
+        self._loop_length = None  # a new dancer: the old phrase is gone
         self._seed = int(seed)
         self.rollout.seed_random(self._seed)
         self.playhead.reset(self._history())
+        self._record_history()
 
     # --- operations the controls drive ---------------------------------------------------
     def reseed(self, seed: int | None = None) -> int:
@@ -194,7 +267,7 @@ class Choreographer:
 
     @property
     def noise(self) -> float:
-        """Std of the noise fed back with each prediction (normalised units): the dance's temperature."""
+        """Std of the noise fed back with each prediction (normalised units): how restless the dance is."""
         return self.rollout.noise
 
     @noise.setter
@@ -204,7 +277,49 @@ class Choreographer:
             raise LivedanceError(f"noise: {value:g}; expected a number >= 0 (normalised latent units, e.g. 0.3)")
         self.rollout.noise = value
 
-    temperature = noise
+    @property
+    def temperature(self) -> float:
+        """Pose intensity: the shown pose's distance from the data's mean pose x this (1 = as dreamt)."""
+        return self._temperature
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        value = _finite_number(value, "temperature")
+        if value < 0:
+            raise LivedanceError(f"temperature: {value:g}; expected a number >= 0 (1 = as dreamt, below tamer, above bolder)")
+        self._temperature, self._temperature32 = value, np.float32(value)
+
+    @property
+    def offset(self) -> np.ndarray:
+        """Latent offsets (latent_dim,), normalised units, added to every dancer's shown pose: a copy."""
+        return self._offset.copy()
+
+    def set_offset(self, index: int, value: float) -> None:
+        """Offset latent dimension `index` by `value` x its std."""
+        dim = len(self._offset)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < dim:
+            raise LivedanceError(f"latent index: {index!r}; expected a whole number from 0 to {dim - 1}")
+        self._offset[index] = _finite_number(value, f"latent/{index} offset")
+        self._offsets_changed()
+
+    def set_offsets(self, values) -> None:
+        """All latent offsets at once: one number per latent dimension (zeros: none)."""
+        dim = len(self._offset)
+        try:
+            array = np.asarray(values, np.float32)
+        except (TypeError, ValueError):
+            raise LivedanceError(f"latent offsets: a {type(values).__name__}; expected {dim} numbers") from None
+        if array.shape != (dim,):
+            given = f"{array.size} values" if array.ndim == 1 else f"an array of shape {array.shape}"
+            raise LivedanceError(f"latent offsets: {given}; expected {dim}, one per latent dimension")
+        if not np.all(np.isfinite(array)):
+            raise LivedanceError(f"latent offsets: not all finite; expected {dim} finite numbers")
+        self._offset[...] = array
+        self._offsets_changed()
+
+    def _offsets_changed(self) -> None:
+        np.multiply(self._offset, self._std, out=self._offset_raw)
+        self._offset_on = bool(np.any(self._offset))
 
     @property
     def speed(self) -> float:
@@ -214,6 +329,60 @@ class Choreographer:
     @speed.setter
     def speed(self, value: float) -> None:
         self._speed = min(max(_finite_number(value, "speed"), MIN_SPEED), MAX_SPEED)
+
+    @property
+    def nudge(self) -> float:
+        """Pitch bend of the step rate in [-1, 1]: the rate is x (1 + 0.1 nudge) while off centre."""
+        return self._nudge
+
+    @nudge.setter
+    def nudge(self, value: float) -> None:
+        self._nudge = min(max(_finite_number(value, "nudge"), -1.0), 1.0)
+
+    def downbeat(self) -> None:
+        """On the one: the next frame takes a step, and the step clock counts its intervals from there."""
+        self._downbeat = True
+
+    def tempo_double(self) -> None:
+        """Locked: twice the BPM (same steps per beat); free: twice the speed. Clamped."""
+        self._scale_tempo(2.0)
+
+    def tempo_half(self) -> None:
+        """Locked: half the BPM (same steps per beat); free: half the speed. Clamped."""
+        self._scale_tempo(0.5)
+
+    def _scale_tempo(self, factor: float) -> None:
+        if self._tempo is None:
+            self.speed = self._speed * factor
+        else:
+            bpm, steps_per_beat = self._tempo
+            self._tempo = (min(max(bpm * factor, MIN_BPM), MAX_BPM), steps_per_beat)
+
+    def loop(self, steps: int) -> None:
+        """Repeat the last `steps` shown steps (all there are, if fewer) in time with the clock.
+
+        Engaged while looping, it re-cuts the loop from the last steps shown (a loop roll).
+        """
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= LOOP_CAPACITY:
+            raise LivedanceError(f"loop steps: {steps!r}; expected a whole number from 1 to {LOOP_CAPACITY}")
+        length = min(int(steps), self._recorded)
+        entries = (self._ring_next - length + np.arange(length)) % LOOP_CAPACITY
+        self._phrase[:length] = self._ring[entries]
+        self._loop_length, self._loop_position = length, 0
+
+    def release_loop(self) -> None:
+        """Let the LSTM dream on from the looped pose: its window becomes the phrase up to the step just shown."""
+        if self._loop_length is None:
+            return
+        length, window = self._loop_length, self.engine.window
+        entries = (self._loop_position - window + np.arange(window)) % length
+        self.rollout.window_norm[...] = self.engine.normalise(self._phrase[entries].transpose(1, 0, 2))
+        self._loop_length = None
+
+    @property
+    def looping(self) -> int | None:
+        """The loop's length in steps while a phrase loop plays, else None."""
+        return self._loop_length
 
     def set_tempo(self, bpm: float, steps_per_beat: int | None = None) -> None:
         """Lock the step clock to `bpm` x `steps_per_beat` / 60 steps/s.
@@ -240,23 +409,33 @@ class Choreographer:
     # --- what the HUD shows --------------------------------------------------------------
     @property
     def step_rate(self) -> float:
-        """Steps per second the clock runs at now (0 while frozen)."""
-        if self._frozen:
-            return 0.0
-        if self._tempo is not None:
-            bpm, steps_per_beat = self._tempo
-            return bpm * steps_per_beat / 60.0
-        return self.engine.step_rate * self._speed
+        """Steps per second the clock runs at now, nudge included (0 while frozen)."""
+        return 0.0 if self._frozen else self._running_rate()
 
-    @property
-    def mode(self) -> str:
-        """One short line: free or tempo-locked, frozen or not."""
+    def _running_rate(self) -> float:
         if self._tempo is not None:
             bpm, steps_per_beat = self._tempo
-            text = f"tempo {bpm:g} BPM x {steps_per_beat} steps/beat"
             rate = bpm * steps_per_beat / 60.0
         else:
             rate = self.engine.step_rate * self._speed
+        return rate * (1.0 + NUDGE_RANGE * self._nudge) if self._nudge else rate
+
+    @property
+    def phase(self) -> float:
+        """Where the playhead is between two steps, in [0, 1)."""
+        return self._phase
+
+    @property
+    def mode(self) -> str:
+        """One short line: free or tempo-locked, nudged, looping, frozen."""
+        if self._tempo is not None:
+            bpm, steps_per_beat = self._tempo
+            text = f"tempo {bpm:g} BPM x {steps_per_beat} steps/beat"
+        else:
             text = f"free x{self._speed:.2f}"
-        text += f", {rate:.3g} steps/s"
+        if self._nudge:
+            text += f", nudge {100 * NUDGE_RANGE * self._nudge:+.2g}%"
+        text += f", {self._running_rate():.3g} steps/s"
+        if self._loop_length is not None:
+            text += f", loop {self._loop_length} steps"
         return f"frozen ({text})" if self._frozen else text

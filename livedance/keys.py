@@ -1,9 +1,8 @@
 """The keyboard: one table of bindings and one table of presets.
 
 The same tables drive the live loop's handler, `livedance live --keys` and the README's
-list, so what a performer reads is what the keys do. Each action is a small function of the
-running instrument that does one thing and returns the words the HUD shows as the last
-control received.
+list, so what a performer reads is what the keys do. A key names a parameter of the registry
+(`params.py`) and goes through the same mixer as OSC and MIDI.
 """
 
 from __future__ import annotations
@@ -16,11 +15,6 @@ from typing import Callable
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
-# Tempo keys scale the step clock by a musical-ish ratio: four presses double or halve it.
-SPEED_STEP = 2.0 ** 0.25
-BPM_STEP = 4.0
-PERTURB_AMOUNT = 1.0  # normalised latent units: a visible jolt that the dance recovers from
-TRAILS_ON = 0.85  # decay of the echo when trails are switched on
 
 
 @dataclass(frozen=True)
@@ -60,69 +54,22 @@ PRESET_BASE = {
 }
 
 
-# --- actions: each takes the instrument and returns what the HUD says -------------------------
-def reseed(inst) -> str:
-    inst.choreographer.reseed()
-    return f"reseed -> seed {inst.choreographer.seed}"
-
-
-def freeze(inst) -> str:
-    inst.choreographer.freeze(not inst.choreographer.frozen)
-    return "freeze" if inst.choreographer.frozen else "unfreeze"
-
-
-def _tempo(inst, faster: bool) -> str:
-    """Locked to a tempo: a few BPM per press. Free: scale the speed (the choreographer clamps it)."""
-    c = inst.choreographer
-    if c.tempo is not None:
-        bpm, steps_per_beat = c.tempo
-        c.set_tempo(bpm + (BPM_STEP if faster else -BPM_STEP), steps_per_beat)
-        return f"tempo {c.tempo[0]:g} BPM"
-    c.speed = c.speed * (SPEED_STEP if faster else 1.0 / SPEED_STEP)
-    return f"speed x{c.speed:.2f}"
-
-
-def tempo_up(inst) -> str:
-    return "faster: " + _tempo(inst, True)
-
-
-def tempo_down(inst) -> str:
-    return "slower: " + _tempo(inst, False)
-
-
-def perturb(inst) -> str:
-    inst.choreographer.perturb(PERTURB_AMOUNT)
-    return f"perturb {PERTURB_AMOUNT:g}"
-
-
-def _toggle_look(field: str, on=True, off=False) -> Callable:
-    def toggle(inst) -> str:
-        value = off if getattr(inst.look, field) else on
-        inst.look = dataclasses.replace(inst.look, **{field: value})
-        return f"{field} {'on' if value else 'off'}"
-
-    toggle.__name__ = f"toggle_{field}"
-    return toggle
-
-
-def reset(inst) -> str:
-    inst.choreographer.reset()
-    return "reset"
-
-
-def fullscreen(inst) -> str:
-    inst.toggle_fullscreen()
-    return "fullscreen" if inst.fullscreen else "windowed"
-
-
-def hud(inst) -> str:
-    inst.hud.visible = not inst.hud.visible
-    return "hud " + ("on" if inst.hud.visible else "off")
-
-
+# --- actions outside the registry: what only the performer at the keyboard may do -------------
 def quit_(inst) -> str:
     inst.running = False
     return "quit"
+
+
+def learn_last(inst) -> str:
+    """Arm MIDI learn for the parameter touched last (press again to disarm)."""
+    if inst.bus.learning:
+        inst.bus.learning = None
+        return "learn off"
+    name = inst.last_param
+    if not name:
+        return "learn: touch a parameter first (a key, OSC) or send /livedance/learn <parameter>"
+    inst.bus.learning = name
+    return f"learn: move a MIDI control for {name}"
 
 
 def apply_preset(inst, number: int) -> str:
@@ -135,23 +82,22 @@ def apply_preset(inst, number: int) -> str:
     return f"preset {number} {preset.name} (seed {preset.seed})"
 
 
-def _preset(number: int) -> Callable:
-    def action(inst) -> str:
-        return apply_preset(inst, number)
-
-    action.__name__ = f"preset_{number}"
-    return action
-
-
 # --- the table -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Binding:
-    """Keys (pygame key codes, each with the modifier it needs, 0 for none) -> one action."""
+    """Keys (pygame key codes, each with the modifier it needs, 0 for none) -> one control.
+
+    Most keys drive a parameter of the registry (`param`, with `value` and `op` as a Control
+    carries them), through the same path as OSC and MIDI; `action` is for what only the
+    keyboard does (quit, MIDI learn of the last parameter)."""
 
     label: str
     keys: tuple[tuple[int, int], ...]
-    action: Callable
     help: str
+    param: str | None = None
+    value: object = None
+    op: str = "set"
+    action: Callable | None = None
 
 
 def _k(*codes: int, mod: int = 0) -> tuple[tuple[int, int], ...]:
@@ -159,21 +105,28 @@ def _k(*codes: int, mod: int = 0) -> tuple[tuple[int, int], ...]:
 
 
 BINDINGS: tuple[Binding, ...] = (
-    Binding("Space", _k(pygame.K_SPACE), reseed, "reseed: a new random dancer"),
-    Binding("f", _k(pygame.K_f), freeze, "freeze / unfreeze the dancer"),
-    Binding("Up / +", _k(pygame.K_UP, pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS), tempo_up, "faster: speed x1.19, or +4 BPM when locked to a tempo"),
-    Binding("Down / -", _k(pygame.K_DOWN, pygame.K_MINUS, pygame.K_KP_MINUS), tempo_down, "slower: speed /1.19, or -4 BPM when locked to a tempo"),
-    Binding("p", _k(pygame.K_p), perturb, "perturb: jolt the dance with noise"),
-    Binding("r", _k(pygame.K_r), reset, "reset the dance (same seed)"),
-    Binding("i", _k(pygame.K_i), _toggle_look("invert"), "invert colours"),
-    Binding("m", _k(pygame.K_m), _toggle_look("mirror"), "mirror left-right"),
-    Binding("t", _k(pygame.K_t), _toggle_look("trails", on=TRAILS_ON, off=0.0), "trails on / off"),
-    Binding("b", _k(pygame.K_b), _toggle_look("blackout", on=1.0, off=0.0), "blackout on / off"),
-    Binding("F11 / Alt+Enter", _k(pygame.K_F11) + _k(pygame.K_RETURN, mod=pygame.KMOD_ALT), fullscreen, "fullscreen / window"),
-    Binding("h", _k(pygame.K_h), hud, "heads-up display on / off"),
-    Binding("Esc / q", _k(pygame.K_ESCAPE, pygame.K_q), quit_, "quit"),
+    Binding("Space", _k(pygame.K_SPACE), "reseed: a new random dancer", "reseed"),
+    Binding("f", _k(pygame.K_f), "freeze / unfreeze the dancer", "freeze", op="toggle"),
+    Binding("Up / +", _k(pygame.K_UP, pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS), "faster: speed x1.19, or +4 BPM when locked to a tempo", "faster"),
+    Binding("Down / -", _k(pygame.K_DOWN, pygame.K_MINUS, pygame.K_KP_MINUS), "slower: speed /1.19, or -4 BPM when locked to a tempo", "slower"),
+    Binding("]", _k(pygame.K_RIGHTBRACKET), "tempo x2 (speed x2 when free)", "tempo_double"),
+    Binding("[", _k(pygame.K_LEFTBRACKET), "tempo /2 (speed /2 when free)", "tempo_half"),
+    Binding("Tab", _k(pygame.K_TAB), "tap tempo: tap on the beat; locks the step clock to it", "tap"),
+    Binding("d", _k(pygame.K_d), "downbeat: a step lands now (press on the one)", "downbeat"),
+    Binding("l", _k(pygame.K_l), "phrase loop on / off: repeat the last loop_beats beats", "loop", op="toggle"),
+    Binding("p", _k(pygame.K_p), "perturb: jolt the dance with noise", "perturb"),
+    Binding("r", _k(pygame.K_r), "reset the dance (same seed)", "reset"),
+    Binding("i", _k(pygame.K_i), "invert colours", "invert", op="toggle"),
+    Binding("m", _k(pygame.K_m), "mirror left-right", "mirror", op="toggle"),
+    Binding("t", _k(pygame.K_t), "trails on / off", "trails", op="toggle"),
+    Binding("b", _k(pygame.K_b), "blackout on / off (a quick fade)", "blackout", op="toggle"),
+    Binding("v", _k(pygame.K_v), "record video on / off (to recordings/)", "record", op="toggle"),
+    Binding("a", _k(pygame.K_a), "MIDI learn: arm the parameter touched last, then move a control (again: disarm)", action=learn_last),
+    Binding("F11 / Alt+Enter", _k(pygame.K_F11) + _k(pygame.K_RETURN, mod=pygame.KMOD_ALT), "fullscreen / window", "fullscreen", op="toggle"),
+    Binding("h", _k(pygame.K_h), "heads-up display on / off", "hud", op="toggle"),
+    Binding("Esc / q", _k(pygame.K_ESCAPE, pygame.K_q), "quit", action=quit_),
 ) + tuple(
-    Binding(str(n), _k(getattr(pygame, f"K_{n}"), getattr(pygame, f"K_KP{n}")), _preset(n), f"preset {n}: {p.name}, seed {p.seed}")
+    Binding(str(n), _k(getattr(pygame, f"K_{n}"), getattr(pygame, f"K_KP{n}")), f"preset {n}: {p.name}, seed {p.seed}", "preset", n)
     for n, p in PRESETS.items()
 )
 

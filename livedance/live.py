@@ -18,6 +18,7 @@ from .errors import LivedanceError
 HEADLESS_OUT = "livedance.mp4"
 HEADLESS_SECONDS = 30.0
 WINDOW_SIZE = "1280x720"
+OSC_PORT = 9000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +34,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="record what is played to a video (.mp4, .mkv or .avi)")
     parser.add_argument("--hud", action=argparse.BooleanOptionalAction, default=None, help="show the heads-up display at start (default: on in a window, off fullscreen and headless)")
     parser.add_argument("--keys", action="store_true", help="print the key bindings and exit")
+    parser.add_argument("--params", action="store_true", help="print every parameter the controls can play, and exit")
+    control = parser.add_argument_group("control (OSC, MIDI, patches)")
+    control.add_argument("--osc-port", type=int, default=OSC_PORT, help=f"UDP port for OSC; 0 picks a free one (default: {OSC_PORT})")
+    control.add_argument("--osc-host", default="127.0.0.1", help="address OSC listens on; 0.0.0.0 opens it to the network (default: 127.0.0.1)")
+    control.add_argument("--osc-feedback", metavar="HOST:PORT", help="echo every change there, so faders on a tablet follow")
+    control.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
+    control.add_argument("--midi-in", action="append", metavar="NAME|all|tcp:HOST:PORT", help="MIDI input: a port name, all (default), or a mido port server; repeatable")
+    control.add_argument("--no-midi", action="store_true", help="no MIDI input")
+    control.add_argument("--patch", default="default", help="controller mapping: a TOML file or a name in patches/ (default: default)")
+    control.add_argument("--learn-file", default="patches/learned.toml", help="where MIDI learn saves the patch (default: patches/learned.toml)")
+    control.add_argument("--record-dir", default="recordings", help="where the record control writes videos (default: recordings)")
 
 
 def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str | None = None):
@@ -61,12 +73,59 @@ def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str 
         instrument = Instrument(
             engine, choreographer, compositor, Look(dancers=args.dancers), size, fps=args.fps,
             headless=headless, fullscreen=args.fullscreen, display=args.display, hud=args.hud, recorder=recorder,
+            record_dir=getattr(args, "record_dir", "recordings"),
         )
     except BaseException:
         if recorder is not None:
             recorder.abort()
         raise
+    try:
+        start_controls(args, instrument)
+    except BaseException:
+        instrument.close()
+        if recorder is not None:
+            recorder.abort()
+        raise
+    instrument.mixer.publish_all()
     return instrument
+
+
+def start_controls(args, instrument) -> None:
+    """OSC and MIDI inputs on their own threads, feeding the instrument's control bus.
+
+    A patch with a mistake stops the start (its file, line and reason); an OSC port that is
+    taken or a machine with no MIDI system is said once, and the show goes on without it."""
+    import sys
+
+    bus = instrument.bus
+    patch = None
+    if getattr(args, "patch", None):
+        from .patch import Patch, resolve_patch_path
+
+        patch = Patch.load(resolve_patch_path(args.patch))
+        bus.status["patch"] = f"patch {patch.name}"
+    if getattr(args, "osc_port", None) is not None and not getattr(args, "no_osc", False):
+        from .osc import OscServer
+
+        server = OscServer(bus, port=args.osc_port, host=args.osc_host, feedback=args.osc_feedback, patch=patch)
+        try:
+            instrument.inputs.append(server.start())
+        except LivedanceError as exc:
+            print(f"livedance live: {exc}; going on without OSC", file=sys.stderr)
+            bus.status["osc"] = f"no OSC ({exc})"
+    if patch is not None and not getattr(args, "no_midi", False):
+        from .midi import MidiInput, input_names, parse_tcp
+
+        specs = args.midi_in or ["all"]
+        if any(parse_tcp(spec) is None for spec in specs):
+            try:
+                input_names()
+            except LivedanceError as exc:  # no MIDI system: network MIDI (tcp:) still works
+                print(f"livedance live: {exc}; going on without it", file=sys.stderr)
+                bus.status["midi"] = str(exc)
+                specs = [spec for spec in specs if parse_tcp(spec) is not None]
+        for spec in specs:
+            instrument.inputs.append(MidiInput(bus, spec, patch, learn_file=args.learn_file).start())
 
 
 def _screen_size(display: int) -> tuple[int, int]:
@@ -100,6 +159,11 @@ def run(args) -> int:
         from .keys import format_keys
 
         print(format_keys())
+        return 0
+    if args.params:
+        from .params import format_params
+
+        print(format_params())
         return 0
     check_args(args)
     headless = args.headless

@@ -17,16 +17,26 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
+from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
+from .bundle import MANIFEST, resolve_bundle_path, shipped_bundles  # noqa: E402
+from .clock import TapTempo  # noqa: E402
+from .controls import Control, ControlBus  # noqa: E402
 from .errors import LivedanceError  # noqa: E402
 from .hud import Hud  # noqa: E402
 from .keys import binding_for  # noqa: E402
+from .mixer import Mixer  # noqa: E402
+from .switcher import Switcher  # noqa: E402
 
 CAPTION = "livedance"
+MODEL_FADE_SECONDS = 1.0  # a model switch crossfades the old dancers' frames into the new ones'
+RECORD_DIR = "recordings"
 
 
 def use_dummy_video() -> None:
@@ -63,6 +73,8 @@ class Instrument:
         hud: bool | None = None,
         recorder=None,
         clock=time.perf_counter,
+        bus: ControlBus | None = None,
+        record_dir: str | os.PathLike = RECORD_DIR,
     ):
         if fps < 0:
             raise LivedanceError(f"--fps {fps:g}: expected a frame rate > 0, or 0 for uncapped")
@@ -80,6 +92,26 @@ class Instrument:
         self.clock = clock
         self.running = False
         self.last_control = "-"
+        self.last_param: str | None = None  # what MIDI learn from the keyboard arms
+        # Controls: every input hands over through the bus; the mixer applies them per frame.
+        self.bus = bus if bus is not None else ControlBus()
+        self.mixer = Mixer(self, self.bus)
+        self.inputs: list = []  # OSC server, MIDI inputs: closed with the instrument
+        self.perturb_amount = 1.0
+        self.loop_beats = 4.0
+        self.bpm = 120.0
+        self.mode = "generate"
+        self.tap_tempo = TapTempo()
+        self.control_time = 0.0  # arrival time of the control being applied (tap tempo)
+        self.model_name = Path(str(engine.model_path)).name
+        self.last_preset = None
+        # Model and dancer switches load on a thread; the old dancers fade out over the new.
+        self.switcher = Switcher()
+        self._outgoing = None  # (engine, choreographer, blend buffer, fade start) while crossfading
+        # Recording on demand: opening and finishing a video happen off the loop's thread.
+        self.record_dir = Path(record_dir)
+        self._record_threads: list[threading.Thread] = []
+        self._record_starting = False
         # Counters, read by the HUD, the summary and the tests.
         self.frames = 0
         self.dropped = 0
@@ -139,19 +171,28 @@ class Instrument:
         pygame.mouse.set_visible(not self.fullscreen)
 
     # --- one frame ----------------------------------------------------------------------------
-    def poll(self) -> None:
+    def poll(self, now: float | None = None) -> None:
         """Handle whatever input arrived since the last frame; never waits."""
+        now = self.clock() if now is None else now
         for event in pygame.event.get():
             if event.type == pygame.QUIT:
                 self.running = False
                 self.last_control = "quit"
             elif event.type == pygame.KEYDOWN:
                 binding = binding_for(event.key, event.mod)
-                if binding is not None:
+                if binding is None:
+                    continue
+                if binding.action is not None:
                     self.control(binding.action)
+                else:
+                    self.bus.submit(Control(binding.param, binding.value, "key", time.perf_counter(), op=binding.op))
+                    self.last_param = binding.param
+        self.mixer.apply(now)
+        if self.switcher.pending is not None or self._outgoing is not None:
+            self._switch_in(now)
 
     def control(self, action) -> None:
-        """Run one action on this instrument; a bad value shows on the HUD instead of stopping the show."""
+        """Run one keyboard-only action; a bad value shows on the HUD instead of stopping the show."""
         try:
             self.last_control = action(self)
         except LivedanceError as exc:
@@ -161,6 +202,8 @@ class Instrument:
         """Dream, decode, compose and show one frame; returns the canvas (reused next frame)."""
         latents = self.choreographer.frame(now)
         ink = self.engine.decode(latents)
+        if self._outgoing is not None:
+            ink = self._fade_out_old(ink, now)
         # dt keeps trails fading at the same speed whatever the frame rate.
         dt = None if self._last_draw is None else now - self._last_draw
         self._last_draw = now
@@ -175,17 +218,146 @@ class Instrument:
                 self.hud.update(self.hud_lines(), now)
             self.hud.draw(self.screen)
         pygame.display.flip()
+        self.mixer.frame_shown(time.perf_counter())
         return canvas
+
+    # --- switching model or dancers mid-show ----------------------------------------------------
+    def switch(self, model=None, dancers: int | None = None) -> None:
+        """Load `model` (a name in models/, an index into them, or a bundle folder) and/or a new
+        number of dancers on a thread; the swap happens at a frame boundary when it is ready."""
+        path, what = self.engine.model_path, None
+        if model is not None:
+            names = shipped_bundles()
+            if isinstance(model, int):
+                if model >= len(names):
+                    raise LivedanceError(f"model {model}: there are {len(names)} models in models/ ({', '.join(names)}), numbered from 0")
+                model = names[model]
+            path = resolve_bundle_path(model if model not in names else f"models/{model}")
+            if not (Path(path) / MANIFEST).is_file():
+                raise LivedanceError(f"model {model}: no model bundle there; expected one of {', '.join(names)} or a bundle folder")
+            what = f"model {Path(path).name}"
+        count = self.engine.dancers if dancers is None else int(dancers)
+        if dancers is not None:
+            what = f"{what}, {count} dancers" if what else f"dancers {count}"
+        self.switcher.request(path, count, self.choreographer.seed, what or "model")
+        self.last_control = f"{what}: loading"
+
+    def _switch_in(self, now: float) -> None:
+        ready = self.switcher.poll()
+        if isinstance(ready, LivedanceError):
+            self.last_control = str(ready)
+        elif ready is not None:
+            self._swap(*ready, now)
+        if self._outgoing is not None and now - self._outgoing[3] >= MODEL_FADE_SECONDS:
+            self._outgoing = None
+
+    def _swap(self, engine, choreographer, what: str, now: float) -> None:
+        old_engine, old = self.engine, self.choreographer
+        choreographer.speed = old.speed
+        choreographer.temperature = old.temperature
+        choreographer.nudge = old.nudge
+        if old.tempo is not None:
+            choreographer.set_tempo(*old.tempo)
+        choreographer.freeze(old.frozen)
+        if choreographer.offset.shape == old.offset.shape:
+            choreographer.set_offsets(old.offset)
+        same_frames = (engine.dancers, engine.height, engine.width) == (old_engine.dancers, old_engine.height, old_engine.width)
+        if same_frames:  # the old dancers fade out over the new ones
+            blend = np.empty((engine.dancers, engine.height, engine.width), np.float32)
+            self._outgoing = (old_engine, old, blend, now)
+        else:
+            self._outgoing = None
+        if (engine.height, engine.width) != (old_engine.height, old_engine.width):
+            from .look import Compositor
+
+            self.compositor = Compositor(self.size, (engine.height, engine.width))
+        self.engine, self.choreographer = engine, choreographer
+        self.look.dancers = engine.dancers
+        self.model_name = Path(str(engine.model_path)).name
+        self.bus.publish("model", self.model_name)
+        self.bus.publish("dancers", engine.dancers)
+        self.last_control = f"{what}: in"
+
+    def _fade_out_old(self, ink, now: float):
+        import cv2
+
+        old_engine, old, blend, start = self._outgoing
+        progress = min(max((now - start) / MODEL_FADE_SECONDS, 0.0), 1.0)
+        new_share = progress * progress * (3.0 - 2.0 * progress)
+        old_ink = old_engine.decode(old.frame(now))
+        cv2.addWeighted(ink, new_share, old_ink, 1.0 - new_share, 0.0, dst=blend)
+        return blend
+
+    # --- recording on demand -----------------------------------------------------------------
+    @property
+    def recording(self) -> bool:
+        return self.recorder is not None or self._record_starting
+
+    def start_recording(self) -> None:
+        """Open a new video in `record_dir` on a thread; frames go to it from the next one ready."""
+        if self.recording:
+            return
+        if not self.fps:
+            raise LivedanceError("record: needs a frame rate; --fps 0 (uncapped) has none")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = self.record_dir / f"livedance-{stamp}.mp4"
+        number = 1
+        while path.exists():
+            number += 1
+            path = self.record_dir / f"livedance-{stamp}-{number}.mp4"
+        self._record_starting = True
+        self.bus.status["record"] = f"recording: opening {path}"
+        self._record_thread(self._open_recorder, path)
+
+    def _open_recorder(self, path) -> None:
+        from .recorder import Recorder
+
+        try:
+            self.recorder = Recorder(path, self.fps, self.size)
+            self.bus.status["record"] = f"recording to {path} ({self.recorder.codec})"
+        except LivedanceError as exc:
+            self.bus.status["record"] = f"record: {exc}"
+        finally:
+            self._record_starting = False
+
+    def stop_recording(self) -> None:
+        """Detach the recorder now; it finishes writing on a thread."""
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:
+            self.bus.status["record"] = f"finishing {recorder.out}"
+            self._record_thread(self._close_recorder, recorder)
+
+    def _close_recorder(self, recorder) -> None:
+        try:
+            path = recorder.close()
+            self.bus.status["record"] = f"wrote {path}: {recorder.written} frames, {recorder.dropped} left out"
+        except LivedanceError as exc:
+            self.bus.status["record"] = f"record: {exc}"
+
+    def _record_thread(self, target, argument) -> None:
+        thread = threading.Thread(target=target, args=(argument,), name="livedance-record", daemon=True)
+        self._record_threads.append(thread)
+        thread.start()
 
     def hud_lines(self) -> list[str]:
         c = self.choreographer
         cap = f"/{self.fps:g}" if self.fps else " uncapped"
-        return [
+        lines = [
             f"{self.shown_fps:5.1f}{cap} fps   frame {self.frame_ms:4.1f} ms (worst {self.worst_ms:4.1f})   dropped {self.dropped}",
-            self.engine.provider_line,
-            f"{c.mode}   seed {c.seed}   step {c.steps}",
+            f"{self.engine.provider_line}   model {self.model_name}",
+            f"{self.mode}: {c.mode}   seed {c.seed}   step {c.steps}",
             f"last: {self.last_control}",
         ]
+        bus = self.bus
+        if bus.learning:
+            lines.append(f"learn: move a MIDI control for {bus.learning}   (a: cancel)")
+        lines.extend(bus.status.values())
+        counted = [f"{source} {counts}" for source, counts in bus.counts.items() if source != "key"]
+        if counted:
+            lines.append("   ".join(counted))
+        if bus.last_refusal:
+            lines.append(f"refused: {bus.last_refusal}")
+        return lines
 
     def _account(self, began: float, ended: float) -> None:
         work = ended - began
@@ -231,7 +403,7 @@ class Instrument:
                 deadline += period
             elif seconds is not None and now - start >= seconds:
                 break
-            self.poll()
+            self.poll(now)
             if not self.running:
                 break
             canvas = self.draw(now)
@@ -248,4 +420,11 @@ class Instrument:
         self.elapsed = clock() - start
 
     def close(self) -> None:
+        """Stop the inputs, let recordings finish, close the window."""
+        for source in self.inputs:
+            source.close()
+        self.inputs.clear()
+        self.switcher.close()
+        for thread in self._record_threads:
+            thread.join()
         pygame.display.quit()

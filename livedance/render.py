@@ -12,9 +12,7 @@ import argparse
 import importlib
 import os
 import re
-import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import numpy as np
 
 from .errors import LivedanceError
 from .look import Compositor, Look, parse_colour
+from .quiet import quiet_stderr
 
 DECODE_BATCH = 32
 MAX_SIDE = 8192
@@ -57,25 +56,6 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-@contextmanager
-def _quiet_stderr():
-    """Silence C libraries (FFmpeg) writing straight to fd 2 while codecs are probed."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def open_writer(path: Path, fps: float, size: tuple[int, int]):
     """A cv2.VideoWriter for the first codec that opens; returns (writer, codec, codecs_failed)."""
     import cv2
@@ -88,7 +68,7 @@ def open_writer(path: Path, fps: float, size: tuple[int, int]):
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
     try:
         for codec in codecs:
-            with _quiet_stderr():
+            with quiet_stderr():
                 writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), float(fps), size)
             if writer.isOpened():
                 return writer, codec, failed

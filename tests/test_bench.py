@@ -12,7 +12,7 @@ from livedance import bench  # noqa: E402
 from livedance.cli import main  # noqa: E402
 
 MODEL = str(Path(__file__).resolve().parent.parent / "models" / "default")
-TINY = ["--model", MODEL, "--seconds", "0.3", "--frames", "20", "--size", "320x240", "--no-keras"]
+TINY = ["--model", MODEL, "--seconds", "0.3", "--frames", "20", "--size", "320x240", "--no-keras", "--control-seconds", "0"]
 
 
 def test_json_has_every_figure(capsys):
@@ -25,6 +25,16 @@ def test_json_has_every_figure(capsys):
     assert result["loop_frames"] > 0 and result["uncapped_fps"] > 0 and result["peak_memory_mb"] > 0
     assert result["size"] == "320x240" and result["keras_seed_arch"] is None
     assert set(result["targets"]) == set(bench.TARGETS)
+
+
+def test_control_latency_from_real_osc_packets(capsys):
+    args = ["bench", "--json", *TINY[:-2], "--control-seconds", "1.5"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["control_packets"] > 5 and result["control_applied"] > 5
+    assert set(result["control_latency_ms"]) == {"p50", "p99", "max", "mean"}
+    assert result["control_latency_ms"]["p50"] > 0  # a packet shows after it arrives, never before
+    assert "control_latency_p99_ms" in result["targets"]
 
 
 def test_table(capsys):

@@ -1,0 +1,35 @@
+"""Silencing C libraries that write straight to file descriptor 2, past Python's sys.stderr.
+
+FFmpeg (while OpenCV probes codecs), ALSA (while mido probes for a MIDI system) and
+TensorFlow (at import) print lines a user should never see for a question that has a clean
+answer of our own. The lock keeps two threads from swapping fd 2 under each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+
+_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Point fd 2 at /dev/null for the duration (what other threads write to it meanwhile is lost)."""
+    with _LOCK:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError, AttributeError):
+            yield  # no fd 2 to silence
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)

@@ -1,0 +1,86 @@
+"""The README's control tables, generated from the tables the code runs on.
+
+Keys come from `keys.BINDINGS`, parameters and OSC addresses from `params.REGISTRY`, controller
+layouts from the files in `patches/`. Each lives in the README between
+`<!-- generated: NAME -->` and `<!-- end: NAME -->`; `python -m livedance.readme` rewrites
+them and a test fails when the README and the code disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def parameter_table() -> str:
+    from . import osc, params
+
+    lines = ["| parameter | OSC arguments | default | what it does |", "|---|---|---|---|"]
+    for group in params.GROUPS:
+        for p in params.REGISTRY.values():
+            if p.group == group:
+                default = params.default_text(p)
+                lines.append(f"| `{p.name}` | {osc.arguments_text(p)} | {default} | {p.help} |")
+    return "\n".join(lines)
+
+
+def osc_table() -> str:
+    from . import osc, params
+
+    lines = ["| address | arguments | what it does |", "|---|---|---|"]
+    plain = {f"{osc.PREFIX}/{name}" for name in params.REGISTRY}
+    for address, arguments, text in osc.address_rows():
+        if address not in plain:
+            lines.append(f"| `{address}` | {arguments} | {text} |")
+    return "\n".join(lines)
+
+
+def patch_layouts() -> str:
+    from .patch import Patch, markdown_layout
+
+    parts = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "patches").glob("*.toml")):
+        if path.name == "learned.toml":
+            continue
+        patch = Patch.load(path)
+        about = " ".join(_leading_comment(path))
+        parts.append(f"#### {patch.name} (`patches/{path.name}`)\n\n{about}\n\n{markdown_layout(patch)}")
+    return "\n\n".join(parts)
+
+
+def _leading_comment(path: Path) -> list[str]:
+    lines = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return lines
+
+
+def sections() -> dict[str, str]:
+    from .keys import markdown_keys
+
+    return {"keys": markdown_keys(), "parameters": parameter_table(), "osc": osc_table(), "patches": patch_layouts()}
+
+
+def render(text: str) -> str:
+    """`text` with every generated section replaced by what the code says now."""
+    for name, body in sections().items():
+        pattern = re.compile(rf"(<!-- generated: {name} -->\n).*?(<!-- end: {name} -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"README has no <!-- generated: {name} --> section")
+        text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+    return text
+
+
+def main() -> int:
+    README.write_text(render(README.read_text()))
+    print(f"updated {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
