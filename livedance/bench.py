@@ -155,7 +155,10 @@ def time_control_latency(instrument, seconds: float, fps: float = 60.0) -> dict:
         client = SimpleUDPClient("127.0.0.1", server.port)
         rng = np.random.default_rng(0)
         while not stop.wait(float(rng.uniform(0.01, 0.05))):  # off the frame grid on purpose
-            client.send_message("/livedance/offset_x", float(rng.uniform(-0.2, 0.2)))
+            # A look control (drawn by the compositor) and a dance control (shapes the latent), in turn.
+            address = "/livedance/offset_x" if sent[0] % 2 else "/livedance/temperature"
+            value = float(rng.uniform(-0.2, 0.2)) if sent[0] % 2 else float(rng.uniform(0.8, 1.2))
+            client.send_message(address, value)
             sent[0] += 1
 
     sender = threading.Thread(target=send, name="livedance-bench-osc", daemon=True)
@@ -167,10 +170,14 @@ def time_control_latency(instrument, seconds: float, fps: float = 60.0) -> dict:
     finally:
         stop.set()
         sender.join()
-    taken = instrument.mixer.latency_count - before
-    samples = instrument.mixer.recent_latencies()[-taken:] if taken else np.zeros(0)
+    mixer = instrument.mixer
+    taken = mixer.latency_count - before
+    samples, kinds = (array[-taken:] for array in mixer.recent_latencies()) if taken else (np.zeros(0), np.zeros(0, bool))
+    look, dance = samples[kinds], samples[~kinds]
     return {
         "control_latency_ms": _percentiles(samples) if len(samples) else None,
+        "look_control_latency_ms": _percentiles(look) if len(look) else None,
+        "dance_control_latency_ms": _percentiles(dance) if len(dance) else None,
         "control_packets": int(sent[0]),
         "control_applied": int(taken),
         "control_fps": fps,
@@ -271,6 +278,10 @@ def format_table(r: dict) -> str:
         cl = r["control_latency_ms"]
         rows.insert(4, (f"OSC control to frame at {r['control_fps']:g} fps, ms p50 / p99", met("control_latency_p99_ms"),
                         f"{cl['p50']:.2f} / {cl['p99']:.2f} ({r['control_applied']} of {r['control_packets']} packets)"))
+        for kind in ("look", "dance"):
+            part = r.get(f"{kind}_control_latency_ms")
+            if part:
+                rows.insert(5, (f"  {kind} controls only, ms p50 / p99", "", f"{part['p50']:.2f} / {part['p99']:.2f}"))
     keras = r.get("keras_seed_arch")
     if keras:
         rows.append(("paper's seed networks, Keras predict, frames/s", "", f"{keras['frames_per_s']:.1f} (ONNX step+decode {keras['onnx_step_decode_frames_per_s']:.0f}: x{keras['ratio']:.0f})"))

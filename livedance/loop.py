@@ -204,6 +204,7 @@ class Instrument:
         ink = self.engine.decode(latents)
         if self._outgoing is not None:
             ink = self._fade_out_old(ink, now)
+        self.mixer.apply_late()  # look controls that arrived during the decode still make this frame
         # dt keeps trails fading at the same speed whatever the frame rate.
         dt = None if self._last_draw is None else now - self._last_draw
         self._last_draw = now

@@ -26,6 +26,9 @@ from .actions import ACTIONS
 from .errors import LivedanceError
 
 LATENCY_SAMPLES = 4096
+# Look parameters only change how the compositor draws: one that arrives while the frame is
+# being dreamt and decoded still makes that frame (see `apply_late`).
+LATE = frozenset(name for name, p in _params.REGISTRY.items() if p.group == "look" and name != "dancers")
 SETTLED = 1e-4  # a glide this close to its target (as a share of the range) snaps onto it
 
 
@@ -43,17 +46,24 @@ class Mixer:
         self._incoming: list = []  # reused every frame
         self._later: list = []  # heap of (due, order, control)
         self._order = 0
+        self._held: list = []  # controls the late pass took that must wait for the next frame
+        self._dt = 0.0  # this frame's step, for a glide that starts in the late pass
         self._glides: dict = {}
         self._settled: list = []
         self._last: float | None = None
         self._applied_at: list[float] = []  # arrival times of controls this frame uses
         self.latencies = np.zeros(LATENCY_SAMPLES, np.float64)
+        self.latency_look = np.zeros(LATENCY_SAMPLES, bool)  # which samples were look controls
         self.latency_count = 0
         self.applied = 0
 
     # --- per frame ---------------------------------------------------------------------------
     def apply(self, now: float) -> None:
         """Everything that is due, then one step of every glide (`now`: the loop's clock)."""
+        if self._held:
+            for control in self._held:
+                self._apply(control)
+            self._held.clear()
         incoming = self.bus.drain(self._incoming)
         wall = time.perf_counter()  # timetags are on the arrival clock, `now` is the loop's
         for control in incoming:
@@ -66,16 +76,38 @@ class Mixer:
         while self._later and self._later[0][0] <= wall:
             self._apply(heapq.heappop(self._later)[2])
         dt = 0.0 if self._last is None else max(0.0, now - self._last)
-        self._last = now
+        self._last, self._dt = now, dt
         if self._glides:
             self._step_glides(dt)
+
+    def apply_late(self) -> None:
+        """A second look at the bus after the decode, before the compositor runs: a look control
+        that arrived meanwhile still makes this frame; anything else waits for the next one."""
+        incoming = self.bus.drain(self._incoming)
+        if not incoming:
+            return
+        wall = time.perf_counter()
+        for control in incoming:
+            if control.due > wall:
+                self._order += 1
+                heapq.heappush(self._later, (control.due, self._order, control))
+            elif control.name in LATE:
+                self._apply(control)
+                key = control.name if control.index is None else (control.name, control.index)
+                if key in self._glides:  # its glide's first step is this frame's, like the others'
+                    self._step_glides(self._dt, only=key)
+            else:
+                self._held.append(control)
+        incoming.clear()
 
     def frame_shown(self, shown_at: float) -> None:
         """The frame that used this frame's controls is on its way to the screen."""
         if not self._applied_at:
             return
-        for arrived in self._applied_at:
-            self.latencies[self.latency_count % LATENCY_SAMPLES] = shown_at - arrived
+        for arrived, look in self._applied_at:
+            slot = self.latency_count % LATENCY_SAMPLES
+            self.latencies[slot] = shown_at - arrived
+            self.latency_look[slot] = look
             self.latency_count += 1
         self._applied_at.clear()
 
@@ -91,8 +123,13 @@ class Mixer:
             if value is not None:
                 self.bus.publish(name, value)
 
-    def recent_latencies(self) -> np.ndarray:
-        return self.latencies[: min(self.latency_count, LATENCY_SAMPLES)].copy()
+    def recent_latencies(self) -> tuple[np.ndarray, np.ndarray]:
+        """(seconds from arrival to frame, whether each was a look control), oldest first."""
+        count = min(self.latency_count, LATENCY_SAMPLES)
+        order = np.roll(np.arange(LATENCY_SAMPLES), -(self.latency_count % LATENCY_SAMPLES))[-count:]
+        if count < LATENCY_SAMPLES:
+            order = np.arange(count)
+        return self.latencies[order], self.latency_look[order]
 
     # --- one control -------------------------------------------------------------------------
     def _apply(self, control) -> None:
@@ -119,7 +156,7 @@ class Mixer:
             inst.last_control = f"{param.name}: {exc}"
         self.applied += 1
         if control.source != "key":
-            self._applied_at.append(max(control.received, control.due))
+            self._applied_at.append((max(control.received, control.due), control.name in LATE))
 
     @staticmethod
     def _toggled(param, current):
@@ -153,10 +190,12 @@ class Mixer:
                 return
         glide.target = target
 
-    def _step_glides(self, dt: float) -> None:
+    def _step_glides(self, dt: float, only=None) -> None:
         inst = self.instrument
         settled = self._settled
         for key, glide in self._glides.items():
+            if only is not None and key != only:
+                continue
             param = glide.param
             follow = 1.0 - math.exp(-dt / param.smoothing) if dt else 0.0
             if isinstance(glide.current, np.ndarray):

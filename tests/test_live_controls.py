@@ -309,5 +309,9 @@ def test_latency_is_measured_from_arrival_to_frame(inst):
         client.send_message("/livedance/offset_x", value)
     assert received(inst, "osc", 3)
     inst.run(frames=1)
-    latencies = inst.mixer.recent_latencies()
-    assert len(latencies) == 3 and np.all(latencies > 0)
+    client.send_message("/livedance/temperature", 1.2)
+    assert received(inst, "osc", 4)
+    inst.run(frames=1)
+    latencies, look = inst.mixer.recent_latencies()
+    assert len(latencies) == 4 and np.all(latencies > 0)
+    assert list(look) == [True, True, True, False]  # offset_x is drawn by the compositor; temperature is not
