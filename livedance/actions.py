@@ -104,9 +104,17 @@ def _reset(inst, value=None, index=None):
 
 
 def _mode_write(inst, value, index=None):
-    if value != "generate":
-        raise LivedanceError(f"mode {value}: needs a camera, and none is open")
-    inst.mode = value
+    inst.director.set_mode(value)
+
+
+def _auto_write(inst, value, index=None):
+    inst.director.set_auto(bool(value))
+
+
+def _camera_learn(inst, value=None, index=None):
+    if inst.director.capture is None:
+        raise LivedanceError("camera_learn: needs a camera (livedance live --camera 0|FILE); none is open")
+    inst.director.capture.learn_empty()
 
 
 def _latent_read(inst):
@@ -232,7 +240,9 @@ ACTIONS: dict[str, Action] = {
     "loop": Action(_loop_read, _loop_write),
     "loop_beats": _own("loop_beats"),
     "reset": _trigger(_reset),
-    "mode": Action(lambda inst: inst.mode, _mode_write),
+    "mode": Action(lambda inst: inst.director.mode, _mode_write),
+    "auto": Action(lambda inst: inst.director.auto, _auto_write),
+    "camera_learn": _trigger(_camera_learn),
     "latent": Action(_latent_read, _latent_write),
     "preset": _trigger(_preset),
     "speed": _attribute("choreographer", "speed"),

@@ -220,6 +220,19 @@ class Choreographer:
         self.playhead.reset(self._history())
         self._record_history()
 
+    def continue_from(self, window_raw: np.ndarray, shown: np.ndarray | None = None) -> None:
+        """Every dancer carries on from a real dancer's last latents (T >= window, raw units).
+
+        The picture crossfades from `shown` (the pose on screen, e.g. the camera's dancer) to the
+        continuation, so switching from following a dancer to continuing them never jumps."""
+        self.rollout.seed_from_latents(window_raw, seed=self._seed)
+        self._loop_length = None
+        if shown is not None and math.isfinite(float(np.sum(shown))):
+            self._fade_from[...] = shown
+            self._fade_start, self._fading = None, True
+        self.playhead.reset(self._history())
+        self._record_history()
+
     # --- operations the controls drive ---------------------------------------------------
     def reseed(self, seed: int | None = None) -> int:
         """Jump to dancer `seed` (or a new random one), crossfading; returns the seed."""

@@ -32,6 +32,7 @@ from .errors import LivedanceError  # noqa: E402
 from .hud import Hud  # noqa: E402
 from .keys import binding_for  # noqa: E402
 from .mixer import Mixer  # noqa: E402
+from .modes import Director  # noqa: E402
 from .switcher import Switcher  # noqa: E402
 
 CAPTION = "livedance"
@@ -100,7 +101,7 @@ class Instrument:
         self.perturb_amount = 1.0
         self.loop_beats = 4.0
         self.bpm = 120.0
-        self.mode = "generate"
+        self.director = Director(self)  # generate, or the camera's dancer (live.py gives it the capture)
         self.tap_tempo = TapTempo()
         self.control_time = 0.0  # arrival time of the control being applied (tap tempo)
         self.model_name = Path(str(engine.model_path)).name
@@ -200,7 +201,7 @@ class Instrument:
 
     def draw(self, now: float):
         """Dream, decode, compose and show one frame; returns the canvas (reused next frame)."""
-        latents = self.choreographer.frame(now)
+        latents = self.director.latents(now)
         ink = self.engine.decode(latents)
         if self._outgoing is not None:
             ink = self._fade_out_old(ink, now)
@@ -346,7 +347,7 @@ class Instrument:
         lines = [
             f"{self.shown_fps:5.1f}{cap} fps   frame {self.frame_ms:4.1f} ms (worst {self.worst_ms:4.1f})   dropped {self.dropped}",
             f"{self.engine.provider_line}   model {self.model_name}",
-            f"{self.mode}: {c.mode}   seed {c.seed}   step {c.steps}",
+            f"{self.director.mode}{' (auto)' if self.director.auto else ''}: {c.mode}   seed {c.seed}   step {c.steps}",
             f"last: {self.last_control}",
         ]
         bus = self.bus

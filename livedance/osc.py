@@ -283,6 +283,8 @@ class OscServer:
 
     def _parameter(self, address: str, parts: list[str], args: list, received: float, due: float) -> None:
         name, rest = parts[0], parts[1:]
+        if rest and f"{name}_{rest[0]}" in _params.REGISTRY:  # /livedance/camera/learn -> camera_learn
+            name, rest = f"{name}_{rest[0]}", rest[1:]
         param = _params.REGISTRY.get(name)
         norm = bool(rest) and rest[-1] == "norm"
         if norm:

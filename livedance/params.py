@@ -98,6 +98,8 @@ _DECLARED: tuple[Param, ...] = (
     Param("loop_beats", "float", "length of the phrase loop in beats", "dance", 0.25, 16.0, 4.0),
     Param("reset", "trigger", "panic: start the dance over from the current seed", "dance"),
     Param("mode", "choice", "generate: dream; follow: show the camera's dancer; continue: dream on from them", "dance", default="generate", choices=("generate", "follow", "continue")),
+    Param("auto", "bool", "installation mode: follow whoever is in front of the camera, continue their dance when they leave", "dance", default=False),
+    Param("camera_learn", "trigger", "learn the empty stage: step out of the camera's view, then trigger (OSC: /livedance/camera/learn too)", "dance"),
     Param("latent", "vector", "offset of latent dimension i (normalised units): steers the pose directly", "dance", -3.0, 3.0, 0.0, 0.05),
     Param("preset", "trigger", "jump to preset N (the number keys)", "dance", 1, 9, 1),
     # --- time --------------------------------------------------------------------------------

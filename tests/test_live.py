@@ -161,6 +161,11 @@ def _expect(binding, inst):
             assert inst.bus.learning != before["learning"], label
         elif name == "record":
             assert "record" in inst.last_control, label  # uncapped: refused with a reason
+        elif name in ("mode", "auto", "camera_learn"):
+            if binding.value == "generate":
+                assert inst.director.mode == "generate", label
+            else:
+                assert "camera" in inst.last_control, label  # no camera here: said, and the show goes on
         elif name in ("tap", "downbeat"):
             assert inst.last_control.startswith(name), label
         elif name == "preset":
