@@ -39,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", default="1920x1080", help="output WIDTHxHEIGHT of the loop run (default: 1920x1080)")
     parser.add_argument("--frames", type=int, default=2000, help="step+decode calls timed for the latency (default: 2000)")
     parser.add_argument("--control-seconds", type=float, default=5.0, help="how long to send OSC into the loop at 60 fps for the control latency; 0 skips it (default: 5)")
+    parser.add_argument("--camera", metavar="FILE", help="also follow this video (standing in for a camera) at 60 fps: captured frames/s at the file's rate and as fast as the capture goes")
+    parser.add_argument("--camera-seconds", type=float, default=10.0, help="how long each camera run lasts (default: 10)")
     parser.add_argument("--keras", action=argparse.BooleanOptionalAction, default=None, help="also time the paper's networks through Keras predict (default: when TensorFlow is installed)")
     parser.add_argument("--keras-seconds", type=float, default=5.0, help="how long to time Keras predict (default: 5)")
 
@@ -185,6 +187,34 @@ def time_control_latency(instrument, seconds: float, fps: float = 60.0) -> dict:
     }
 
 
+def time_camera(instrument, camera_path: str, seconds: float, realtime: bool, fps: float = 60.0) -> dict:
+    """The display loop at `fps` following a camera (a video file standing in for one) while the
+    camera and capture threads cut out, frame and encode every camera frame."""
+    from .camera import CameraSource
+    from .capture import Capture
+    from .stage import StageCutout
+
+    camera = CameraSource(camera_path, loop=True, bus=instrument.bus, realtime=realtime).start()
+    capture = Capture(camera, instrument.engine.bundle, StageCutout("mog2"), bus=instrument.bus).start()
+    instrument.inputs += [capture, camera]
+    instrument.director.capture = capture
+    instrument.director.set_mode("follow")
+    instrument.fps, instrument.frames, instrument.dropped = fps, 0, 0
+    before = capture.frames
+    instrument.run(seconds=seconds)
+    captured = capture.frames - before
+    instrument.director.set_mode("generate")
+    capture.close()
+    camera.close()
+    return {
+        "camera": camera_path,
+        "camera_realtime": realtime,
+        "captured_fps": round(captured / instrument.elapsed, 1),
+        "display_fps": round(instrument.frames / instrument.elapsed, 1),
+        "display_dropped": instrument.dropped,
+    }
+
+
 def keras_available() -> bool:
     import importlib.util
 
@@ -213,6 +243,9 @@ def bench(args) -> dict:
         instrument.run(seconds=args.seconds)
         loop_frames, loop_seconds = instrument.frames, instrument.elapsed
         control = time_control_latency(instrument, args.control_seconds) if args.control_seconds else {}
+        if args.camera:
+            control["camera_paced"] = time_camera(instrument, args.camera, args.camera_seconds, realtime=True)
+            control["camera_unpaced"] = time_camera(instrument, args.camera, args.camera_seconds, realtime=False)
     finally:
         instrument.close()
     result = {
@@ -282,6 +315,10 @@ def format_table(r: dict) -> str:
             part = r.get(f"{kind}_control_latency_ms")
             if part:
                 rows.insert(5, (f"  {kind} controls only, ms p50 / p99", "", f"{part['p50']:.2f} / {part['p99']:.2f}"))
+    for key, words in (("camera_paced", "at the file's rate"), ("camera_unpaced", "as fast as it goes")):
+        cam = r.get(key)
+        if cam:
+            rows.append((f"camera {words}: captured fps / display fps (dropped)", "", f"{cam['captured_fps']:.1f} / {cam['display_fps']:.1f} ({cam['display_dropped']})"))
     keras = r.get("keras_seed_arch")
     if keras:
         rows.append(("paper's seed networks, Keras predict, frames/s", "", f"{keras['frames_per_s']:.1f} (ONNX step+decode {keras['onnx_step_decode_frames_per_s']:.0f}: x{keras['ratio']:.0f})"))

@@ -28,6 +28,8 @@ class Hud:
         self._surfaces: list[pygame.Surface | None] = []
         self._next_refresh = 0.0
         self.renders = 0  # text renders so far: the cache's hit rate is visible in tests
+        self._preview: pygame.Surface | None = None
+        self._preview_seq = -1
 
     def due(self, now: float) -> bool:
         """Whether the text should be recomputed this frame."""
@@ -62,3 +64,20 @@ class Hud:
             if line is not None:
                 surface.blit(line, (MARGIN, y))
                 y += line.get_height()
+
+    def draw_preview(self, surface: pygame.Surface, mask, seq: int) -> None:
+        """The camera's mask as a small picture in the bottom-right corner (rebuilt only when
+        a new camera frame arrived, so at the camera's rate, not the display's)."""
+        if not self.visible or mask is None:
+            return
+        if seq != self._preview_seq or self._preview is None:
+            import numpy as np
+
+            height, width = mask.shape[:2]
+            grey = np.ascontiguousarray(np.repeat(mask[..., None], 3, axis=2))
+            self._preview = pygame.image.frombuffer(grey.tobytes(), (width, height), "RGB")
+            self._preview_seq = seq
+        x = surface.get_width() - self._preview.get_width() - MARGIN
+        y = surface.get_height() - self._preview.get_height() - MARGIN
+        surface.blit(self._preview, (x, y))
+        pygame.draw.rect(surface, TEXT, (x - 1, y - 1, self._preview.get_width() + 2, self._preview.get_height() + 2), 1)

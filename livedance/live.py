@@ -44,6 +44,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     control.add_argument("--no-midi", action="store_true", help="no MIDI input")
     control.add_argument("--patch", default="default", help="controller mapping: a TOML file or a name in patches/ (default: default)")
     control.add_argument("--learn-file", default="patches/learned.toml", help="where MIDI learn saves the patch (default: patches/learned.toml)")
+    camera = parser.add_argument_group("camera (follow and continue a real dancer)")
+    camera.add_argument("--camera", metavar="0|/dev/videoN|FILE|URL", help="a camera, or a video file standing in for one")
+    camera.add_argument("--camera-loop", action="store_true", help="play a camera FILE in a loop")
+    camera.add_argument("--segment", choices=("mog2", "knn", "threshold"), default="mog2", help="how the dancer is cut out: background subtraction (mog2, knn; learn the empty stage with e) or a threshold for a backlit/shadow stage (default: mog2)")
+    camera.add_argument("--segmenter", metavar="MODEL.onnx", help="cut the dancer out with your own person-segmentation ONNX model instead")
+    camera.add_argument("--camera-mirror", action="store_true", help="mirror the camera, as a mirror would")
+    camera.add_argument("--auto", action="store_true", help="installation mode: follow whoever is there, continue their dance when they leave")
+    camera.add_argument("--mode", choices=("generate", "follow", "continue"), default="generate", help="where the dancer comes from at the start (default: generate)")
     control.add_argument("--record-dir", default="recordings", help="where the record control writes videos (default: recordings)")
 
 
@@ -81,6 +89,7 @@ def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str 
         raise
     try:
         start_controls(args, instrument)
+        start_camera(args, instrument)
     except BaseException:
         instrument.close()
         if recorder is not None:
@@ -88,6 +97,40 @@ def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str 
         raise
     instrument.mixer.publish_all()
     return instrument
+
+
+CAMERA_WAIT_SECONDS = 1.0
+
+
+def start_camera(args, instrument) -> None:
+    """Camera and capture threads. A camera that won't open is said in one line and the show
+    plays in generate mode while the camera is retried; a broken --segmenter stops the start."""
+    import sys
+
+    if not getattr(args, "camera", None):
+        return
+    from .camera import CameraSource
+    from .capture import Capture
+    from .stage import StageCutout
+
+    method = "segmenter" if args.segmenter else args.segment
+    stage = StageCutout(method=method, mirror=args.camera_mirror, segmenter=args.segmenter)
+    camera = CameraSource(args.camera, loop=args.camera_loop, bus=instrument.bus).start()
+    capture = Capture(camera, instrument.engine.bundle, stage, bus=instrument.bus).start()
+    instrument.inputs += [capture, camera]
+    instrument.director.capture = capture
+    waited = time.perf_counter() + CAMERA_WAIT_SECONDS
+    while not (camera.opened or camera.error) and time.perf_counter() < waited:
+        time.sleep(0.01)
+    if camera.error and not camera.opened:
+        print(f"livedance live: {camera.error}; playing in generate mode and retrying the camera", file=sys.stderr)
+    if args.auto:
+        instrument.director.set_auto(True)
+    if args.mode != "generate":
+        try:
+            instrument.director.set_mode(args.mode)
+        except LivedanceError as exc:
+            print(f"livedance live: {exc}; starting in generate mode", file=sys.stderr)
 
 
 def start_controls(args, instrument) -> None:

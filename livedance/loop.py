@@ -219,6 +219,10 @@ class Instrument:
             if self.hud.due(now):
                 self.hud.update(self.hud_lines(), now)
             self.hud.draw(self.screen)
+            capture = self.director.capture
+            state = capture.latest() if capture is not None else None
+            if state is not None:
+                self.hud.draw_preview(self.screen, state.preview, state.seq)
         pygame.display.flip()
         self.mixer.frame_shown(time.perf_counter())
         return canvas
@@ -274,6 +278,8 @@ class Instrument:
 
             self.compositor = Compositor(self.size, (engine.height, engine.width))
         self.engine, self.choreographer = engine, choreographer
+        if self.director.capture is not None:
+            self.director.capture.use_bundle(engine.bundle)
         self.look.dancers = engine.dancers
         self.model_name = Path(str(engine.model_path)).name
         self.bus.publish("model", self.model_name)

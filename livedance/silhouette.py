@@ -219,8 +219,11 @@ class Mog2Cleaner(_Cleaner):
     ):
         super().__init__(work_height, open_px, close_px, figure)
         self.history, self.var_threshold, self.learning_rate = int(history), float(var_threshold), learning_rate
-        self._mog = cv2.createBackgroundSubtractorMOG2(history=self.history, varThreshold=self.var_threshold, detectShadows=True)
+        self._mog = self._subtractor()
         self._small = self._fg = None
+
+    def _subtractor(self):
+        return cv2.createBackgroundSubtractorMOG2(history=self.history, varThreshold=self.var_threshold, detectShadows=True)
 
     def settings(self) -> dict:
         return {
@@ -269,6 +272,21 @@ class Mog2Cleaner(_Cleaner):
         fg = self._subtract(self._work(frame), rate)
         cv2.threshold(fg, 200, 255, cv2.THRESH_BINARY, dst=self._mask)  # 127 = shadow
         return self._finish()
+
+
+class KnnCleaner(Mog2Cleaner):
+    """As `Mog2Cleaner`, with OpenCV's KNN background model: each pixel keeps samples of the
+    stage rather than Gaussians, which copes better with a flickering or many-coloured stage.
+    `var_threshold` is KNN's squared distance threshold (OpenCV's default 400)."""
+
+    def __init__(self, work_height: int = 240, history: int = 500, var_threshold: float = 400.0, **kwargs):
+        super().__init__(work_height, history, var_threshold, **kwargs)
+
+    def _subtractor(self):
+        return cv2.createBackgroundSubtractorKNN(history=self.history, dist2Threshold=self.var_threshold, detectShadows=True)
+
+    def settings(self) -> dict:
+        return {**super().settings(), "method": "knn"}
 
 
 def make_cleaner(method: str, threshold: int = 230) -> ThresholdCleaner | Mog2Cleaner:
