@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "render": ("livedance.render", "render a dance video from a model bundle"),
     "eval": ("livedance.eval", "measure a model bundle: reconstruction, prediction, long generation"),
     "live": ("livedance.live", "play a model bundle live: a window or fullscreen, keys, or headless to a video"),
+    "replay": ("livedance.replay", "dance a recorded performance again from its control log, at any size"),
     "midi": ("livedance.midi", "list MIDI inputs, or print what one sends (to write a patch by)"),
     "bench": ("livedance.bench", "measure the live path: latency, frames/s at 1920x1080, start-up, memory"),
 }

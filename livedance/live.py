@@ -11,6 +11,8 @@ livedance.mp4, so the same command works on a server.
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 import time
 
 from .errors import LivedanceError
@@ -31,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed of the first dance (default: 0)")
     parser.add_argument("--headless", action="store_true", help="no window: run the same loop offscreen")
     parser.add_argument("--seconds", type=float, help=f"stop after this long (default: until quit; headless {HEADLESS_SECONDS:g})")
-    parser.add_argument("--out", help="record what is played to a video (.mp4, .mkv or .avi)")
+    parser.add_argument("--record", "--out", dest="out", metavar="FILE", help="record what is played to a video (.mkv survives a crash whole; .mp4 and .avi are written in segments), with its control log beside it (.jsonl)")
     parser.add_argument("--hud", action=argparse.BooleanOptionalAction, default=None, help="show the heads-up display at start (default: on in a window, off fullscreen and headless)")
     parser.add_argument("--keys", action="store_true", help="print the key bindings and exit")
     parser.add_argument("--params", action="store_true", help="print every parameter the controls can play, and exit")
@@ -72,31 +74,43 @@ def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str 
     if size is None:
         size = _screen_size(args.display)
     compositor = Compositor(size=size, frame_shape=(engine.height, engine.width))
-    recorder = None
-    if recorder_out:
-        from .recorder import Recorder
+    instrument = Instrument(
+        engine, choreographer, compositor, Look(dancers=args.dancers), size, fps=args.fps,
+        headless=headless, fullscreen=args.fullscreen, display=args.display, hud=args.hud,
+        record_dir=getattr(args, "record_dir", "recordings"),
+    )
+    if args.fps:
+        from .sessionlog import SessionLog
 
-        recorder = Recorder(recorder_out, args.fps, size)
+        instrument.log = SessionLog(model=str(engine.model_path), dancers=args.dancers, seed=args.seed, fps=args.fps, size=list(size))
     try:
-        instrument = Instrument(
-            engine, choreographer, compositor, Look(dancers=args.dancers), size, fps=args.fps,
-            headless=headless, fullscreen=args.fullscreen, display=args.display, hud=args.hud, recorder=recorder,
-            record_dir=getattr(args, "record_dir", "recordings"),
-        )
-    except BaseException:
-        if recorder is not None:
-            recorder.abort()
-        raise
-    try:
+        if recorder_out:
+            start_recorder(instrument, recorder_out)
         start_controls(args, instrument)
         start_camera(args, instrument)
     except BaseException:
+        instrument.finish()
         instrument.close()
-        if recorder is not None:
-            recorder.abort()
         raise
     instrument.mixer.publish_all()
     return instrument
+
+
+def start_recorder(instrument, out: str) -> None:
+    """Record from the first frame. A folder that can't be written is said in one line and the
+    show plays on unrecorded."""
+    import sys
+
+    from .recorder import Recorder
+
+    try:
+        recorder = Recorder(out, instrument.fps, instrument.size, status=instrument._record_status)
+    except LivedanceError as exc:
+        print(f"livedance live: {exc}; playing on without recording", file=sys.stderr)
+        instrument.bus.status["record"] = f"not recording: {exc}"
+        return
+    instrument.attach_log(recorder)
+    instrument.recorder = recorder
 
 
 CAMERA_WAIT_SECONDS = 1.0
@@ -224,16 +238,22 @@ def run(args) -> int:
 
     began = time.perf_counter()
     instrument = build(args, headless, size, recorder_out=out)
+    crashed = None
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         instrument.run(seconds=seconds)
     except KeyboardInterrupt:
-        pass  # Ctrl-C is a way to stop: the summary and the recording still happen
-    except BaseException:
-        if instrument.recorder is not None:
-            instrument.recorder.abort()
-        raise
+        pass  # Ctrl-C or SIGTERM is a way to stop: the summary and the recording still happen
+    except BaseException as exc:  # even a crash finishes the recording first
+        crashed = exc
     finally:
+        signal.signal(signal.SIGTERM, previous)
+        finished = instrument.finish()
         instrument.close()
+    if crashed is not None:
+        for line in finished:
+            print(f"livedance live: {line}", file=sys.stderr)
+        raise crashed
     first = (instrument.first_frame_at - began) if instrument.first_frame_at else float("nan")
     rate = instrument.frames / instrument.elapsed if instrument.elapsed else 0.0
     cap = f"at {args.fps:g} fps" if args.fps else "uncapped"
@@ -241,12 +261,10 @@ def run(args) -> int:
         f"played {instrument.frames} frames in {instrument.elapsed:.1f} s ({rate:.1f} fps, {cap}), "
         f"{instrument.dropped} dropped; first frame {first:.2f} s after start; {instrument.engine.provider_line}"
     )
-    if instrument.recorder is not None:
-        recorder = instrument.recorder
-        path = recorder.close()
-        skipped = f" ({', '.join(recorder.codecs_failed)} unavailable)" if recorder.codecs_failed else ""
-        print(
-            f"wrote {path}: {recorder.written} frames, {instrument.size[0]}x{instrument.size[1]} at {args.fps:g} fps, "
-            f"codec {recorder.codec}{skipped}; {recorder.dropped} left out (writer behind)"
-        )
+    for line in finished:
+        print(line)
     return 0
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt  # a service manager stopping the show: finish like Ctrl-C

@@ -40,6 +40,11 @@ MODEL_FADE_SECONDS = 1.0  # a model switch crossfades the old dancers' frames in
 RECORD_DIR = "recordings"
 
 
+def control_log_path(video) -> Path:
+    """The control log of a recording: beside the video, same name, .jsonl."""
+    return Path(video).with_suffix(".jsonl")
+
+
 def use_dummy_video() -> None:
     """No window: SDL's dummy driver still gives a real surface to draw and blit into."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -110,6 +115,7 @@ class Instrument:
         self.switcher = Switcher()
         self._outgoing = None  # (engine, choreographer, blend buffer, fade start) while crossfading
         # Recording on demand: opening and finishing a video happen off the loop's thread.
+        self.log = None  # sessionlog.SessionLog: what `livedance replay` needs, kept from the first frame
         self.record_dir = Path(record_dir)
         self._record_threads: list[threading.Thread] = []
         self._record_starting = False
@@ -282,6 +288,8 @@ class Instrument:
             self.director.capture.use_bundle(engine.bundle)
         self.look.dancers = engine.dancers
         self.model_name = Path(str(engine.model_path)).name
+        if self.log is not None:
+            self.log.add({"type": "swap", "frame": self.frames, "model": str(engine.model_path), "dancers": engine.dancers, "seed": choreographer.seed})
         self.bus.publish("model", self.model_name)
         self.bus.publish("dancers", engine.dancers)
         self.last_control = f"{what}: in"
@@ -308,11 +316,12 @@ class Instrument:
         if not self.fps:
             raise LivedanceError("record: needs a frame rate; --fps 0 (uncapped) has none")
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = self.record_dir / f"livedance-{stamp}.mp4"
+        # Matroska: a file that plays up to the last frame written even if the process dies.
+        path = self.record_dir / f"livedance-{stamp}.mkv"
         number = 1
         while path.exists():
             number += 1
-            path = self.record_dir / f"livedance-{stamp}-{number}.mp4"
+            path = self.record_dir / f"livedance-{stamp}-{number}.mkv"
         self._record_starting = True
         self.bus.status["record"] = f"recording: opening {path}"
         self._record_thread(self._open_recorder, path)
@@ -321,16 +330,28 @@ class Instrument:
         from .recorder import Recorder
 
         try:
-            self.recorder = Recorder(path, self.fps, self.size)
-            self.bus.status["record"] = f"recording to {path} ({self.recorder.codec})"
+            recorder = Recorder(path, self.fps, self.size, status=self._record_status)
+            self.attach_log(recorder)
+            self.recorder = recorder
+            self.bus.status["record"] = f"recording to {path} ({recorder.codec})"
         except LivedanceError as exc:
             self.bus.status["record"] = f"record: {exc}"
         finally:
             self._record_starting = False
 
+    def attach_log(self, recorder) -> None:
+        """The control log goes beside the video (same name, .jsonl), from this frame on."""
+        if self.log is not None:
+            self.log.attach(control_log_path(recorder.out), self.frames, recorder.out)
+
+    def _record_status(self, line: str) -> None:
+        self.bus.status["record"] = line
+
     def stop_recording(self) -> None:
         """Detach the recorder now; it finishes writing on a thread."""
         recorder, self.recorder = self.recorder, None
+        if recorder is not None and self.log is not None:
+            self.log.detach(control_log_path(recorder.out), self.frames)
         if recorder is not None:
             self.bus.status["record"] = f"finishing {recorder.out}"
             self._record_thread(self._close_recorder, recorder)
@@ -394,9 +415,12 @@ class Instrument:
         start = deadline = self._recent_since = clock()
         shown = used = 0  # this run's frames, and display slots (shown or dropped)
         self.running = True
+        if self.log is not None:
+            self.log.add({"type": "run", "frame": self.frames, "t0": start, "period": period})
         while self.running:
             now = clock()
             missed = 0
+            show_at = now  # uncapped: animate at the moment the frame starts
             if period:
                 if now < deadline:
                     time.sleep(deadline - now)
@@ -408,24 +432,51 @@ class Instrument:
                 if missed:  # late by whole slots: show the newest, count the rest
                     self.dropped += missed
                     deadline += missed * period
+                    if self.log is not None:
+                        self.log.add({"type": "drop", "frame": self.frames, "missed": missed})
+                # Paced: animate on the slot grid, not the wake-up time, so motion is even and
+                # a logged session replays to the same frames (sessionlog.py).
+                show_at = deadline
                 deadline += period
             elif seconds is not None and now - start >= seconds:
                 break
-            self.poll(now)
+            self.poll(show_at)
             if not self.running:
                 break
-            canvas = self.draw(now)
+            canvas = self.draw(show_at)
             if self.first_frame_at is None:
                 self.first_frame_at = clock()
             if self.recorder is not None:
                 self.recorder.push(canvas, 1 + missed)
             self.frames += 1
+            if self.log is not None and period and self.frames % round(self.fps) == 0:
+                self.log.add({"type": "tick", "frame": self.frames})  # a killed show's log still says how long it ran
             shown += 1
             used += 1 + missed
             self._account(now, clock())
             if frames is not None and shown >= frames:
                 break
         self.elapsed = clock() - start
+
+    def finish(self) -> list[str]:
+        """End the show's recording (video and control log); one line each on what was written."""
+        lines = []
+        recorder, self.recorder = self.recorder, None
+        if self.log is not None:
+            if recorder is not None:
+                error = self.log.detach(control_log_path(recorder.out), self.frames)
+                lines.append(f"control log {control_log_path(recorder.out)}" + (f" incomplete: {error}" if error else ""))
+            self.log.close(self.frames)
+        if recorder is not None:
+            try:
+                path = recorder.close()
+                skipped = f" ({', '.join(recorder.codecs_failed)} unavailable)" if recorder.codecs_failed else ""
+                stopped = f"; stopped early: {recorder.stopped}" if getattr(recorder, "stopped", None) else ""
+                lines.insert(0, f"wrote {path}: {recorder.written} frames, {self.size[0]}x{self.size[1]} at {self.fps:g} fps, "
+                                f"codec {recorder.codec}{skipped}; {recorder.dropped} left out (writer behind){stopped}")
+            except LivedanceError as exc:
+                lines.insert(0, str(exc))
+        return lines
 
     def close(self) -> None:
         """Stop the inputs, let recordings finish, close the window."""

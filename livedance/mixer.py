@@ -24,6 +24,7 @@ import numpy as np
 from . import params as _params
 from .actions import ACTIONS
 from .errors import LivedanceError
+from .sessionlog import jsonable
 
 LATENCY_SAMPLES = 4096
 # Look parameters only change how the compositor draws: one that arrives while the frame is
@@ -92,7 +93,7 @@ class Mixer:
                 self._order += 1
                 heapq.heappush(self._later, (control.due, self._order, control))
             elif control.name in LATE:
-                self._apply(control)
+                self._apply(control, late=True)
                 key = control.name if control.index is None else (control.name, control.index)
                 if key in self._glides:  # its glide's first step is this frame's, like the others'
                     self._step_glides(self._dt, only=key)
@@ -132,7 +133,7 @@ class Mixer:
         return self.latencies[order], self.latency_look[order]
 
     # --- one control -------------------------------------------------------------------------
-    def _apply(self, control) -> None:
+    def _apply(self, control, late: bool = False) -> None:
         inst = self.instrument
         param = _params.REGISTRY.get(control.name)
         if param is None:
@@ -152,11 +153,27 @@ class Mixer:
             text = _params.format_value(param, value).replace(param.name, label, 1)
             inst.last_control = text if control.source == "key" else f"{text} ({control.source})"
             inst.last_param = label
+            if inst.log is not None:
+                self._log(control, value, late)
         except LivedanceError as exc:
             inst.last_control = f"{param.name}: {exc}"
         self.applied += 1
         if control.source != "key":
             self._applied_at.append((max(control.received, control.due), control.name in LATE))
+
+    def _log(self, control, value, late: bool) -> None:
+        """What was applied, so a replay applies the same at the same frame."""
+        inst = self.instrument
+        name = control.name
+        if name == "reseed":  # random: log the seed it picked
+            name, value = "seed", inst.choreographer.seed
+        event = {"type": "control", "frame": inst.frames, "name": name, "value": jsonable(value),
+                 "source": control.source, "received": control.received}
+        if control.index is not None:
+            event["index"] = control.index
+        if late:
+            event["late"] = True
+        inst.log.add(event)
 
     @staticmethod
     def _toggled(param, current):

@@ -280,7 +280,7 @@ def test_record_control_writes_a_video(tmp_path):
         assert not inst.recording
     finally:
         inst.close()
-    videos = list((tmp_path / "recordings").glob("livedance-*.mp4"))
+    videos = list((tmp_path / "recordings").glob("livedance-*.mkv"))
     assert len(videos) == 1 and videos[0].stat().st_size > 0
     assert "wrote" in inst.bus.status["record"]
 

@@ -1,0 +1,174 @@
+"""Dance a recorded performance again, offline, at any size:
+
+    livedance replay show.jsonl --out show-4k.mp4 [--size 3840x2160] [--fps 60] [--model M]
+
+The control log (sessionlog.py) holds the session's start (model, seed, dancers), its frame
+timeline and every control as it was applied, at the frame it was applied. Replay builds the
+same instrument headless, recomputes each frame's time on the same slot grid, hands the mixer
+the logged controls at those frames (before the dream, or after the decode for look controls,
+as live) and lands model and dancer switches where they landed live. The dance is computed
+again, not copied: at the recorded size and frame rate the frames are the recorded ones; at
+4K they are the same performance, drawn sharp. `--model` re-dances it with another bundle.
+
+Only the frames of the recording the log belongs to are written (the log covers the whole
+session from its first frame, so the dancers are in the same state when the recording
+starts). What replay cannot redo: a camera's dancer (follow / continue modes need the camera).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from argparse import Namespace
+
+from .errors import LivedanceError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("log", help="a control log (.jsonl) written beside a recording")
+    parser.add_argument("--out", required=True, help="the video to write (.mkv, .mp4 or .avi)")
+    parser.add_argument("--size", help="WIDTHxHEIGHT (default: the recorded size)")
+    parser.add_argument("--fps", type=float, help="frame rate (default: the recorded one)")
+    parser.add_argument("--model", help="dance it with another model bundle (default: the recorded one)")
+    parser.add_argument("--all", action="store_true", help="the whole session from its first frame, not only the recorded part")
+
+
+class _Timeline:
+    """The recorded session's frames: their slot times, controls, switches, recorded span."""
+
+    def __init__(self, events: list[dict]):
+        self.header = events[0]
+        self.early: dict[int, list[dict]] = {}
+        self.late: dict[int, list[dict]] = {}
+        self.swaps: dict[int, dict] = {}
+        runs, drops = {}, {}
+        self.drops = drops  # frame -> slots missed just before it (the recording repeats the frame)
+        last, self.start, self.end = 0, 0, None
+        for event in events[1:]:
+            kind, frame = event["type"], int(event.get("frame", 0))
+            last = max(last, frame)
+            if kind == "run":
+                runs[frame] = event
+            elif kind == "drop":
+                drops[frame] = int(event["missed"])
+            elif kind == "control":
+                (self.late if event.get("late") else self.early).setdefault(frame, []).append(event)
+            elif kind == "swap":
+                self.swaps[frame] = event
+            elif kind == "recording":
+                self.start = frame
+            elif kind == "end":
+                self.end = frame
+        if self.end is None:  # the show crashed or was killed: everything logged is there
+            self.end = last + 1
+        if 0 not in runs:
+            raise LivedanceError("the control log has no first run: nothing to replay")
+        # The loop's own arithmetic, operation for operation, so the times are the same floats.
+        self.times = []
+        deadline = period = 0.0
+        for k in range(self.end):
+            if k in runs:
+                deadline, period = float(runs[k]["t0"]), float(runs[k]["period"])
+            if k in drops:
+                deadline += drops[k] * period
+            self.times.append(deadline)
+            deadline += period
+
+
+class _ReplayBus:
+    """Stands in for the control bus: hands the mixer the logged controls of the frame being drawn."""
+
+    def __init__(self, bus):
+        self.bus = bus
+        self.early: list = []
+        self.late: list = []
+        self._late_turn = False
+
+    def frame(self, early: list, late: list) -> None:
+        self.early, self.late, self._late_turn = early, late, False
+
+    def drain(self, into: list) -> list:
+        into.extend(self.late if self._late_turn else self.early)
+        self._late_turn = not self._late_turn
+        return into
+
+    def __getattr__(self, name):
+        return getattr(self.bus, name)
+
+
+def _controls(events: list[dict]) -> list:
+    from .controls import Control
+    from .sessionlog import from_json
+
+    return [Control(e["name"], from_json(e.get("value")), e.get("source", "log"), float(e.get("received", 0.0)), 0.0, e.get("index"))
+            for e in events]
+
+
+def replay(args) -> tuple[str, int]:
+    from tqdm import tqdm
+
+    from .choreographer import Choreographer
+    from .engine import Engine
+    from .live import build
+    from .recorder import Recorder
+    from .render import parse_size
+    from .sessionlog import read
+
+    timeline = _Timeline(read(args.log))
+    header = timeline.header
+    size = parse_size(args.size) if args.size else tuple(header["size"])
+    fps = float(args.fps or header["fps"])
+    model = args.model or header["model"]
+    settings = Namespace(model=model, dancers=int(header["dancers"]), seed=int(header["seed"]), display=0, fullscreen=False, hud=False, fps=fps)
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    inst = build(settings, headless=True, size=size)
+    inst.switch = lambda model=None, dancers=None: None  # switches land where the log says
+    inst.start_recording = inst.stop_recording = lambda: None
+    bus = inst.mixer.bus = _ReplayBus(inst.bus)
+    first = 0 if args.all else timeline.start
+    recorded = timeline.times
+    same_rate = abs(fps - float(header["fps"])) < 1e-9
+    # Frames to draw: the recorded frames (with the same arithmetic, so the same floats), or a
+    # new grid at another frame rate over the same time.
+    if same_rate:
+        times = list(recorded)
+    else:
+        times = [recorded[0] + j / fps for j in range(int((recorded[-1] - recorded[0]) * fps) + 1)]
+    recorder = None
+    written = 0
+    try:
+        recorder = Recorder(args.out, fps, size)
+        k = 0  # the next recorded frame whose controls and switches are still to come
+        for now in tqdm(times, desc="replay", unit="frame", disable=None):
+            early, late, swaps = [], [], []
+            while k < len(recorded) and recorded[k] <= now + 1e-9:
+                early += _controls(timeline.early.get(k, []))
+                late += _controls(timeline.late.get(k, []))
+                if k in timeline.swaps:
+                    swaps.append(timeline.swaps[k])
+                k += 1
+            # As in the live loop's poll: controls first, then a switch that finished loading.
+            bus.frame(early, late)
+            inst.mixer.apply(now)
+            for swap in swaps:
+                dancers = int(swap["dancers"])
+                engine = Engine(args.model or swap["model"], dancers=dancers).prepare()
+                inst._swap(engine, Choreographer(engine, dancers=dancers, seed=int(swap["seed"])), "switch", now)
+            if inst._outgoing is not None:
+                inst._switch_in(now)
+            canvas = inst.draw(now)
+            if now >= recorded[min(first, len(recorded) - 1)] - 1e-9:
+                # At the recorded rate a slot the live loop missed holds this frame, as the recording did.
+                repeat = 1 + timeline.drops.get(k - 1, 0) if same_rate else 1
+                recorder.push(canvas, repeat, block=True)
+                written += repeat
+    finally:
+        path = recorder.close() if recorder is not None else None
+        inst.close()
+    return str(path), written
+
+
+def run(args) -> int:
+    path, frames = replay(args)
+    print(f"wrote {path}: {frames} frames")
+    return 0
