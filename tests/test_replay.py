@@ -160,3 +160,43 @@ def test_a_bad_log_is_one_line(tmp_path, capsys):
     assert main(["replay", str(bad), "--out", str(tmp_path / "x.mkv")]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and str(bad) in err
+
+
+def test_an_unwritable_folder_is_said_and_the_show_plays_on(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code = main(["live", "--model", MODEL, "--headless", "--seconds", "0.5", "--fps", str(FPS), "--size", SIZE,
+                 "--record", str(blocker / "show.mkv"), "--osc-port", "0", "--no-midi"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "played" in out
+    lines = [line for line in err.splitlines() if "show.mkv" in line]
+    assert len(lines) == 1 and "playing on without recording" in lines[0]
+
+
+def test_a_recording_started_mid_show_replays_from_where_it_started(tmp_path):
+    from argparse import Namespace
+
+    from livedance.live import build
+
+    args = Namespace(model=MODEL, dancers=1, seed=5, display=0, fullscreen=False, hud=None, fps=float(FPS),
+                     record_dir=str(tmp_path))
+    inst = build(args, headless=True, size=(160, 120))
+    try:
+        inst.run(seconds=1.0)
+        inst.bus.offer("mirror", True, "osc")
+        inst.bus.offer("record", True, "osc")
+        inst.run(seconds=1.0)
+        inst.bus.offer("reseed", None, "osc")
+        inst.run(seconds=1.0)
+        inst.bus.offer("record", False, "osc")
+        inst.run(frames=2)
+    finally:
+        inst.close()
+    video = next(tmp_path.glob("livedance-*.mkv"))
+    again = tmp_path / "again.mkv"
+    assert main(["replay", str(video.with_suffix(".jsonl")), "--out", str(again)]) == 0
+    recorded, replayed = read_video(video), read_video(again)
+    assert len(recorded) > FPS and abs(len(replayed) - len(recorded)) <= 1
+    n = min(len(recorded), len(replayed))
+    scores = [psnr(a, b) for a, b in zip(recorded[-n:], replayed[-n:])]
+    assert np.median(scores) >= 40.0
