@@ -23,6 +23,7 @@ import math
 import numpy as np
 
 from .errors import LivedanceError
+from .sessionlog import jsonable
 
 MODES = ("generate", "follow", "continue")
 FOLLOW_SECONDS = 0.06  # time constant of the followed latent: about two camera frames
@@ -51,12 +52,19 @@ class Director:
             raise LivedanceError(f"mode {mode!r}: expected one of {', '.join(MODES)}")
         if mode != "generate" and self.capture is None:
             raise LivedanceError(f"mode {mode}: needs a camera (livedance live --camera 0|FILE); none is open")
+        window = None
         if mode == "continue":
-            self._continue()
+            window = self._continue()
         elif mode == "follow":
             self._start_following()
         self.mode = mode
         self.switches += 1
+        log = self.instrument.log
+        if log is not None:  # what a replay needs: the camera's part is not in the controls
+            event = {"type": "mode", "frame": self.instrument.frames, "mode": mode}
+            if window is not None:
+                event["window"] = jsonable(window)
+            log.add(event)
 
     def set_auto(self, on: bool) -> None:
         if on and self.capture is None:
@@ -77,6 +85,7 @@ class Director:
             window = np.concatenate([np.repeat(window[:1], need - len(window), axis=0), window])
         shown = self._shown if self.mode == "follow" and self._shown is not None else None
         self.instrument.choreographer.continue_from(window, shown=shown)
+        return window
 
     # --- per frame -----------------------------------------------------------------------------
     def latents(self, now: float) -> np.ndarray:
@@ -96,6 +105,10 @@ class Director:
         dt = 0.0 if self._last_now is None else max(0.0, now - self._last_now)
         self._last_now = now
         target = state.latent
+        log = self.instrument.log
+        if log is not None and state.seq != self._seen_seq:
+            self._seen_seq = state.seq
+            log.add({"type": "capture", "frame": self.instrument.frames, "latent": jsonable(target)})
         dancers = self.instrument.choreographer.dancers
         if self._shown is None or self._shown.shape != (dancers, target.shape[-1]):
             self._shown = np.empty((dancers, target.shape[-1]), np.float32)

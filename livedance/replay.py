@@ -12,7 +12,8 @@ again, not copied: at the recorded size and frame rate the frames are the record
 
 Only the frames of the recording the log belongs to are written (the log covers the whole
 session from its first frame, so the dancers are in the same state when the recording
-starts). What replay cannot redo: a camera's dancer (follow / continue modes need the camera).
+starts). The camera's part is in the log too: the latents the capture gave while following,
+and the window each continuation started from.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class _Timeline:
         self.early: dict[int, list[dict]] = {}
         self.late: dict[int, list[dict]] = {}
         self.swaps: dict[int, dict] = {}
+        self.camera: dict[int, list[dict]] = {}  # the camera's part: captured latents, mode switches
         runs, drops = {}, {}
         self.drops = drops  # frame -> slots missed just before it (the recording repeats the frame)
         last, self.start, self.end = 0, 0, None
@@ -55,6 +57,8 @@ class _Timeline:
                 (self.late if event.get("late") else self.early).setdefault(frame, []).append(event)
             elif kind == "swap":
                 self.swaps[frame] = event
+            elif kind in ("capture", "mode"):
+                self.camera.setdefault(frame, []).append(event)
             elif kind == "recording":
                 self.start = frame
             elif kind == "end":
@@ -96,12 +100,43 @@ class _ReplayBus:
         return getattr(self.bus, name)
 
 
+# Their effect is logged as "mode" events (with the captured window a continuation starts from).
+CAMERA_CONTROLS = ("mode", "auto", "camera_learn")
+
+
 def _controls(events: list[dict]) -> list:
     from .controls import Control
     from .sessionlog import from_json
 
     return [Control(e["name"], from_json(e.get("value")), e.get("source", "log"), float(e.get("received", 0.0)), 0.0, e.get("index"))
-            for e in events]
+            for e in events if e["name"] not in CAMERA_CONTROLS]
+
+
+class _LoggedCapture:
+    """Stands in for the camera: the latents and windows the live capture gave, from the log."""
+
+    def __init__(self):
+        self.state = None
+        self.seq = 0
+
+    def latest(self):
+        return self.state
+
+    def take(self, event: dict) -> None:
+        from types import SimpleNamespace
+
+        from .sessionlog import from_json
+
+        latest = self.state
+        if event["type"] == "capture":
+            self.seq += 1
+            latent = from_json(event["latent"])
+            window = latest.window if latest is not None else latent[None]
+            self.state = SimpleNamespace(latent=latent, window=window, filled=len(window), present=True, seq=self.seq, preview=None)
+        elif "window" in event:  # a continuation starts from this window
+            window = from_json(event["window"])
+            latent = latest.latent if latest is not None else window[-1]
+            self.state = SimpleNamespace(latent=latent, window=window, filled=len(window), present=True, seq=self.seq, preview=None)
 
 
 def replay(args) -> tuple[str, int]:
@@ -122,9 +157,11 @@ def replay(args) -> tuple[str, int]:
     settings = Namespace(model=model, dancers=int(header["dancers"]), seed=int(header["seed"]), display=0, fullscreen=False, hud=False, fps=fps)
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     inst = build(settings, headless=True, size=size)
+    inst.log = None  # a replay is not a session of its own
     inst.switch = lambda model=None, dancers=None: None  # switches land where the log says
     inst.start_recording = inst.stop_recording = lambda: None
     bus = inst.mixer.bus = _ReplayBus(inst.bus)
+    captured = inst.director.capture = _LoggedCapture()
     first = 0 if args.all else timeline.start
     recorded = timeline.times
     same_rate = abs(fps - float(header["fps"])) < 1e-9
@@ -140,16 +177,21 @@ def replay(args) -> tuple[str, int]:
         recorder = Recorder(args.out, fps, size)
         k = 0  # the next recorded frame whose controls and switches are still to come
         for now in tqdm(times, desc="replay", unit="frame", disable=None):
-            early, late, swaps = [], [], []
+            early, late, swaps, camera = [], [], [], []
             while k < len(recorded) and recorded[k] <= now + 1e-9:
                 early += _controls(timeline.early.get(k, []))
                 late += _controls(timeline.late.get(k, []))
+                camera += timeline.camera.get(k, [])
                 if k in timeline.swaps:
                     swaps.append(timeline.swaps[k])
                 k += 1
             # As in the live loop's poll: controls first, then a switch that finished loading.
             bus.frame(early, late)
             inst.mixer.apply(now)
+            for event in camera:
+                captured.take(event)
+                if event["type"] == "mode":
+                    inst.director.set_mode(event["mode"])
             for swap in swaps:
                 dancers = int(swap["dancers"])
                 engine = Engine(args.model or swap["model"], dancers=dancers).prepare()

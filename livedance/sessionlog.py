@@ -35,7 +35,8 @@ FORMAT = 1
 def jsonable(value):
     """A control's value as JSON: tuples and arrays become lists (floats keep every digit)."""
     if isinstance(value, np.ndarray):
-        return {"f32": base64.b64encode(np.ascontiguousarray(value, np.float32).tobytes()).decode("ascii")}
+        data = base64.b64encode(np.ascontiguousarray(value, np.float32).tobytes()).decode("ascii")
+        return {"f32": data, "shape": list(value.shape)}
     if isinstance(value, (tuple, list)):
         return [jsonable(v) for v in value]
     if isinstance(value, (np.integer,)):
@@ -50,7 +51,8 @@ def jsonable(value):
 def from_json(value):
     """The inverse of `jsonable` for what the actions take (colour triples back to tuples)."""
     if isinstance(value, dict) and "f32" in value:
-        return np.frombuffer(base64.b64decode(value["f32"]), np.float32).copy()
+        array = np.frombuffer(base64.b64decode(value["f32"]), np.float32).copy()
+        return array.reshape(value["shape"]) if "shape" in value else array
     if isinstance(value, list):
         return tuple(from_json(v) for v in value)
     return value

@@ -143,3 +143,41 @@ def test_a_camera_that_dies_mid_show_leaves_the_show_running(tmp_path, dancer_vi
         assert inst.frames >= frames + 30 and inst.director.mode == "follow"
     finally:
         inst.close()
+
+
+def test_a_camera_session_replays_from_its_log(tmp_path, dancer_video):
+    """The camera's part (followed latents, the window a continuation starts from) is logged."""
+    import threading
+
+    from pythonosc.udp_client import SimpleUDPClient
+
+    from videos import read_video
+
+    video, port = tmp_path / "camera-show.mkv", _free_port()
+
+    def perform():
+        time.sleep(4.0)  # following by then
+        SimpleUDPClient("127.0.0.1", port).send_message("/livedance/mode", "continue")
+
+    performer = threading.Thread(target=perform)
+    performer.start()
+    code = main(["live", "--model", MODEL, "--headless", "--seconds", "6", "--fps", "20", "--size", "160x120",
+                 "--camera", str(dancer_video), "--mode", "follow", "--record", str(video), "--osc-port", str(port), "--no-midi"])
+    performer.join()
+    assert code == 0
+    log = video.with_suffix(".jsonl").read_text()
+    assert '"type":"capture"' in log and '"mode":"continue"' in log
+    again = tmp_path / "again.mkv"
+    assert main(["replay", str(video.with_suffix(".jsonl")), "--out", str(again)]) == 0
+    recorded, replayed = read_video(video), read_video(again)
+    assert len(recorded) == len(replayed)
+    mse = [np.mean((a.astype(float) - b.astype(float)) ** 2) for a, b in zip(recorded, replayed)]
+    assert max(mse) <= 255.0**2 / 10**4  # PSNR >= 40 dB on every frame
+
+
+def _free_port():
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
