@@ -471,7 +471,8 @@ class Instrument:
             try:
                 path = recorder.close()
                 skipped = f" ({', '.join(recorder.codecs_failed)} unavailable)" if recorder.codecs_failed else ""
-                stopped = f"; stopped early: {recorder.stopped}" if getattr(recorder, "stopped", None) else ""
+                stopped = f"; stopped early: {recorder.stopped}" if recorder.stopped else ""
+                stopped += f"; {recorder.note}" if recorder.note else ""
                 lines.insert(0, f"wrote {path}: {recorder.written} frames, {self.size[0]}x{self.size[1]} at {self.fps:g} fps, "
                                 f"codec {recorder.codec}{skipped}; {recorder.dropped} left out (writer behind){stopped}")
             except LivedanceError as exc:
