@@ -99,8 +99,6 @@ def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str 
 def start_recorder(instrument, out: str) -> None:
     """Record from the first frame. A folder that can't be written is said in one line and the
     show plays on unrecorded."""
-    import sys
-
     from .recorder import Recorder
 
     try:
@@ -119,8 +117,6 @@ CAMERA_WAIT_SECONDS = 1.0
 def start_camera(args, instrument) -> None:
     """Camera and capture threads. A camera that won't open is said in one line and the show
     plays in generate mode while the camera is retried; a broken --segmenter stops the start."""
-    import sys
-
     if not getattr(args, "camera", None):
         return
     from .camera import CameraSource
@@ -152,8 +148,6 @@ def start_controls(args, instrument) -> None:
 
     A patch with a mistake stops the start (its file, line and reason); an OSC port that is
     taken or a machine with no MIDI system is said once, and the show goes on without it."""
-    import sys
-
     bus = instrument.bus
     patch = None
     if getattr(args, "patch", None):
