@@ -291,7 +291,7 @@ class Instrument:
         if self.log is not None:
             self.log.add({"type": "swap", "frame": self.frames, "model": str(engine.model_path), "dancers": engine.dancers, "seed": choreographer.seed})
         self.bus.publish("model", self.model_name)
-        self.bus.publish("dancers", engine.dancers)
+        self.mixer._republish()  # the new model's noise, steps per beat...
         self.last_control = f"{what}: in"
 
     def _fade_out_old(self, ink, now: float):
@@ -380,8 +380,8 @@ class Instrument:
         bus = self.bus
         if bus.learning:
             lines.append(f"learn: move a MIDI control for {bus.learning}   (a: cancel)")
-        lines.extend(bus.status.values())
-        counted = [f"{source} {counts}" for source, counts in bus.counts.items() if source != "key"]
+        lines.extend(list(bus.status.values()))  # copies: control threads add keys meanwhile
+        counted = [f"{source} {counts}" for source, counts in list(bus.counts.items()) if source != "key"]
         if counted:
             lines.append("   ".join(counted))
         if bus.last_refusal:

@@ -34,6 +34,8 @@ from .controls import ControlBus
 from .errors import LivedanceError
 from .quiet import quiet_stderr
 
+# The clock moves the tempo by itself: the HUD and MIDI learn follow what a performer touched.
+CLOCK_SOURCE = "midi-clock"
 SOURCE = "midi"
 POLL_SLEEP = 0.001  # seconds between polls of open ports when nothing arrived
 CONNECT_TIMEOUT = 0.5  # seconds a tcp: connect may take, so close() stays prompt
@@ -304,17 +306,17 @@ class MidiInput:
         if kind == "clock":
             bpm = clock.tick(received)
             if bpm is not None:
-                bus.offer("bpm", bpm, SOURCE, received=received)
+                bus.offer("bpm", bpm, CLOCK_SOURCE, received=received)
                 self._clock_text = f"clock {bpm:.1f} BPM" if clock.running else f"clock stopped at {bpm:.1f} BPM"
                 self._show()
             return
         if kind == "start":
             clock.start(received)
-            bus.offer("tempo_lock", True, SOURCE, received=received)
-            bus.offer("downbeat", None, SOURCE, received=received)
+            bus.offer("tempo_lock", True, CLOCK_SOURCE, received=received)
+            bus.offer("downbeat", None, CLOCK_SOURCE, received=received)
         elif kind == "continue":
             clock.continue_(received)
-            bus.offer("tempo_lock", True, SOURCE, received=received)
+            bus.offer("tempo_lock", True, CLOCK_SOURCE, received=received)
         else:
             clock.stop(received)
         bpm = f" at {clock.bpm:.1f} BPM" if clock.bpm is not None else ""

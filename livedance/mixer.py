@@ -27,6 +27,9 @@ from .errors import LivedanceError
 from .sessionlog import jsonable
 
 LATENCY_SAMPLES = 4096
+# Sources that move parameters on their own (MIDI clock's tempo): not what the HUD's "last
+# control" or MIDI learn's "parameter touched last" should follow.
+QUIET_SOURCES = frozenset({"midi-clock"})
 # Look parameters only change how the compositor draws: one that arrives while the frame is
 # being dreamt and decoded still makes that frame (see `apply_late`).
 LATE = frozenset(name for name, p in _params.REGISTRY.items() if p.group == "look" and name != "dancers")
@@ -94,9 +97,6 @@ class Mixer:
                 heapq.heappush(self._later, (control.due, self._order, control))
             elif control.name in LATE:
                 self._apply(control, late=True)
-                key = control.name if control.index is None else (control.name, control.index)
-                if key in self._glides:  # its glide's first step is this frame's, like the others'
-                    self._step_glides(self._dt, only=key)
             else:
                 self._held.append(control)
         incoming.clear()
@@ -144,19 +144,27 @@ class Mixer:
             value = control.value
             if control.op == "toggle":
                 value = self._toggled(param, action.read(inst))
+            started = False
             if param.continuous and param.smoothing > 0 and value is not None:
-                self._glide_to(param, control.index, value)
+                started = self._glide_to(param, control.index, value)
             else:
                 action.write(inst, value, control.index)
             self.bus.publish(param.name, value, control.index)
-            label = param.name if control.index is None else f"{param.name}/{control.index}"
-            text = _params.format_value(param, value).replace(param.name, label, 1)
-            inst.last_control = text if control.source == "key" else f"{text} ({control.source})"
-            inst.last_param = label
+            if param.kind == "trigger":  # a preset, a tap, a reseed... move other parameters too
+                self._republish()
+            if control.source not in QUIET_SOURCES:
+                label = param.name if control.index is None else f"{param.name}/{control.index}"
+                text = _params.format_value(param, value).replace(param.name, label, 1)
+                inst.last_control = text if control.source == "key" else f"{text} ({control.source})"
+                inst.last_param = label
             if inst.log is not None:
                 self._log(control, value, late)
+            if late and started:  # its glide's first step is this frame's, like the others'
+                self._step_glides(self._dt, only=param.name if control.index is None else (param.name, control.index))
         except LivedanceError as exc:
             inst.last_control = f"{param.name}: {exc}"
+        except Exception as exc:  # nothing a control does may stop the frames
+            inst.last_control = f"{param.name}: {type(exc).__name__}: {exc}"[:200]
         self.applied += 1
         if control.source != "key":
             self._applied_at.append((max(control.received, control.due), control.name in LATE))
@@ -184,28 +192,50 @@ class Mixer:
         raise LivedanceError(f"{param.name}: cannot be toggled; send a value")
 
     # --- glides --------------------------------------------------------------------------------
-    def _glide_to(self, param, index, target) -> None:
+    def _glide_to(self, param, index, target) -> bool:
+        """Glide towards `target`; True when this started a new glide (not yet stepped this frame)."""
         inst = self.instrument
         key = param.name if index is None else (param.name, index)
         glide = self._glides.get(key)
         if glide is None:
             current = ACTIONS[param.name].read(inst)
             if param.kind == "vector":
+                if index is not None and index >= len(current):
+                    raise LivedanceError(f"{param.name}/{index}: this model has {len(current)} latent dimensions, numbered from 0")
                 current = np.array(current, np.float32) if index is None else float(current[index])
                 if index is None:  # a whole vector replaces any per-dimension glide
                     for other in [k for k in self._glides if isinstance(k, tuple) and k[0] == param.name]:
                         del self._glides[other]
             if current is None:
                 ACTIONS[param.name].write(inst, target, index)
-                return
+                return False
             glide = self._glides[key] = _Glide(param, index, current, target)
+            started = True
+        else:
+            started = False
         if param.kind == "vector" and index is None:
             target = np.asarray(target, np.float32)
             if np.shape(target) != np.shape(glide.current):
                 del self._glides[key]
                 ACTIONS[param.name].write(inst, target, None)  # the instrument names the length it wants
-                return
+                return False
         glide.target = target
+        return started
+
+    def _republish(self) -> None:
+        """After a trigger (or a model swap): publish every value that changed as a result, and
+        stop any glide the trigger overrode, so MIDI pick-up and tablets see the new state."""
+        inst, values = self.instrument, self.bus.values
+        for name, param in _params.REGISTRY.items():
+            if param.kind in ("trigger", "vector"):
+                continue
+            try:
+                value = ACTIONS[name].read(inst)
+            except (AttributeError, LivedanceError):
+                continue
+            if value is not None and not _same(values.get(name), value):
+                self._glides.pop(name, None)
+                self.bus.publish(name, value)
 
     def _step_glides(self, dt: float, only=None) -> None:
         inst = self.instrument
@@ -227,11 +257,20 @@ class Mixer:
                     glide.current = glide.target
             try:
                 ACTIONS[param.name].write(inst, glide.current, glide.index)
-            except LivedanceError as exc:
-                inst.last_control = f"{param.name}: {exc}"
+            except Exception as exc:  # nothing a control does may stop the frames
+                inst.last_control = f"{param.name}: {exc}"[:200]
                 done = True
             if done:
                 settled.append(key)
         for key in settled:
             del self._glides[key]
         settled.clear()
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return abs(float(a) - float(b)) <= 1e-9
+        except (TypeError, ValueError):
+            return False
+    return a == b

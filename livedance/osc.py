@@ -309,7 +309,8 @@ class OscServer:
                 offer()
             elif len(args) == 1 and _is_number(args[0]):
                 if param.numeric:
-                    offer(args[0])
+                    if args[0] > 0:  # 0 is a button's release, not an amount
+                        offer(args[0])
                 elif args[0] >= 0.5:
                     offer()  # a button press; its release (0) is not another trigger
             else:

@@ -284,6 +284,8 @@ def format_value(param: Param, value) -> str:
     """Short text for the HUD."""
     if value is None:
         return param.name
+    if isinstance(value, np.ndarray) and value.size > 4:
+        return f"{param.name} ({value.size} values)"
     if param.kind == "bool":
         return f"{param.name} {'on' if value else 'off'}"
     if isinstance(value, float):

@@ -315,3 +315,29 @@ def test_latency_is_measured_from_arrival_to_frame(inst):
     latencies, look = inst.mixer.recent_latencies()
     assert len(latencies) == 4 and np.all(latencies > 0)
     assert list(look) == [True, True, True, False]  # offset_x is drawn by the compositor; temperature is not
+
+
+@pytest.mark.parametrize(
+    "address, args, words",
+    [
+        ("/livedance/latent/999", [0.5], "latent dimensions"),
+        ("/livedance/model", ["x" * 300], "model"),
+        ("/livedance/latent", [0.5, 0.5], "latent"),
+    ],
+)
+def test_a_control_the_instrument_refuses_never_stops_the_frames(inst, address, args, words):
+    SimpleUDPClient("127.0.0.1", osc_port(inst)).send_message(address, args)
+    assert received(inst, "osc", 1)
+    frames = inst.frames
+    inst.run(frames=10)
+    assert inst.frames == frames + 10 and words in inst.last_control
+
+
+def test_a_preset_republishes_what_it_moved(inst):
+    """MIDI pick-up and tablets read bus.values: a preset (a trigger) must update them all."""
+    inst.bus.offer("preset", 2, "osc")  # slow ink: speed 0.5, trails 0.9
+    inst.run(frames=1)
+    assert inst.bus.values["speed"] == pytest.approx(0.5) and inst.bus.values["trails"] == pytest.approx(0.9)
+    inst.bus.offer("faster", None, "osc")
+    inst.run(frames=1)
+    assert inst.choreographer.speed > 0.5 and inst.bus.values["speed"] == pytest.approx(inst.choreographer.speed)
