@@ -76,7 +76,11 @@ class Capture:
         self._latent = _frozen(np.zeros(bundle.latent_dim, np.float32))
 
     def use_bundle(self, bundle) -> None:
-        """The show switched models: encode for the new one from the next frame (thread-safe)."""
+        """The show switched models: encode for the new one from the next frame (thread-safe).
+        The same model reloaded for another number of dancers keeps the captured window."""
+        if str(bundle.path) == str(self.bundle.path):
+            self.bundle = bundle
+            return
         self._next_bundle = bundle
 
     def start(self) -> "Capture":

@@ -107,8 +107,8 @@ def start_recorder(instrument, out: str) -> None:
         print(f"livedance live: {exc}; playing on without recording", file=sys.stderr)
         instrument.bus.status["record"] = f"not recording: {exc}"
         return
-    instrument.attach_log(recorder)
-    instrument.recorder = recorder
+    if not instrument.adopt_recorder(recorder):
+        print(f"livedance live: {instrument.bus.status['record']}; playing on without recording", file=sys.stderr)
 
 
 CAMERA_WAIT_SECONDS = 1.0

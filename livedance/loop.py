@@ -119,6 +119,8 @@ class Instrument:
         self.record_dir = Path(record_dir)
         self._record_threads: list[threading.Thread] = []
         self._record_starting = False
+        self._record_cancel = False
+        self._opened = None  # a recorder a record thread opened, for the display thread to adopt
         # Counters, read by the HUD, the summary and the tests.
         self.frames = 0
         self.dropped = 0
@@ -195,6 +197,8 @@ class Instrument:
                     self.bus.submit(Control(binding.param, binding.value, "key", time.perf_counter(), op=binding.op))
                     self.last_param = binding.param
         self.mixer.apply(now)
+        if self._opened is not None:
+            self._take_opened()
         if self.switcher.pending is not None or self._outgoing is not None:
             self._switch_in(now)
 
@@ -322,22 +326,41 @@ class Instrument:
         while path.exists():
             number += 1
             path = self.record_dir / f"livedance-{stamp}-{number}.mkv"
-        self._record_starting = True
+        self._record_starting, self._record_cancel = True, False
         self.bus.status["record"] = f"recording: opening {path}"
         self._record_thread(self._open_recorder, path)
 
     def _open_recorder(self, path) -> None:
+        """On a record thread: open the video; the display thread adopts it (`_take_opened`)."""
         from .recorder import Recorder
 
         try:
-            recorder = Recorder(path, self.fps, self.size, status=self._record_status)
-            self.attach_log(recorder)
-            self.recorder = recorder
-            self.bus.status["record"] = f"recording to {path} ({recorder.codec})"
+            self._opened = Recorder(path, self.fps, self.size, status=self._record_status)
         except LivedanceError as exc:
             self.bus.status["record"] = f"record: {exc}"
-        finally:
             self._record_starting = False
+
+    def _take_opened(self) -> None:
+        recorder, self._opened = self._opened, None
+        self._record_starting = False
+        if self._record_cancel:  # stopped while it was opening: nothing was recorded
+            self.bus.status["record"] = "record: cancelled"
+            self._record_thread(lambda r: r.abort(), recorder)
+        else:
+            self.adopt_recorder(recorder)
+
+    def adopt_recorder(self, recorder) -> bool:
+        """On the display thread: frames go to `recorder` from the next one drawn, and its control
+        log says so. A log that can't be written stops the recording, not the show."""
+        try:
+            self.attach_log(recorder)
+        except LivedanceError as exc:
+            self.bus.status["record"] = f"not recording: {exc}"
+            recorder.abort()
+            return False
+        self.recorder = recorder
+        self.bus.status["record"] = f"recording to {recorder.out} ({recorder.codec})"
+        return True
 
     def attach_log(self, recorder) -> None:
         """The control log goes beside the video (same name, .jsonl), from this frame on."""
@@ -348,23 +371,27 @@ class Instrument:
         self.bus.status["record"] = line
 
     def stop_recording(self) -> None:
-        """Detach the recorder now; it finishes writing on a thread."""
+        """Detach the recorder now; it and its log finish writing on a thread."""
+        if self._record_starting:
+            self._record_cancel = True
+            return
         recorder, self.recorder = self.recorder, None
-        if recorder is not None and self.log is not None:
-            self.log.detach(control_log_path(recorder.out), self.frames)
         if recorder is not None:
             self.bus.status["record"] = f"finishing {recorder.out}"
-            self._record_thread(self._close_recorder, recorder)
+            self._record_thread(self._close_recorder, recorder, self.frames)
 
-    def _close_recorder(self, recorder) -> None:
+    def _close_recorder(self, recorder, frame: int) -> None:
+        if self.log is not None:
+            self.log.detach(control_log_path(recorder.out), frame)
         try:
             path = recorder.close()
             self.bus.status["record"] = f"wrote {path}: {recorder.written} frames, {recorder.dropped} left out"
         except LivedanceError as exc:
             self.bus.status["record"] = f"record: {exc}"
 
-    def _record_thread(self, target, argument) -> None:
-        thread = threading.Thread(target=target, args=(argument,), name="livedance-record", daemon=True)
+    def _record_thread(self, target, *args) -> None:
+        self._record_threads = [t for t in self._record_threads if t.is_alive()]
+        thread = threading.Thread(target=target, args=args, name="livedance-record", daemon=True)
         self._record_threads.append(thread)
         thread.start()
 
@@ -461,6 +488,11 @@ class Instrument:
     def finish(self) -> list[str]:
         """End the show's recording (video and control log); one line each on what was written."""
         lines = []
+        for thread in self._record_threads:  # a recording still opening or finishing
+            thread.join()
+        if self._opened is not None:  # opened but never shown a frame
+            self._record_cancel = True
+            self._take_opened()
         recorder, self.recorder = self.recorder, None
         if self.log is not None:
             if recorder is not None:

@@ -145,13 +145,14 @@ class Mixer:
             if control.op == "toggle":
                 value = self._toggled(param, action.read(inst))
             started = False
+            before = self._snapshot() if param.kind == "trigger" else None
             if param.continuous and param.smoothing > 0 and value is not None:
                 started = self._glide_to(param, control.index, value)
             else:
                 action.write(inst, value, control.index)
             self.bus.publish(param.name, value, control.index)
-            if param.kind == "trigger":  # a preset, a tap, a reseed... move other parameters too
-                self._republish()
+            if before is not None:  # a preset, a tap, a reseed... move other parameters too
+                self._republish(before)
             if control.source not in QUIET_SOURCES:
                 label = param.name if control.index is None else f"{param.name}/{control.index}"
                 text = _params.format_value(param, value).replace(param.name, label, 1)
@@ -222,18 +223,25 @@ class Mixer:
         glide.target = target
         return started
 
-    def _republish(self) -> None:
-        """After a trigger (or a model swap): publish every value that changed as a result, and
-        stop any glide the trigger overrode, so MIDI pick-up and tablets see the new state."""
-        inst, values = self.instrument, self.bus.values
+    def _snapshot(self) -> dict:
+        """Every plain parameter's value now (a trigger compares before and after)."""
+        inst, now = self.instrument, {}
         for name, param in _params.REGISTRY.items():
-            if param.kind in ("trigger", "vector"):
-                continue
-            try:
-                value = ACTIONS[name].read(inst)
-            except (AttributeError, LivedanceError):
-                continue
-            if value is not None and not _same(values.get(name), value):
+            if param.kind not in ("trigger", "vector"):
+                try:
+                    now[name] = ACTIONS[name].read(inst)
+                except (AttributeError, LivedanceError):
+                    pass
+        return now
+
+    def _republish(self, before: dict | None = None) -> None:
+        """After a trigger (or a model swap): publish every value it changed and stop any glide
+        it overrode, so MIDI pick-up and tablets see the new state. Without `before`, every
+        value that differs from what was last published."""
+        after = self._snapshot()
+        for name, value in after.items():
+            was = self.bus.values.get(name) if before is None else before.get(name)
+            if value is not None and not _same(was, value):
                 self._glides.pop(name, None)
                 self.bus.publish(name, value)
 

@@ -94,6 +94,8 @@ class Director:
         if self.capture is None:
             return choreographer.frame(now)
         state = self.capture.latest()
+        if state is not None and state.latent.shape[-1] != choreographer.engine.latent_dim:
+            state = None  # encoded for the model before a switch: the next camera frame is the new one's
         if self.auto:
             self._auto(state, now)
         if self.mode != "follow" or state is None:

@@ -107,6 +107,8 @@ class Recorder:
         except OSError as exc:
             raise LivedanceError(f"{self.out}: cannot create its folder {folder} ({exc.strerror or exc})") from None
         self._stem = self._unused_stem()
+        if self._stem != self.out.stem:  # an earlier killed recording's files are kept: so is its log
+            self.out = self.out.with_name(self._stem + self.out.suffix)
         self.writer = None
         self.partial: Path | None = None  # the open, unfinished file
         self._open_part()

@@ -105,8 +105,10 @@ class SessionLog:
 
     def add(self, event: dict) -> None:
         """Append one event (the display loop's thread); sinks write it on theirs."""
-        self.events.append(event)
-        for sink in list(self._sinks.values()):
+        with self._lock:  # a sink attaches or detaches atomically with respect to events
+            self.events.append(event)
+            sinks = list(self._sinks.values())
+        for sink in sinks:
             sink.queue.put(event)
 
     def attach(self, path: str | os.PathLike, frame: int, video: str) -> Path:

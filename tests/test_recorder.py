@@ -103,8 +103,9 @@ def test_leftovers_of_a_killed_recording_are_kept(tmp_path):
     recorder = Recorder(tmp_path / "show.mp4", 10, SIZE, segment_seconds=1.0)
     record(recorder, 0, 12)
     assert [p.name for p in recorder.files()] == ["show-2.0001.mp4", "show-2.0002.recording.mp4"]
-    assert recorder.close() == tmp_path / "show.mp4"
-    assert numbers(tmp_path / "show.mp4") == list(range(12))
+    # The new recording takes the free name too, so its control log can't overwrite the old one's.
+    assert recorder.close() == tmp_path / "show-2.mp4"
+    assert numbers(tmp_path / "show-2.mp4") == list(range(12))
     for name, data in leftovers.items():
         assert (tmp_path / name).read_bytes() == data
 
