@@ -137,11 +137,10 @@ def _preset(inst, value=None, index=None):
 # --- time ------------------------------------------------------------------------------------
 def _bpm_read(inst):
     tempo = inst.choreographer.tempo
-    return tempo[0] if tempo else inst.bpm
+    return tempo[0] if tempo else inst.choreographer.last_bpm
 
 
 def _bpm_write(inst, value, index=None):
-    inst.bpm = value
     tempo = inst.choreographer.tempo
     inst.choreographer.set_tempo(value, tempo[1] if tempo else None)
 
@@ -153,13 +152,13 @@ def _steps_per_beat_read(inst):
 
 def _steps_per_beat_write(inst, value, index=None):
     tempo = inst.choreographer.tempo
-    inst.choreographer.set_tempo(tempo[0] if tempo else inst.bpm, int(value))
+    inst.choreographer.set_tempo(tempo[0] if tempo else inst.choreographer.last_bpm, int(value))
 
 
 def _tempo_lock_write(inst, value, index=None):
     c = inst.choreographer
     if value and c.tempo is None:
-        c.set_tempo(inst.bpm)
+        c.set_tempo(c.last_bpm)
     elif not value:
         c.unlock_tempo()
 
@@ -167,15 +166,14 @@ def _tempo_lock_write(inst, value, index=None):
 def _tap(inst, value=None, index=None):
     bpm = inst.tap_tempo.tap(inst.control_time)
     if bpm is not None:
-        _bpm_write(inst, min(max(bpm, 20.0), 400.0))
+        _bpm_write(inst, bpm)  # set_tempo clamps to the choreographer's range
 
 
 def _faster(inst, value=None, index=None, faster=True):
     c = inst.choreographer
     if c.tempo is not None:
         bpm, steps_per_beat = c.tempo
-        inst.bpm = bpm + (BPM_STEP if faster else -BPM_STEP)
-        c.set_tempo(inst.bpm, steps_per_beat)
+        c.set_tempo(bpm + (BPM_STEP if faster else -BPM_STEP), steps_per_beat)
     else:
         c.speed = c.speed * (SPEED_STEP if faster else 1.0 / SPEED_STEP)
 

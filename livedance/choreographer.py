@@ -109,6 +109,7 @@ class Choreographer:
         self._seed_picker = np.random.default_rng()
         self._speed = 1.0
         self._tempo: tuple[float, int] | None = None
+        self.last_bpm = 120.0  # the tempo a lock returns to (kept while unlocked)
         self._frozen = False
         self._phase = 0.0  # how far the playhead is between its two middle knots, in [0, 1)
         self._last_now: float | None = None
@@ -409,6 +410,7 @@ class Choreographer:
         elif isinstance(steps_per_beat, bool) or not isinstance(steps_per_beat, (int, np.integer)) or steps_per_beat < 1:
             raise LivedanceError(f"steps_per_beat: {steps_per_beat!r}; expected a whole number >= 1")
         self._tempo = (bpm, int(steps_per_beat))
+        self.last_bpm = bpm
 
     def unlock_tempo(self) -> None:
         """Back to the model's own rate x `speed`."""

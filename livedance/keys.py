@@ -15,6 +15,8 @@ from typing import Callable
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
+from .params import REGISTRY  # noqa: E402
+
 
 
 @dataclass(frozen=True)
@@ -40,18 +42,9 @@ PRESETS: dict[int, Preset] = {
     8: Preset("close up", seed=64, look={"scale": 1.6, "offset_y": 0.25}),
     9: Preset("ember", seed=99, speed=1.5, look={"fg": (0, 140, 255), "bg": (10, 0, 20), "trails": 0.7}),
 }
-# What a preset resets before applying its own values, so presets don't pile up.
-PRESET_BASE = {
-    "fg": BLACK,
-    "bg": WHITE,
-    "invert": False,
-    "mirror": False,
-    "trails": 0.0,
-    "scale": 1.0,
-    "offset_x": 0.0,
-    "offset_y": 0.0,
-    "blackout": 0.0,
-}
+# What a preset resets before applying its own values, so presets don't pile up: the look's
+# defaults, as the registry declares them.
+PRESET_BASE = {name: p.default for name, p in REGISTRY.items() if p.group == "look" and name != "dancers"}
 
 
 # --- actions outside the registry: what only the performer at the keyboard may do -------------

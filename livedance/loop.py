@@ -105,7 +105,6 @@ class Instrument:
         self.inputs: list = []  # OSC server, MIDI inputs: closed with the instrument
         self.perturb_amount = 1.0
         self.loop_beats = 4.0
-        self.bpm = 120.0
         self.director = Director(self)  # generate, or the camera's dancer (live.py gives it the capture)
         self.tap_tempo = TapTempo()
         self.control_time = 0.0  # arrival time of the control being applied (tap tempo)

@@ -25,6 +25,7 @@ import numpy as np
 from . import choreographer as _choreo
 from .errors import LivedanceError
 from .look import PARAMS as LOOK_PARAMS
+from .look import Look
 from .look import parse_colour
 
 KINDS = ("float", "int", "bool", "trigger", "choice", "colour", "vector")
@@ -80,9 +81,8 @@ class Param:
 def _look(name: str, smoothing: float = 0.0, toggle_on=None, **extra) -> Param:
     spec = LOOK_PARAMS[name]
     kind = {"colour": "colour", "bool": "bool", "int": "int", "float": "float"}[spec.kind]
-    defaults = {"fg": (0, 0, 0), "bg": (255, 255, 255), "invert": False, "mirror": False, "trails": 0.0,
-                "scale": 1.0, "offset_x": 0.0, "offset_y": 0.0, "blackout": 0.0, "dancers": 1}
-    return Param(name, kind, spec.help, "look", spec.low, spec.high, defaults[name], smoothing, toggle_on=toggle_on, **extra)
+    default = Look.__dataclass_fields__[name].default  # declared once, on the Look dataclass
+    return Param(name, kind, spec.help, "look", spec.low, spec.high, default, smoothing, toggle_on=toggle_on, **extra)
 
 
 _DECLARED: tuple[Param, ...] = (

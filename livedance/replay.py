@@ -19,7 +19,6 @@ and the window each continuation started from.
 from __future__ import annotations
 
 import argparse
-import os
 from argparse import Namespace
 
 from .errors import LivedanceError
@@ -100,6 +99,8 @@ class _ReplayBus:
         return getattr(self.bus, name)
 
 
+# Drawn (not written) before the recording starts, so trails and fades are as they were live.
+WARM_SECONDS = 5.0
 # Their effect is logged as "mode" events (with the captured window a continuation starts from).
 CAMERA_CONTROLS = ("mode", "auto", "camera_learn")
 
@@ -155,7 +156,6 @@ def replay(args) -> tuple[str, int]:
     fps = float(args.fps or header["fps"])
     model = args.model or header["model"]
     settings = Namespace(model=model, dancers=int(header["dancers"]), seed=int(header["seed"]), display=0, fullscreen=False, hud=False, fps=fps)
-    os.environ["SDL_VIDEODRIVER"] = "dummy"
     inst = build(settings, headless=True, size=size)
     inst.log = None  # a replay is not a session of its own
     inst.switch = lambda model=None, dancers=None: None  # switches land where the log says
@@ -171,6 +171,8 @@ def replay(args) -> tuple[str, int]:
         times = list(recorded)
     else:
         times = [recorded[0] + j / fps for j in range(int((recorded[-1] - recorded[0]) * fps) + 1)]
+    start = recorded[min(first, len(recorded) - 1)]
+    warm_from = start - WARM_SECONDS
     recorder = None
     written = 0
     try:
@@ -198,15 +200,23 @@ def replay(args) -> tuple[str, int]:
                 inst._swap(engine, Choreographer(engine, dancers=dancers, seed=int(swap["seed"])), "switch", now)
             if inst._outgoing is not None:
                 inst._switch_in(now)
+            if now < warm_from:  # long before the recording: dance, but draw nothing
+                inst.director.latents(now)
+                if inst._outgoing is not None:
+                    inst._outgoing[1].frame(now)
+                inst.mixer.apply_late()
+                continue
             canvas = inst.draw(now)
-            if now >= recorded[min(first, len(recorded) - 1)] - 1e-9:
+            if now >= start - 1e-9:
                 # At the recorded rate a slot the live loop missed holds this frame, as the recording did.
                 repeat = 1 + timeline.drops.get(k - 1, 0) if same_rate else 1
-                recorder.push(canvas, repeat, block=True)
-                written += repeat
+                if recorder.push(canvas, repeat, block=True):
+                    written += repeat
     finally:
-        path = recorder.close() if recorder is not None else None
-        inst.close()
+        try:
+            path = recorder.close() if recorder is not None else None
+        finally:
+            inst.close()
     return str(path), written
 
 

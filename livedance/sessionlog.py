@@ -30,6 +30,9 @@ import numpy as np
 from .errors import LivedanceError
 
 FORMAT = 1
+# Captured latents kept in memory for a recording that starts later (a follow stretch's glide
+# forgets anything older within a second); a file being written gets them all.
+CAPTURES_KEPT = 256
 
 
 def jsonable(value):
@@ -102,14 +105,25 @@ class SessionLog:
         self.events: list[dict] = [{"type": "session", "format": FORMAT, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **header}]
         self._sinks: dict[str, _Sink] = {}
         self._lock = threading.Lock()
+        self._captures = 0
 
     def add(self, event: dict) -> None:
         """Append one event (the display loop's thread); sinks write it on theirs."""
         with self._lock:  # a sink attaches or detaches atomically with respect to events
             self.events.append(event)
             sinks = list(self._sinks.values())
+            if event["type"] == "capture":
+                self._captures += 1
+                if self._captures > 4 * CAPTURES_KEPT:  # an installation follows for days
+                    self._forget_old_captures()
         for sink in sinks:
             sink.queue.put(event)
+
+    def _forget_old_captures(self) -> None:
+        captures = [i for i, e in enumerate(self.events) if e["type"] == "capture"]
+        drop = set(captures[:-CAPTURES_KEPT])
+        self.events = [e for i, e in enumerate(self.events) if i not in drop]
+        self._captures = CAPTURES_KEPT
 
     def attach(self, path: str | os.PathLike, frame: int, video: str) -> Path:
         """Write the session so far, then every new event, to `path`; this file's video starts at `frame`."""

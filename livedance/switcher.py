@@ -17,12 +17,16 @@ class Switcher:
     def __init__(self):
         self._thread: threading.Thread | None = None
         self._ready = None  # (engine, choreographer, what) or a LivedanceError, once
+        self._queued = None  # the newest request made while loading
         self.pending: str | None = None  # what is loading, for the HUD
 
     def request(self, model_path, dancers: int, seed: int, what: str) -> None:
-        """Start loading `model_path` for `dancers` dancers dancing from `seed`."""
+        """Start loading `model_path` for `dancers` dancers dancing from `seed`. While a load is
+        under way the newest request waits its turn (a fader swept over the dancer count
+        lands on where it stopped), replacing any that waited before it."""
         if self.pending is not None:
-            raise LivedanceError(f"{what}: still loading {self.pending}; try again in a moment")
+            self._queued = (model_path, dancers, seed, what)
+            return
         self.pending = what
         self._thread = threading.Thread(target=self._load, args=(model_path, dancers, seed, what), name="livedance-switcher", daemon=True)
         self._thread.start()
@@ -46,6 +50,9 @@ class Switcher:
             return None
         self._ready = None
         self.pending = None
+        if self._queued is not None:
+            queued, self._queued = self._queued, None
+            self.request(*queued)
         return ready
 
     def close(self) -> None:

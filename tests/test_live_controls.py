@@ -341,3 +341,10 @@ def test_a_preset_republishes_what_it_moved(inst):
     inst.bus.offer("faster", None, "osc")
     inst.run(frames=1)
     assert inst.choreographer.speed > 0.5 and inst.bus.values["speed"] == pytest.approx(inst.choreographer.speed)
+
+
+def test_a_dancers_fader_sweep_lands_where_it_stopped(inst):
+    for count in (2, 3, 4):  # faster than a model loads
+        inst.bus.offer("dancers", count, "midi")
+    assert wait_until(lambda: (inst.run(frames=1) or True) and inst.engine.dancers == 4 and inst.switcher.pending is None, 30)
+    assert inst.look.dancers == 4

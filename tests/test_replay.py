@@ -182,7 +182,7 @@ def test_a_recording_started_mid_show_replays_from_where_it_started(tmp_path):
                      record_dir=str(tmp_path))
     inst = build(args, headless=True, size=(160, 120))
     try:
-        inst.run(seconds=1.0)
+        inst.run(seconds=6.5)  # past replay's warm-up: the start is danced without being drawn
         inst.bus.offer("mirror", True, "osc")
         inst.bus.offer("record", True, "osc")
         inst.run(seconds=1.0)
