@@ -122,6 +122,7 @@ class MidiInput:
         self.learn_file = learn_file
         self.rescan_seconds = max(float(rescan_seconds), 0.01)
         self.clock = ClockFollower()
+        self._clock_port: str | None = None  # the input whose clock drives the tempo
         self._tcp = parse_tcp(spec)
         self._all = spec.lower() == "all"
         self._key = f"midi {spec}"
@@ -196,7 +197,7 @@ class MidiInput:
             try:
                 for msg in port.iter_pending():
                     got = True
-                    self._handle(msg, time.perf_counter())
+                    self._handle(msg, time.perf_counter(), name)
             except Exception as exc:
                 self._drop(name, f"disconnected ({_reason(exc)}); retrying")
                 continue
@@ -214,6 +215,8 @@ class MidiInput:
 
     def _release(self, name: str) -> None:
         port = self._ports.pop(name, None)
+        if name == self._clock_port:  # its clock is gone: the next one to tick takes over
+            self._clock_port = None
         if self._tcp is not None and self._sock is not None:
             # SocketPort.close() leaves the connection open while its file objects live on.
             with contextlib.suppress(OSError):
@@ -289,10 +292,15 @@ class MidiInput:
         self._show("connected")
 
     # --- messages -------------------------------------------------------------------------------
-    def _handle(self, msg: mido.Message, received: float) -> None:
+    def _handle(self, msg: mido.Message, received: float, port: str | None = None) -> None:
         kind = msg.type
         if kind in TRANSPORT:
-            self._transport(kind, received)
+            # One clock drives the tempo: with "all", the same clock reaching two inputs (or two
+            # clocks) would interleave their ticks. The first port to send one keeps it.
+            if self._clock_port is None:
+                self._clock_port = port
+            if port == self._clock_port:
+                self._transport(kind, received)
         elif kind in IGNORED:
             return
         elif not self._learn(msg):

@@ -426,3 +426,17 @@ def test_cli_monitor_prints_what_arrives():
         proc.kill()
         proc.wait()
         server.close()
+
+
+def test_one_clock_drives_the_tempo_when_two_inputs_send_one():
+    """With --midi-in all, the same clock reaching two inputs must not count double."""
+    bus = ControlBus()
+    midi = MidiInput(bus, "tcp:127.0.0.1:9", make_patch())  # never started: messages handed in directly
+    tick = mido.Message("clock")
+    t = 100.0
+    for _ in range(24 * 4):  # four beats at 120 BPM, every tick arriving on both ports
+        midi._handle(tick, t, "port A")
+        midi._handle(tick, t + 0.001, "port B")
+        t += 0.5 / 24
+    bpms = [c.value for c in bus.drain([]) if c.name == "bpm"]
+    assert bpms and all(abs(b - 120.0) < 1.2 for b in bpms), bpms
