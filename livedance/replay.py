@@ -158,6 +158,11 @@ def replay(args) -> tuple[str, int]:
     settings = Namespace(model=model, dancers=int(header["dancers"]), seed=int(header["seed"]), display=0, fullscreen=False, hud=False, fps=fps)
     inst = build(settings, headless=True, size=size)
     inst.log = None  # a replay is not a session of its own
+    captured = next((e for events in timeline.camera.values() for e in events if e["type"] == "capture"), None)
+    if captured is not None and captured["latent"].get("shape", [0])[-1] != inst.engine.latent_dim:
+        inst.close()
+        raise LivedanceError(f"{args.log}: the camera's dancer was encoded for a model with {captured['latent']['shape'][-1]} "
+                             f"latent dimensions; {model} has {inst.engine.latent_dim}, so it can't re-dance them")
     inst.switch = lambda model=None, dancers=None: None  # switches land where the log says
     inst.start_recording = inst.stop_recording = lambda: None
     bus = inst.mixer.bus = _ReplayBus(inst.bus)

@@ -200,3 +200,20 @@ def test_a_recording_started_mid_show_replays_from_where_it_started(tmp_path):
     n = min(len(recorded), len(replayed))
     scores = [psnr(a, b) for a, b in zip(recorded[-n:], replayed[-n:])]
     assert np.median(scores) >= 40.0
+
+
+def test_a_camera_session_is_not_redanced_by_a_model_of_another_size(tmp_path, capsys):
+    from livedance.sessionlog import jsonable
+
+    log = tmp_path / "camera.jsonl"
+    events = [
+        {"type": "session", "format": 1, "model": MODEL, "dancers": 1, "seed": 0, "fps": FPS, "size": [160, 120]},
+        {"type": "run", "frame": 0, "t0": 0.0, "period": 1 / FPS},
+        {"type": "recording", "frame": 0, "video": "camera.mkv"},
+        {"type": "capture", "frame": 1, "latent": jsonable(np.zeros(16, np.float32))},  # not the shipped model's 128
+        {"type": "end", "frame": 5},
+    ]
+    log.write_text("".join(json.dumps(e) + "\n" for e in events))
+    assert main(["replay", str(log), "--out", str(tmp_path / "x.mkv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "16" in err and "128" in err
