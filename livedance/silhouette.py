@@ -345,13 +345,21 @@ class Framer:
     def _follow(self, value: float, target: float, tau: float) -> float:
         return value + (target - value) * (1.0 - math.exp(-1.0 / (self.fps * tau))) if tau > 0 else target
 
-    def update(self, figure: Figure) -> None:
-        """Move the framing towards this frame's figure."""
+    def _arrive(self, figure: Figure) -> bool | None:
+        """Count a frame with no figure (None); else whether the framing starts afresh (the
+        first figure, or one back after `reset_after` seconds away)."""
         if figure.box is None:
             self._missing += 1.0 / self.fps
-            return
+            return None
         fresh = self._ch is None or self._missing >= self.reset_after
         self._missing = 0.0
+        return fresh
+
+    def update(self, figure: Figure) -> None:
+        """Move the framing towards this frame's figure."""
+        fresh = self._arrive(figure)
+        if fresh is None:
+            return
         x, y, w, h = figure.box
         mh, mw = figure.mask.shape[:2]
         need = max(h, w * self._aspect)  # crop height that just holds the figure

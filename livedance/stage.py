@@ -58,11 +58,9 @@ class CloseFramer(Framer):
         self._floor = self._stature = None
 
     def update(self, figure: Figure) -> None:
-        if figure.box is None:
-            self._missing += 1.0 / self.fps
+        fresh = self._arrive(figure)
+        if fresh is None:
             return
-        fresh = self._ch is None or self._missing >= self.reset_after
-        self._missing = 0.0
         x, y, w, h = figure.box
         mh = figure.mask.shape[0]
         if y + h >= mh:  # no feet in view
