@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
-from .errors import LivedanceError
+from .errors import LivedanceError, one_line
 from .quiet import quiet_stderr
 
 DEFAULT_FILE_FPS = 30.0  # for files whose container gives no sane frame rate
@@ -57,11 +57,6 @@ def _label(target: int | str) -> str:
             host += f":{parts.port}"
         return f"{parts.scheme}://{host}{parts.path}"
     return os.path.basename(target.rstrip("/")) or target
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
 
 
 class CameraSource:
@@ -158,7 +153,7 @@ class CameraSource:
                 else:
                     outcome = "dead"
             except Exception as exc:  # nothing OpenCV does may end the thread
-                outcome, reason = ("lost" if self.opened else "dead"), _one_line(exc)
+                outcome, reason = ("lost" if self.opened else "dead"), one_line(exc, 160)
             finally:
                 if capture is not None:
                     try:

@@ -26,7 +26,7 @@ from pythonosc.parsing import osc_types
 
 from . import params as _params
 from .controls import ControlBus
-from .errors import LivedanceError
+from .errors import LivedanceError, one_line
 
 PREFIX = "/livedance"
 SOURCE = "osc"
@@ -44,10 +44,6 @@ def parse_host_port(text: str, option: str = "--osc-feedback") -> tuple[str, int
     if not sep or not host or not 1 <= port <= 65535:
         raise LivedanceError(f"{option} {text!r}: expected HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:9001")
     return host, port
-
-
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
 
 
 # --- out: values as OSC messages ----------------------------------------------------------------
@@ -245,7 +241,7 @@ class OscServer:
             try:
                 self._datagram(dgram, sender, received)
             except Exception as exc:  # nothing a sender does may end the thread
-                self.bus.refuse(SOURCE, f"packet from {sender[0]}:{sender[1]}: {_one_line(exc)}")
+                self.bus.refuse(SOURCE, f"packet from {sender[0]}:{sender[1]}: {one_line(exc, None)}")
 
     def _datagram(self, dgram: bytes, sender, received: float) -> None:
         try:
@@ -256,7 +252,7 @@ class OscServer:
             else:
                 raise ValueError("neither an OSC message nor a bundle")
         except Exception as exc:
-            self.bus.refuse(SOURCE, f"malformed packet from {sender[0]}:{sender[1]} ({len(dgram)} bytes): {_one_line(exc)}")
+            self.bus.refuse(SOURCE, f"malformed packet from {sender[0]}:{sender[1]} ({len(dgram)} bytes): {one_line(exc, None)}")
             return
         wall, now = time.time(), time.perf_counter()
         for message, when in timed:
@@ -264,7 +260,7 @@ class OscServer:
             try:
                 self._message(message, sender, received, due)
             except Exception as exc:
-                self.bus.refuse(SOURCE, f"{message.address}: {_one_line(exc)}")
+                self.bus.refuse(SOURCE, f"{message.address}: {one_line(exc, None)}")
 
     def _message(self, message: osc_message.OscMessage, sender, received: float, due: float) -> None:
         address, args = message.address, message.params
@@ -357,7 +353,7 @@ class OscServer:
         try:
             messages = encode(name, value, index)
         except Exception as exc:
-            self.bus.refuse(SEND_SOURCE, f"{PREFIX}/{name}: cannot encode {value!r} ({_one_line(exc)})")
+            self.bus.refuse(SEND_SOURCE, f"{PREFIX}/{name}: cannot encode {value!r} ({one_line(exc, None)})")
             return
         for message in messages:
             self._send(sock, message.dgram, address)

@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import LivedanceError
+from .errors import LivedanceError, one_line
 from .render import CODECS, open_writer
 
 BUFFERS = 6  # ~37 MiB at 1920x1080: a tenth of a second of slack at 60 fps
@@ -45,11 +45,6 @@ MB = 1 << 20
 def clock(seconds: float) -> str:
     whole = int(seconds)
     return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
-
-
-def _line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 class Recorder:
@@ -186,7 +181,7 @@ class Recorder:
                     self._unwritten += repeat
             except Exception as exc:  # keep draining so the loop never stalls
                 self.error = exc
-                self._stop(f"writer failed: {_line(exc)}")
+                self._stop(f"writer failed: {one_line(exc)}")
             finally:
                 self._free.put(buffer)
 
@@ -222,7 +217,7 @@ class Recorder:
             self._finish_part()
             self._settle()
         except Exception as exc:
-            self.note = f"could not finish {self.partial}: {_line(exc)}"
+            self.note = f"could not finish {self.partial}: {one_line(exc)}"
         files = self.files()
         if not files:
             kept = "nothing recorded"
@@ -355,7 +350,7 @@ class Recorder:
             self._settle()
         except Exception as exc:
             where = ", ".join(map(str, self.files())) or "nothing"
-            raise LivedanceError(f"{self.out}: could not finish the video ({_line(exc)}); frames kept in {where}") from None
+            raise LivedanceError(f"{self.out}: could not finish the video ({one_line(exc)}); frames kept in {where}") from None
         if self.written == 0:
             raise LivedanceError(f"{self.out}: no frames were recorded" + (f" ({self.stopped})" if self.stopped else ""))
         if len(self.segments) > 1:
@@ -418,7 +413,7 @@ class Recorder:
             self._joining = None
             if not isinstance(exc, Exception):
                 raise
-            self.note = f"joining into {self.out.name} failed ({_line(exc)}); {kept}"
+            self.note = f"joining into {self.out.name} failed ({one_line(exc)}); {kept}"
             self._say(self.note)
             return
         self.path = self.out
