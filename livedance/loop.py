@@ -379,14 +379,24 @@ class Instrument:
             self.bus.status["record"] = f"finishing {recorder.out}"
             self._record_thread(self._close_recorder, recorder, self.frames)
 
-    def _close_recorder(self, recorder, frame: int) -> None:
+    def _close_recorder(self, recorder, frame: int) -> list[str]:
+        """Finish a recording and its control log (ended at `frame`); one line on each, the first
+        also on the HUD."""
+        lines = []
         if self.log is not None:
-            self.log.detach(control_log_path(recorder.out), frame)
+            error = self.log.detach(control_log_path(recorder.out), frame)
+            lines.append(f"control log {control_log_path(recorder.out)}" + (f" incomplete: {error}" if error else ""))
         try:
             path = recorder.close()
-            self.bus.status["record"] = f"wrote {path}: {recorder.written} frames, {recorder.dropped} left out"
+            skipped = f" ({', '.join(recorder.codecs_failed)} unavailable)" if recorder.codecs_failed else ""
+            stopped = f"; stopped early: {recorder.stopped}" if recorder.stopped else ""
+            stopped += f"; {recorder.note}" if recorder.note else ""
+            lines.insert(0, f"wrote {path}: {recorder.written} frames, {self.size[0]}x{self.size[1]} at {self.fps:g} fps, "
+                            f"codec {recorder.codec}{skipped}; {recorder.dropped} left out (writer behind){stopped}")
         except LivedanceError as exc:
-            self.bus.status["record"] = f"record: {exc}"
+            lines.insert(0, str(exc))
+        self.bus.status["record"] = lines[0]
+        return lines
 
     def _record_thread(self, target, *args) -> None:
         self._record_threads = [t for t in self._record_threads if t.is_alive()]
@@ -486,28 +496,15 @@ class Instrument:
 
     def finish(self) -> list[str]:
         """End the show's recording (video and control log); one line each on what was written."""
-        lines = []
         for thread in self._record_threads:  # a recording still opening or finishing
             thread.join()
         if self._opened is not None:  # opened but never shown a frame
             self._record_cancel = True
             self._take_opened()
         recorder, self.recorder = self.recorder, None
+        lines = self._close_recorder(recorder, self.frames) if recorder is not None else []
         if self.log is not None:
-            if recorder is not None:
-                error = self.log.detach(control_log_path(recorder.out), self.frames)
-                lines.append(f"control log {control_log_path(recorder.out)}" + (f" incomplete: {error}" if error else ""))
             self.log.close(self.frames)
-        if recorder is not None:
-            try:
-                path = recorder.close()
-                skipped = f" ({', '.join(recorder.codecs_failed)} unavailable)" if recorder.codecs_failed else ""
-                stopped = f"; stopped early: {recorder.stopped}" if recorder.stopped else ""
-                stopped += f"; {recorder.note}" if recorder.note else ""
-                lines.insert(0, f"wrote {path}: {recorder.written} frames, {self.size[0]}x{self.size[1]} at {self.fps:g} fps, "
-                                f"codec {recorder.codec}{skipped}; {recorder.dropped} left out (writer behind){stopped}")
-            except LivedanceError as exc:
-                lines.insert(0, str(exc))
         return lines
 
     def close(self) -> None:
