@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", default="1920x1080", help="output WIDTHxHEIGHT of the loop run (default: 1920x1080)")
     parser.add_argument("--frames", type=int, default=2000, help="step+decode calls timed for the latency (default: 2000)")
     parser.add_argument("--control-seconds", type=float, default=5.0, help="how long to send OSC into the loop at 60 fps for the control latency; 0 skips it (default: 5)")
+    parser.add_argument("--compositor-frames", type=int, default=200, help="frames composed at 1920x1080 and 3840x2160 to time the crisp compositor; 0 skips it (default: 200)")
     parser.add_argument("--camera", metavar="FILE", help="also follow this video (standing in for a camera) at 60 fps: captured frames/s at the file's rate and as fast as the capture goes")
     parser.add_argument("--camera-seconds", type=float, default=10.0, help="how long each camera run lasts (default: 10)")
     parser.add_argument("--keras", action=argparse.BooleanOptionalAction, default=None, help="also time the paper's networks through Keras predict (default: when TensorFlow is installed)")
@@ -215,6 +216,39 @@ def time_camera(instrument, camera_path: str, seconds: float, realtime: bool, fp
     }
 
 
+COMPOSITOR_SIZES = ((1920, 1080), (3840, 2160))
+
+
+def time_compositor(engine, frames: int = 200) -> dict:
+    """The crisp compositor alone at 1080p and 2160p (a decoded dancer, trails off and on), and
+    the width of the edge it draws (metrics.edge_band_px, the target is at most 1.5 px)."""
+    from . import metrics
+    from .generate import Rollout
+    from .look import Compositor, Look
+
+    rollout = Rollout(engine.bundle)
+    rollout.seed_random(0)
+    latents = engine.denormalise(rollout.run(24)[:, 0])
+    inks = engine.bundle.decode(latents)[..., 0]
+    result = {}
+    for size in COMPOSITOR_SIZES:
+        compositor = Compositor(size, (engine.height, engine.width))
+        row = {}
+        for name, look in (("ms", Look()), ("trails_ms", Look(trails=0.8))):
+            times = np.empty(frames)
+            for i in range(frames + 3):
+                t0 = time.perf_counter()
+                compositor.compose(inks[i % len(inks)], look)
+                if i >= 3:  # the first calls configure and allocate
+                    times[i - 3] = time.perf_counter() - t0
+            row[name] = _percentiles(times)
+        bands = [metrics.edge_band_px(compositor.compose(ink, Look(fg="white", bg="black"))[..., 0]) for ink in inks[::4]]
+        row["edge_band_px"] = round(float(np.median(bands)), 2)
+        row["frame_budget_share_at_60fps"] = round(row["ms"]["p50"] / (1000.0 / 60.0), 3)
+        result[f"{size[0]}x{size[1]}"] = row
+    return result
+
+
 def keras_available() -> bool:
     import importlib.util
 
@@ -239,6 +273,7 @@ def bench(args) -> dict:
         first_in_process = instrument.first_frame_at - began
         engine = instrument.engine
         latency = time_step_decode(engine, args.frames)
+        compositor = time_compositor(engine, args.compositor_frames) if args.compositor_frames > 0 else {}
         instrument.frames = instrument.dropped = 0
         instrument.run(seconds=args.seconds)
         loop_frames, loop_seconds = instrument.frames, instrument.elapsed
@@ -264,6 +299,7 @@ def bench(args) -> dict:
         "first_frame_in_process_s": round(first_in_process, 3),
         "engine_startup_s": round(engine.startup_seconds, 3),
         "peak_memory_mb": round(peak_memory_mb(), 1),
+        "compositor": compositor,
         **control,
     }
     if control.get("control_latency_ms"):
@@ -307,6 +343,10 @@ def format_table(r: dict) -> str:
         ("peak memory, MB (ru_maxrss)", met("peak_memory_mb"), f"{r['peak_memory_mb']:.0f}"),
         ("provider", "", r["provider_line"]),
     ]
+    for size, row in r.get("compositor", {}).items():
+        rows.append((f"crisp compositor at {size}, ms p50 / p99 (trails on: p50)", "edge <= 1.5 px",
+                     f"{row['ms']['p50']:.2f} / {row['ms']['p99']:.2f} ({row['trails_ms']['p50']:.2f}); "
+                     f"edge {row['edge_band_px']:.2f} px; {100 * row['frame_budget_share_at_60fps']:.0f}% of a 60 fps frame"))
     if r.get("control_latency_ms"):
         cl = r["control_latency_ms"]
         rows.insert(4, (f"OSC control to frame at {r['control_fps']:g} fps, ms p50 / p99", met("control_latency_p99_ms"),

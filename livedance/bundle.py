@@ -13,6 +13,7 @@ import ctypes
 import importlib.metadata
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -33,6 +34,7 @@ NETWORKS = {
     "step": ("window", "next"),
 }
 CPU = "CPUExecutionProvider"
+MAX_MOTION_GAIN = 4.0
 CUDA = "CUDAExecutionProvider"
 
 
@@ -302,6 +304,14 @@ class Bundle:
             generation = None
         if generation is None or not (generation.noise >= 0 and 0 <= generation.mean_pull <= 1):
             raise LivedanceError(f"{manifest_path}: 'generation' must hold noise >= 0 and mean_pull in [0, 1]")
+        try:
+            generation.motion_gain = float(generation.motion_gain)
+        except (TypeError, ValueError):
+            generation.motion_gain = math.nan
+        if not (0 < generation.motion_gain <= MAX_MOTION_GAIN):
+            raise LivedanceError(f"{manifest_path}: 'generation.motion_gain' must be a number in (0, {MAX_MOTION_GAIN:g}]")
+        if not isinstance(generation.reproject, bool):
+            raise LivedanceError(f"{manifest_path}: 'generation.reproject' is {generation.reproject!r}; expected true or false")
 
         files = {name: folder / f"{name}.onnx" for name in NETWORKS}
         for name, file in files.items():

@@ -35,6 +35,9 @@ class PredictorConfig:
     # Gaussian noise on the (normalised) input window while training: the model learns to
     # recover from its own imperfect predictions, which is what generation feeds it.
     input_noise: float = 0.3
+    # Predict the change from the last latent (next = last + LSTM's output) rather than the
+    # next latent itself.
+    residual: bool = False
 
 
 @dataclass
@@ -60,6 +63,14 @@ class GenerationConfig:
     # Pull of the window towards the data's mean latent per step, in [0, 1]: keeps a long
     # run from drifting off the data.
     mean_pull: float = 0.0
+    # Re-projection: each prediction is decoded, cut to a clean silhouette (ink > 0.5) and
+    # encoded again before it is shown and fed back, so the dance only ever passes through
+    # latents of whole figures (the LSTM's drift and the noise otherwise wander off them).
+    reproject: bool = True
+    # Each step's predicted motion (from the last shown latent) x this: a mean-squared-error
+    # LSTM predicts the average of the moves that could come next, which moves less than any
+    # one of them; re-projection keeps the bolder step a body.
+    motion_gain: float = 1.0
 
 
 def to_dict(obj: Any) -> dict:

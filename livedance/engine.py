@@ -88,6 +88,7 @@ class Engine:
         self.startup_seconds: float | None = None
         self._step: _BoundNetwork | None = None
         self._decoder: _BoundNetwork | None = None
+        self._encoder: _BoundNetwork | None = None
         self._ink: np.ndarray | None = None
 
     # --- start-up --------------------------------------------------------------------------
@@ -105,6 +106,10 @@ class Engine:
         self._decoder = _BoundNetwork(
             onnxruntime, bundle.sessions["decoder"], "latent", "frames", (batch, dim), (batch, bundle.height, bundle.width, 1)
         )
+        # Re-projection (see livedance.generate) encodes each step's decoded figure again.
+        self._encoder = _BoundNetwork(
+            onnxruntime, bundle.sessions["encoder"], "frames", "latent", (batch, bundle.height, bundle.width, 1), (batch, dim)
+        )
         self._ink = self._decoder.output[..., 0]
         self.bundle = bundle
         # Warm up on plausible values (the data's mean latent), then leave the buffers zeroed.
@@ -112,7 +117,8 @@ class Engine:
         for _ in range(WARMUP_CALLS):
             self._step.run(self._step.input)
             self._decoder.run(self._decoder.input)
-        for network in (self._step, self._decoder):
+            self._encoder.run(self._encoder.input)
+        for network in (self._step, self._decoder, self._encoder):
             network.input.fill(0.0)
             network.output.fill(0.0)
         self.startup_seconds = time.perf_counter() - self._constructed
@@ -149,6 +155,26 @@ class Engine:
             raise LivedanceError(f"decode: latents of shape {np.shape(latents_raw)}; expected {self._decoder.input.shape}")
         self._decoder.run(latents_raw)
         return self._ink
+
+    def encode(self, ink: np.ndarray) -> np.ndarray:
+        """Ink (dancers, height, width[, 1]) in [0, 1] -> raw latents (dancers, latent_dim).
+
+        Returns the engine's output buffer (see the module's copy semantics). Passing
+        `encode_input` itself skips the copy into it.
+        """
+        self._require_ready()
+        target = self._encoder.input
+        if ink is not target:
+            if np.size(ink) != target.size or np.shape(ink)[0] != target.shape[0]:
+                raise LivedanceError(f"encode: ink of shape {np.shape(ink)}; expected {target.shape}")
+            np.copyto(target.reshape(np.shape(ink)), ink, casting="same_kind")
+        return self._encoder.run(target)
+
+    @property
+    def encode_input(self) -> np.ndarray:
+        """The bound encoder input buffer (dancers, height, width, 1): write into it to skip a copy."""
+        self._require_ready()
+        return self._encoder.input
 
     @property
     def step_input(self) -> np.ndarray:

@@ -8,6 +8,8 @@ The loop, per step and per dancer (the paper's scheme plus the findings' remedy)
 
     prediction = step(window)                       # the LSTM's guess of the next latent
     prediction *= 1 - mean_pull                     # optional pull towards the data's mean (0)
+    prediction = shown + motion_gain * (prediction - shown)   # the predicted move, made bolder
+    prediction = encode(decode(prediction) > 0.5)   # re-projection onto whole figures
     shown      = prediction                         # what is decoded and seen
     window     = window[1:] + [prediction + noise * N(0, 1)]
 
@@ -15,6 +17,13 @@ Fed back deterministically the LSTM settles into a frozen pose within seconds; G
 on what it reads next keeps it moving. The noise goes into the window only: what is shown is
 the model's own (denoised) prediction, so the noise drives the dance without being drawn as
 jitter.
+
+Re-projection (the bundle's `generation.reproject`, on by default): a mean prediction plus
+noise drifts into latents that decode to blobs, floating limbs and half-figures, and the
+Catmull-Rom in-betweens inherit them. Decoding each step, cutting the figure at ink > 0.5 and
+encoding it again puts every knot back on a latent the encoder gives to a whole silhouette,
+so the dancer the LSTM reads and the one shown are both bodies. It costs one decode and one
+encode per step (not per displayed frame).
 
 "Random seed": a dancer's `seed` starts one `numpy.random.Generator`, which draws the initial
 window (10 x 128 independent standard normals in normalised units, i.e. 10 random poses from
@@ -32,6 +41,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import LivedanceError
+from .metrics import THRESHOLD
 
 # Larger than any latent a trained model produces (normalised units): a dancer past it, or
 # not finite, is reseeded rather than allowed to poison the batch with NaNs.
@@ -43,7 +53,10 @@ SHOWN_HISTORY = 4
 class Rollout:
     """`dancers` independent dancers stepped together by one step.onnx call per step."""
 
-    def __init__(self, bundle, dancers: int = 1, noise: float | None = None, mean_pull: float | None = None):
+    def __init__(
+        self, bundle, dancers: int = 1, noise: float | None = None, mean_pull: float | None = None,
+        reproject: bool | None = None, motion_gain: float | None = None,
+    ):
         if dancers < 1:
             raise LivedanceError(f"dancers: {dancers}; expected at least 1")
         self.bundle = bundle
@@ -54,6 +67,11 @@ class Rollout:
             raise LivedanceError(f"noise {self.noise:g}; expected a number >= 0 (normalised latent units, e.g. 0.3)")
         if not (0.0 <= self.mean_pull <= 1.0):
             raise LivedanceError(f"mean_pull {self.mean_pull:g}; expected a number in [0, 1]")
+        self.reproject = bool(bundle.generation.reproject if reproject is None else reproject)
+        self.motion_gain = float(bundle.generation.motion_gain if motion_gain is None else motion_gain)
+        if not (np.isfinite(self.motion_gain) and self.motion_gain > 0):
+            raise LivedanceError(f"motion_gain {self.motion_gain:g}; expected a number > 0 (1 = as the LSTM predicts)")
+        self._figure = np.zeros((self.dancers, bundle.height, bundle.width, 1), np.float32) if self.reproject else None
         shape = (self.dancers, bundle.window, bundle.latent_dim)
         self.window_norm = np.zeros(shape, np.float32)
         self._shown = np.zeros((self.dancers, SHOWN_HISTORY, bundle.latent_dim), np.float32)
@@ -126,6 +144,11 @@ class Rollout:
         prediction = self.bundle.step(self.window_norm)
         if self.mean_pull:
             prediction = prediction * np.float32(1.0 - self.mean_pull)
+        if self.motion_gain != 1.0:
+            last = self._shown[:, -1]
+            prediction = last + np.float32(self.motion_gain) * (prediction - last)
+        if self.reproject:
+            prediction = self._reprojected(prediction)
         fed = prediction
         if self.noise:
             fed = prediction + np.float32(self.noise) * np.stack(
@@ -138,6 +161,12 @@ class Rollout:
         self._reset_broken()
         self.steps += 1
         return self._shown[:, -1].copy()
+
+    def _reprojected(self, prediction: np.ndarray) -> np.ndarray:
+        """The latent the encoder gives to the clean silhouette `prediction` decodes to (normalised)."""
+        ink = self.bundle.decode(self.bundle.denormalise(prediction))
+        np.greater(ink.reshape(self._figure.shape), THRESHOLD, out=self._figure)
+        return self.bundle.normalise(self.bundle.encode(self._figure))
 
     def run(self, steps: int) -> np.ndarray:
         """`steps` steps; returns the shown latents (steps, dancers, D), normalised."""

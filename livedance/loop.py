@@ -304,7 +304,8 @@ class Instrument:
         progress = min(max((now - start) / MODEL_FADE_SECONDS, 0.0), 1.0)
         new_share = progress * progress * (3.0 - 2.0 * progress)
         old_ink = old_engine.decode(old.frame(now))
-        cv2.addWeighted(ink, new_share, old_ink, 1.0 - new_share, 0.0, dst=blend)
+        flat = blend.reshape(-1, blend.shape[-1])  # 2-D: OpenCV reads a third axis as channels
+        cv2.addWeighted(ink.reshape(flat.shape), new_share, old_ink.reshape(flat.shape), 1.0 - new_share, 0.0, dst=flat)
         return blend
 
     # --- recording on demand -----------------------------------------------------------------

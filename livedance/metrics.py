@@ -1,5 +1,5 @@
 """Measures on silhouette frames, for `livedance eval`: per-frame IoU, motion, plausibility,
-diversity and crispness. Pure numpy + OpenCV, streaming-friendly (generation runs are far too
+breakage, realism, diversity and crispness. Pure numpy + OpenCV, streaming-friendly (generation runs are far too
 long to hold every decoded frame at once).
 
 Frames here are boolean figure masks (N, H, W) or (N, H*W): ink > 0.5, or uint8 pixel < 128.
@@ -14,6 +14,13 @@ THRESHOLD = 0.5
 MAIN_SHARE = 0.8
 # ...with an area inside the data's 1st-99th percentile, widened by these factors.
 AREA_WIDEN = (0.8, 1.25)
+# A broken figure: more than this share of its ink outside its largest 8-connected piece...
+BROKEN_OUTSIDE = 0.03
+# ...counting only pieces of at least this share of the frame (specks are not breakage).
+BROKEN_MIN_PIECE = 0.002
+# Realism compares masks at this size (width, height): the nearest of thousands of frames
+# is one matrix product instead of a loop.
+REALISM_SIZE = (100, 60)
 # soft_edge_ratio's bands (frames.soft_edge_ratio): grey is 15-85% ink, figure is >= 50%.
 SOFT_LOW, SOFT_HIGH = 0.15, 0.85
 
@@ -72,6 +79,96 @@ def main_shape_share(masks: np.ndarray) -> np.ndarray:
     return out
 
 
+def outside_share(masks: np.ndarray) -> np.ndarray:
+    """Share of each frame's ink in pieces other than its largest (pieces under BROKEN_MIN_PIECE
+    of the frame left out): 0 for one whole figure, about 0.5 for two half-figures."""
+    import cv2
+
+    out = np.zeros(len(masks))
+    if not len(masks):
+        return out
+    min_piece = BROKEN_MIN_PIECE * masks[0].size
+    for i, mask in enumerate(masks):
+        count, labels = cv2.connectedComponentsWithAlgorithm(mask.view(np.uint8), 8, cv2.CV_16U, cv2.CCL_SPAGHETTI)
+        if count > 2:
+            sizes = np.bincount(labels.ravel())[1:]
+            pieces = sizes[sizes >= min_piece]
+            if len(pieces) > 1:
+                out[i] = (pieces.sum() - pieces.max()) / sizes.sum()
+    return out
+
+
+def broken(masks: np.ndarray) -> np.ndarray:
+    """A limb floating beside the body, a detached head, two half-figures, a blob: more than
+    BROKEN_OUTSIDE of the ink lies away from the main figure."""
+    return outside_share(masks) > BROKEN_OUTSIDE
+
+
+def realism_masks(masks: np.ndarray) -> np.ndarray:
+    """Masks (N, H, W) -> (N, P) float32 masks at REALISM_SIZE (area-averaged, then > 0.5)."""
+    import cv2
+
+    w, h = REALISM_SIZE
+    out = np.empty((len(masks), h * w), np.float32)
+    for i, mask in enumerate(masks):
+        small = cv2.resize(mask.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
+        out[i] = (small > THRESHOLD).ravel()
+    return out
+
+
+def nearest_iou(queries: np.ndarray, references: np.ndarray, batch: int = 512) -> np.ndarray:
+    """For each query mask (N, P), its best IoU against any reference mask (M, P) (realism_masks).
+
+    A generated pose that no real frame resembles scores low however whole it looks.
+    """
+    out = np.zeros(len(queries))
+    if not len(references):
+        return out
+    ref_area = references.sum(axis=1)
+    for first in range(0, len(queries), batch):
+        q = queries[first : first + batch]
+        inter = q @ references.T
+        union = q.sum(axis=1)[:, None] + ref_area[None, :] - inter
+        score = np.where(union > 0, inter / np.maximum(union, 1.0), 1.0)
+        out[first : first + len(q)] = score.max(axis=1)
+    return out
+
+
+def reach(masks: np.ndarray) -> np.ndarray:
+    """Each figure's width over its height (bounding box of the ink; 0 for an empty frame):
+    arms held out from the body widen it, arms by the sides keep it narrow."""
+    out = np.zeros(len(masks))
+    for i, mask in enumerate(masks):
+        columns, rows = np.flatnonzero(mask.any(axis=0)), np.flatnonzero(mask.any(axis=1))
+        if len(rows):
+            out[i] = (columns[-1] - columns[0] + 1) / (rows[-1] - rows[0] + 1)
+    return out
+
+
+def reach_summary(values: np.ndarray) -> dict:
+    """The spread of `reach` that tells arms-out dancing from arms-down: median and 90th percentile."""
+    values = np.asarray(values)
+    if not len(values):
+        return {"median": None, "p90": None}
+    return {"median": float(np.median(values)), "p90": float(np.percentile(values, 90))}
+
+
+def longest_run(flags: np.ndarray) -> int:
+    """Length of the longest run of True in a 1-d array."""
+    best = run = 0
+    for flag in np.asarray(flags, bool):
+        run = run + 1 if flag else 0
+        best = max(best, run)
+    return best
+
+
+def longest_still(motion: np.ndarray, reference: float, share: float = 0.1) -> np.ndarray:
+    """Per dancer, the longest run of steps moving less than `share` of the data's median
+    motion per step (`reference`): a dancer holding still that long reads as frozen."""
+    still = np.asarray(motion) < share * reference
+    return np.array([longest_run(still[:, i]) for i in range(still.shape[1])], np.int64)
+
+
 def area_range(data_areas: np.ndarray) -> tuple[float, float]:
     """The figure areas the data shows: its 1st-99th percentile, widened a little."""
     low, high = np.percentile(data_areas, [1, 99])
@@ -88,6 +185,19 @@ def soft_edge_counts(ink: np.ndarray) -> tuple[int, int]:
     """(grey pixels, figure pixels): frames.soft_edge_ratio is their ratio; sums stream."""
     grey = np.count_nonzero((ink > SOFT_LOW) & (ink < SOFT_HIGH))
     return int(grey), int(np.count_nonzero(ink >= THRESHOLD))
+
+
+def edge_band_px(level: np.ndarray) -> float:
+    """Width of the grey band around a figure, in pixels: pixels between 15% and 85% of the
+    way from background (0) to figure (255), per pixel of the figure's outline (at 50%).
+    A crisp anti-aliased edge scores about 1; a linear upscale of a soft frame by s, about s."""
+    import cv2
+
+    level = np.asarray(level, np.uint8)
+    grey = np.count_nonzero((level > SOFT_LOW * 255) & (level < SOFT_HIGH * 255))
+    contours, _ = cv2.findContours((level > 127).view(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    outline = sum(cv2.arcLength(c, True) for c in contours)
+    return grey / outline if outline > 0 else 0.0
 
 
 def coherence_lag(step_rate: float) -> int:

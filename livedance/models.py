@@ -95,6 +95,7 @@ def build_predictor(config: PredictorConfig, latent_dim: int) -> keras.Model:
     x = window
     if config.input_noise > 0:
         x = layers.GaussianNoise(config.input_noise, name="input_noise")(x)
+    read = x  # what the LSTM reads, noise included (as generation feeds it)
     units = (512, 256, 256) if config.arch == "seed" else tuple(config.units)
     dropout = 0.2 if config.arch == "seed" else config.dropout
     for i, u in enumerate(units):
@@ -102,7 +103,15 @@ def build_predictor(config: PredictorConfig, latent_dim: int) -> keras.Model:
         x = layers.LSTM(u, return_sequences=not last, name=f"lstm_{i}")(x)
         if dropout > 0:
             x = layers.Dropout(dropout, name=f"dropout_{i}")(x)
-    next_latent = layers.Dense(latent_dim, name="next")(x)
+    if not config.residual:
+        next_latent = layers.Dense(latent_dim, name="next")(x)
+        return keras.Model(window, next_latent, name="predictor")
+    # Residual: the LSTM predicts the change from the last latent it read, so a dancer it has
+    # never seen starts from where that dancer is instead of from the poses it was trained on.
+    change = layers.Dense(latent_dim, name="change")(x)
+    last = layers.Cropping1D((config.window - 1, 0), name="last_crop")(read)
+    last = layers.Reshape((latent_dim,), name="last")(last)
+    next_latent = layers.Add(name="next")([last, change])
     return keras.Model(window, next_latent, name="predictor")
 
 

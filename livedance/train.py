@@ -33,9 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-ae", type=int, default=None)
     parser.add_argument("--batch-lstm", type=int, default=None)
     parser.add_argument("--input-noise", type=float, default=None, help="Gaussian noise on the LSTM's input window while training")
+    parser.add_argument("--residual", action="store_true", help="the LSTM predicts the change from the last latent")
     parser.add_argument("--lstm-units", default=None, metavar="N,N", help="LSTM layer sizes (default arch: 256,256)")
     parser.add_argument("--reuse-autoencoder", default=None, metavar="runs/OTHER",
-                        help="start from another run's trained autoencoder, its latents and its split: only the LSTM trains")
+                        help="start from another run's trained autoencoder (and, on the same data, its latents and split): only the LSTM trains")
     parser.add_argument("--max-frames", type=int, default=None, help="use at most this many frames per epoch for the autoencoder (fast trials)")
     parser.add_argument("--resume", action="store_true", help="carry on a run that was stopped or killed")
     parser.add_argument("--distribute", choices=("none", "mirrored", "multiworker"), default="none", help="tf.distribute strategy")
@@ -52,6 +53,8 @@ def _run_config(args) -> RunConfig:
         cfg.predictor.input_noise = 0.0
     if args.input_noise is not None:
         cfg.predictor.input_noise = args.input_noise
+    if getattr(args, "residual", False):
+        cfg.predictor.residual = True
     if args.lstm_units is not None:
         try:
             units = tuple(int(u) for u in args.lstm_units.split(","))
@@ -261,16 +264,17 @@ def run(args) -> int:
     elif out.exists() and any(out.iterdir()):
         raise LivedanceError(f"{out}: run folder exists and is not empty; pass --resume to carry it on, or pick a new --out")
 
-    source = _reused_run(args.reuse_autoencoder, cfg) if args.reuse_autoencoder else None
+    source, same_data = _reused_run(args.reuse_autoencoder, cfg) if args.reuse_autoencoder else (None, False)
     datasets = [Dataset.load(p) for p in cfg.data]
     dataset = concat(datasets, cfg.data)
-    if source is not None:
+    if same_data:
         split = _split_by_name(dataset, json.loads((source / "split.json").read_text())["validation"], source)
     else:
         split = split_clips(dataset, cfg.train.val_fraction, cfg.train.seed)
     out.mkdir(parents=True, exist_ok=True)
     if source is not None and not args.resume:
-        for name in ("encoder.keras", "decoder.keras", "latents.npz"):
+        # Other data: the reused encoder encodes it afresh (latents and their statistics are this run's).
+        for name in ("encoder.keras", "decoder.keras") + (("latents.npz",) if same_data else ()):
             shutil.copy2(source / name, out / name)
     cfg_dict = _describe(cfg, dataset, datasets, split)
     (out / "config.json").write_text(json.dumps(cfg_dict, indent=2))
@@ -294,18 +298,19 @@ def run(args) -> int:
     return 0
 
 
-def _reused_run(path: str, cfg: RunConfig) -> Path:
-    """A finished run whose autoencoder (and so latents and split) a new LSTM will build on."""
+def _reused_run(path: str, cfg: RunConfig) -> tuple[Path, bool]:
+    """A finished run whose autoencoder a new LSTM will build on, and whether the data is the
+    same (then its latents and split are reused too)."""
     source = Path(path)
     for name in ("config.json", "split.json", "encoder.keras", "decoder.keras", "latents.npz"):
         if not (source / name).is_file():
             raise LivedanceError(f"{source / name}: missing; expected a run whose autoencoder has finished training")
     previous = RunConfig.from_dict(json.loads((source / "config.json").read_text()))
-    if sorted(previous.data) != sorted(cfg.data):
-        raise LivedanceError(f"--data {', '.join(cfg.data)}: expected the data {source} was trained on ({', '.join(previous.data)})")
     cfg.autoencoder = previous.autoencoder
+    if sorted(previous.data) != sorted(cfg.data):
+        return source, False
     cfg.data = previous.data  # same order, so the saved latents line up with the frames
-    return source
+    return source, True
 
 
 def _split_by_name(dataset: Dataset, validation: list[str], source: Path) -> tuple[list[int], list[int]]:

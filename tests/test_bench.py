@@ -12,7 +12,8 @@ from livedance import bench  # noqa: E402
 from livedance.cli import main  # noqa: E402
 
 MODEL = str(Path(__file__).resolve().parent.parent / "models" / "default")
-TINY = ["--model", MODEL, "--seconds", "0.3", "--frames", "20", "--size", "320x240", "--no-keras", "--control-seconds", "0"]
+TINY = ["--model", MODEL, "--seconds", "0.3", "--frames", "20", "--size", "320x240", "--no-keras", "--compositor-frames", "3",
+        "--control-seconds", "0"]
 
 
 def test_json_has_every_figure(capsys):
@@ -25,6 +26,9 @@ def test_json_has_every_figure(capsys):
     assert result["loop_frames"] > 0 and result["uncapped_fps"] > 0 and result["peak_memory_mb"] > 0
     assert result["size"] == "320x240" and result["keras_seed_arch"] is None
     assert set(result["targets"]) == set(bench.TARGETS)
+    for size in ("1920x1080", "3840x2160"):  # the crisp compositor at both sizes, with the edge it draws
+        row = result["compositor"][size]
+        assert row["ms"]["p50"] > 0 and row["trails_ms"]["p50"] > 0 and 0 < row["edge_band_px"] <= 1.5
 
 
 def test_control_latency_from_real_osc_packets(capsys):

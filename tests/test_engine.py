@@ -39,6 +39,16 @@ def test_step_and_decode_equal_plain_run(engine, bundle):
     np.testing.assert_allclose(ink, bundle.decode(latents)[..., 0], rtol=1e-5, atol=1e-5)
 
 
+def test_encode_equals_plain_run_and_reuses_its_buffer(engine, bundle):
+    ink = np.random.default_rng(2).random((2, 120, 200), dtype=np.float32)
+    latents = engine.encode(ink)
+    np.testing.assert_allclose(latents, bundle.encode(ink), rtol=1e-5, atol=1e-4)
+    engine.encode_input[...] = ink[..., None]
+    assert engine.encode(engine.encode_input) is latents  # the same buffer, no copy in
+    with pytest.raises(LivedanceError, match=r"encode: ink of shape \(1, 120, 200\)"):
+        engine.encode(ink[:1])
+
+
 def test_buffers_are_reused_and_overwritten(engine, bundle):
     rng = np.random.default_rng(1)
     first_window, second_window = rng.standard_normal((2, 2, 10, 128), dtype=np.float32)

@@ -1,6 +1,7 @@
 import json
 import shutil
 
+import cv2
 import numpy as np
 import pytest
 
@@ -11,10 +12,17 @@ from livedance.dataset import Dataset
 from livedance.frames import from_ink
 from livedance.generate import Rollout
 
-KEYS = {"model", "data", "provider", "held_out", "reconstruction_iou", "next_step", "generation", "crispness", "passed", "seconds"}
+KEYS = {
+    "model", "data", "provider", "held_out", "reconstruction_iou", "next_step", "unseen", "generation", "crispness",
+    "passed", "seconds",
+}
 GENERATION_KEYS = {
     "steps", "seeds", "noise", "mean_pull", "warmup_steps", "minute_steps", "minutes", "motion", "coherence",
-    "plausible_share", "data_plausible_share", "area_range", "diversity", "soft_edge_ratio", "in_between", "resets",
+    "plausible_share", "data_plausible_share", "area_range", "diversity", "soft_edge_ratio", "display", "resets",
+}
+PASSED = {
+    "beats_copy_last", "beats_copy_last_unseen", "holds_together", "realistic", "keeps_moving", "motion_like_data",
+    "never_still", "plausible", "crisp",
 }
 
 
@@ -52,8 +60,12 @@ def test_json_report(bundle_dir, data_path, capsys):
     assert generation["steps"] == 30 and generation["seeds"] == 3 and generation["minutes"] == 1
     assert generation["motion"]["relative_min_minute"] > 0
     assert 0 <= generation["plausible_share"] <= 1 and generation["diversity"]["between_seeds"] > 0
-    assert generation["in_between"]["frames"] == 3 * 4  # halfway through steps 0, 8, 16, 24 of 3 seeds
-    assert set(report["passed"]) == {"beats_copy_last", "keeps_moving", "plausible", "crisp"}
+    display = generation["display"]
+    # 29 steps after the first at 12 steps/s, drawn at 60 fps: every displayed frame, in-betweens included
+    assert display["fps"] == 60 and display["frames_per_seed"] == int(29 / 12 * 60)
+    assert len(display["broken_per_seed"]) == 3 and 0 <= display["broken_worst"] <= 1
+    assert display["realism_held_out"]["frames"] == 40 and 0 < display["realism_held_out"]["p5"] <= 1
+    assert set(report["passed"]) == PASSED and report["unseen"] is None
 
 
 def test_table_and_all_clips_fallback(bundle_dir, tmp_path, capsys):
@@ -83,6 +95,8 @@ def test_write_manifest(bundle_dir, data_path, tmp_path, capsys):
     "extra, message",
     [
         (["--steps", "1"], "--steps 1: expected at least 2"),
+        (["--fps", "0"], "--fps 0: expected a positive frame rate"),
+        (["--unseen", "no_such_dancer.npz"], "no_such_dancer.npz: no such dataset file"),
         (["--seeds", "0"], "--seeds 0: expected 1 to 256"),
         (["--noise", "-2"], "--noise -2"),
         (["--model", "no/such/model"], "no/such/model: no such model bundle folder"),
@@ -93,6 +107,15 @@ def test_bad_input_is_one_line_and_exit_2(bundle_dir, data_path, capsys, extra, 
     assert main(eval_args(bundle_dir, data_path) + extra) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("livedance eval: error: ") and message in err and "\n" not in err
+
+
+def test_unseen_dancer_gets_its_own_next_step_figure(bundle_dir, data_path, tmp_path, capsys):
+    other = make_data(bundle_dir, tmp_path / "other.npz", names=["x", "y"])
+    assert main(eval_args(bundle_dir, data_path, "--json", "--unseen", str(other))) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unseen"]["data"] == str(other) and report["unseen"]["frames"] == 80
+    assert report["unseen"]["next_step"]["windows"] == 60
+    assert report["passed"]["beats_copy_last_unseen"] in (True, False)
 
 
 def test_data_at_another_rate(bundle_dir, tmp_path, capsys):
@@ -138,3 +161,31 @@ def test_motion_coherence_and_diversity():
     assert stats.mean_diversity() > 0
     same = np.stack([frozen, frozen], axis=1).reshape(30, 2, -1)
     np.testing.assert_allclose(metrics.pairwise_dissimilarity(same), 0.0)
+
+
+def test_video_breakage_counts_the_broken_frames_of_a_real_file(tmp_path, capsys):
+    """A recorded show (dark figure on white, letterboxed): 10 whole frames, then 5 with a
+    floating blob; eval --video finds exactly those."""
+    frames = []
+    for i in range(15):
+        canvas = np.full((360, 640, 3), 255, np.uint8)
+        cv2.ellipse(canvas, (320, 190), (40, 150), 0, 0, 360, (0, 0, 0), -1)  # a body
+        if i >= 10:
+            cv2.circle(canvas, (470, 60), 22, (0, 0, 0), -1)  # a limb floating beside it
+        frames.append(canvas)
+    path = tmp_path / "show.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 360))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    assert main(["eval", "--video", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["frames"] == 15 and report["broken_frames"] == 5 and report["longest_broken_frames"] == 5
+
+
+def test_video_that_is_not_one_is_a_one_line_error(tmp_path, capsys):
+    junk = tmp_path / "junk.mkv"
+    junk.write_bytes(b"not a video")
+    assert main(["eval", "--video", str(junk)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "junk.mkv" in err and "\n" not in err

@@ -11,7 +11,7 @@ class EchoBundle:
     """A bundle whose LSTM repeats the newest latent: isolates the rollout's own arithmetic."""
 
     window, latent_dim = 10, 4
-    generation = GenerationConfig(noise=0.0, mean_pull=0.0)
+    generation = GenerationConfig(noise=0.0, mean_pull=0.0, reproject=False)
 
     def __init__(self):
         self.calls = 0
@@ -31,6 +31,37 @@ class EchoBundle:
 @pytest.fixture(scope="module")
 def bundle(bundle_dir):
     return Bundle.load(bundle_dir)
+
+
+def test_reprojection_shows_the_latent_of_the_clean_figure(bundle):
+    """Every shown step is the encoder's latent of a cut-out silhouette: re-projecting it again
+    changes little, while the raw prediction it came from is further off."""
+    rollout = Rollout(bundle)
+    assert rollout.reproject  # the default for bundles that don't say
+    rollout.seed_random(3)
+    window = rollout.window_norm.copy()
+    shown = rollout.step()
+    raw = bundle.step(window)
+    figure = (bundle.decode(bundle.denormalise(raw)) > 0.5).astype(np.float32)
+    np.testing.assert_allclose(shown, bundle.normalise(bundle.encode(figure)), atol=1e-4)
+    plain = Rollout(bundle, reproject=False)
+    plain.window_norm[...] = window
+    np.testing.assert_allclose(plain.step(), raw, atol=1e-5)
+
+
+def test_motion_gain_scales_each_predicted_move():
+    class Drift(EchoBundle):
+        def step(self, window_norm):
+            return window_norm[:, -1] + 1.0  # moves by one unit a step
+
+    for gain in (1.0, 2.5):
+        bundle = Drift()
+        bundle.generation = GenerationConfig(noise=0.0, reproject=False, motion_gain=gain)
+        rollout = Rollout(bundle)
+        rollout.seed_from_latents(np.zeros((10, 4), np.float32))
+        steps = rollout.run(3)[:, 0, 0]
+        # the first move starts from the last shown latent (the window's newest, 0)
+        assert steps[0] == pytest.approx(gain) and steps[1] - steps[0] == pytest.approx(gain)
 
 
 def test_same_seed_same_dance_other_seed_other_dance(bundle):
