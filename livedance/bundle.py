@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import GenerationConfig, from_dict
+from .config import MAX_MOTION_GAIN, GenerationConfig, from_dict
 from .errors import LivedanceError
 
 MANIFEST = "manifest.json"
@@ -34,7 +34,6 @@ NETWORKS = {
     "step": ("window", "next"),
 }
 CPU = "CPUExecutionProvider"
-MAX_MOTION_GAIN = 4.0
 CUDA = "CUDAExecutionProvider"
 
 

@@ -12,6 +12,8 @@ LATENT_DIM = 128
 WINDOW = 10
 
 ARCHS = ("default", "seed")
+# The boldest motion gain a bundle may ask for (GenerationConfig.motion_gain).
+MAX_MOTION_GAIN = 4.0
 
 
 @dataclass

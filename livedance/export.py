@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import RunConfig, to_dict
+from .config import MAX_MOTION_GAIN, RunConfig, to_dict
 from .errors import LivedanceError
 
 PARITY_LIMIT = 1e-4
@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="runs/NAME", help="a run folder made by livedance train")
     parser.add_argument("--out", required=True, metavar="models/NAME", help="bundle folder to write")
     parser.add_argument("--noise", type=float, default=None, help="generation noise to store as the bundle's default")
+    parser.add_argument("--motion-gain", type=float, default=None, help="generation motion gain to store as the bundle's default (1 = as the LSTM predicts)")
 
 
 def _load(run: Path, name: str):
@@ -77,7 +78,7 @@ def _versions() -> dict:
     }
 
 
-def export(run: Path, out: Path, noise: float | None = None) -> dict:
+def export(run: Path, out: Path, noise: float | None = None, motion_gain: float | None = None) -> dict:
     config_path = run / "config.json"
     if not config_path.is_file():
         raise LivedanceError(f"{config_path}: missing; expected a run folder made by livedance train")
@@ -122,6 +123,8 @@ def export(run: Path, out: Path, noise: float | None = None) -> dict:
     generation = cfg.generation
     if noise is not None:
         generation.noise = float(noise)
+    if motion_gain is not None:
+        generation.motion_gain = float(motion_gain)
     manifest = {
         "format": 1,
         "name": out.name,
@@ -153,6 +156,8 @@ def run(args) -> int:
     run_dir, out = Path(args.run_dir), Path(args.out)
     if not run_dir.is_dir():
         raise LivedanceError(f"{run_dir}: no such run folder; expected one made by livedance train")
-    export(run_dir, out, args.noise)
+    if args.motion_gain is not None and not (0 < args.motion_gain <= MAX_MOTION_GAIN):
+        raise LivedanceError(f"--motion-gain {args.motion_gain:g}: expected a number in (0, {MAX_MOTION_GAIN:g}]")
+    export(run_dir, out, args.noise, args.motion_gain)
     print(f"livedance export: wrote {out}/ (encoder.onnx, decoder.onnx, step.onnx, manifest.json)")
     return 0

@@ -166,26 +166,60 @@ class Compositor:
         fh, fw = self.frame_shape
         self._dancers = dancers
         self._clipped = np.empty((dancers, fh, fw), np.float32)
-        self._level = np.empty((dancers * fh, fw), np.uint8)  # dancers stacked: one call for all
-        self._flipped = np.empty_like(self._level)
+        # Grey levels of the dancers stacked (one call for all), flipped copies for the mirror;
+        # the second of each is for the outgoing dancers of a crossfade.
+        self._levels = [np.empty((dancers * fh, fw), np.uint8) for _ in range(2)]
+        self._flipped = [np.empty((dancers * fh, fw), np.uint8) for _ in range(2)]
         width, height = self.size
         self._cells = [(round(i * width / dancers), round((i + 1) * width / dancers)) for i in range(dancers)]
-        self._scratch = None  # one-channel upscale buffer, grown as needed
+        self._scratch = [None, None]  # one-channel upscale buffers, grown as needed
 
     # --- per frame -------------------------------------------------------------------------
-    def compose(self, ink: np.ndarray, look: Look, dt: float | None = None) -> np.ndarray:
+    def compose(
+        self, ink: np.ndarray, look: Look, dt: float | None = None, fade_from: np.ndarray | None = None, fade: float = 1.0
+    ) -> np.ndarray:
         """ink (B, H, W[, 1]) float32 in [0, 1] with B == look.dancers (or (H, W) for one) ->
         the canvas (height, width, 3) uint8, BGR unless channels="RGB", valid until the next call.
         Every pixel is rewritten per call, so a caller may draw on it (a HUD).
 
         `dt`: seconds since the previous frame; when given, trails fade at the same speed at any
         frame rate (`trails` is then the echo kept per 1/60 s), otherwise per call.
+        `fade_from`: outgoing dancers' ink (same shape), dissolved into `ink` at share `fade`
+        (0 = all outgoing, 1 = all new). The dissolve mixes the two crisp figures: mixing the
+        soft inks first would leave a ghost below the edge curve's middle, and it would vanish.
         """
         cv2 = self.cv2
         key = look.key()
         if key != self._key:
             self._configure(look)
             self._key = look.key()
+        fh = self.frame_shape[0]
+        level = self._prepare(ink, look, 0)
+        old = self._prepare(fade_from, look, 1) if fade_from is not None and fade < 1.0 else None
+
+        canvas = self.canvas
+        if look.trails > 0:
+            return self._compose_trails(level, old, fade, look, dt)
+        self._echo_live = False
+        for i, (figure, visible, bands) in enumerate(self._layout):
+            if visible is not None:
+                vx0, vy0, vx1, vy1 = visible
+                region = canvas[vy0:vy1, vx0:vx1]
+                if old is None:
+                    grey = self._upscale(level[i * fh : (i + 1) * fh], figure, visible)
+                    cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR, dst=region)
+                    cv2.LUT(region, self._lut_crisp, dst=region)
+                else:
+                    grey = self._dissolved(level, old, fade, i)
+                    cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR, dst=region)
+                    cv2.LUT(region, self._lut, dst=region)
+            for x0, y0, x1, y1 in bands:
+                cv2.rectangle(canvas, (x0, y0), (x1 - 1, y1 - 1), self._fill, -1)
+        return canvas
+
+    def _prepare(self, ink: np.ndarray, look: Look, slot: int) -> np.ndarray:
+        """ink -> the dancers' stacked grey levels at frame size (mirrored, smoothed), in buffer `slot`."""
+        cv2 = self.cv2
         fh, fw = self.frame_shape
         dancers = self._dancers
         ink = np.asarray(ink)
@@ -194,39 +228,36 @@ class Compositor:
         if ink.shape[:3] != (dancers, fh, fw) or ink.ndim not in (3, 4) or ink.size != dancers * fh * fw:
             raise LivedanceError(f"ink of shape {ink.shape}: expected ({dancers}, {fh}, {fw}) for {dancers} dancer(s)")
         ink = ink.reshape(dancers, fh, fw)
-
         # fmax against 0 turns a NaN pixel into background instead of garbage.
         np.fmax(ink, 0.0, out=self._clipped)
         np.minimum(self._clipped, 1.0, out=self._clipped)
-        cv2.convertScaleAbs(self._clipped.reshape(dancers * fh, fw), dst=self._level, alpha=255.0)
-        level = self._level
+        level = self._levels[slot]
+        cv2.convertScaleAbs(self._clipped.reshape(dancers * fh, fw), dst=level, alpha=255.0)
         if look.mirror:
-            cv2.flip(level, 1, dst=self._flipped)
-            level = self._flipped
+            cv2.flip(level, 1, dst=self._flipped[slot])
+            level = self._flipped[slot]
         if self._smooth:  # per dancer, so one figure's feet never bleed into the next one's head
             for i in range(dancers):
                 rows = level[i * fh : (i + 1) * fh]
                 cv2.GaussianBlur(rows, (0, 0), EDGE_SMOOTHING, dst=rows)
+        return level
 
-        canvas = self.canvas
-        if look.trails > 0:
-            return self._compose_trails(level, look, dt)
-        self._echo_live = False
-        for i, (figure, visible, bands) in enumerate(self._layout):
-            if visible is not None:
-                vx0, vy0, vx1, vy1 = visible
-                grey = self._upscale(level[i * fh : (i + 1) * fh], figure, visible)
-                region = canvas[vy0:vy1, vx0:vx1]
-                cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR, dst=region)
-                cv2.LUT(region, self._lut_crisp, dst=region)
-            for x0, y0, x1, y1 in bands:
-                cv2.rectangle(canvas, (x0, y0), (x1 - 1, y1 - 1), self._fill, -1)
-        return canvas
+    def _crisp(self, level: np.ndarray, i: int, slot: int = 0) -> np.ndarray:
+        """Dancer i's visible figure at output size through the edge curve (a scratch view)."""
+        figure, visible, _ = self._layout[i]
+        fh = self.frame_shape[0]
+        grey = self._upscale(level[i * fh : (i + 1) * fh], figure, visible, slot)
+        return self.cv2.LUT(grey, self._edge, dst=grey)
 
-    def _compose_trails(self, level: np.ndarray, look: Look, dt: float | None) -> np.ndarray:
+    def _dissolved(self, level: np.ndarray, old: np.ndarray, fade: float, i: int) -> np.ndarray:
+        """The crisp new figure over the crisp outgoing one, mixed at `fade` (a scratch view)."""
+        grey = self._crisp(level, i, 0)
+        previous = self._crisp(old, i, 1)
+        return self.cv2.addWeighted(grey, float(fade), previous, 1.0 - float(fade), 0.0, dst=grey)
+
+    def _compose_trails(self, level: np.ndarray, old: np.ndarray | None, fade: float, look: Look, dt: float | None) -> np.ndarray:
         """echo = max(new crisp figure, decayed echo), at output size; then colour the whole canvas."""
         cv2 = self.cv2
-        fh = self.frame_shape[0]
         echo = self._echo
         if not self._echo_live:  # trails just turned on: start from nothing
             echo.fill(0)
@@ -234,24 +265,23 @@ class Compositor:
         decay = look.trails if dt is None else look.trails ** (max(dt, 0.0) * TRAIL_RATE)
         # -0.5: every level falls by at least one per frame, so an echo always fades out.
         cv2.convertScaleAbs(echo, dst=echo, alpha=decay, beta=-0.5)
-        for i, (figure, visible, _) in enumerate(self._layout):
+        for i, (_, visible, _) in enumerate(self._layout):
             if visible is not None:
                 vx0, vy0, vx1, vy1 = visible
-                grey = self._upscale(level[i * fh : (i + 1) * fh], figure, visible)
-                cv2.LUT(grey, self._edge, dst=grey)
+                grey = self._crisp(level, i) if old is None else self._dissolved(level, old, fade, i)
                 region = echo[vy0:vy1, vx0:vx1]
                 cv2.max(region, grey, dst=region)
         cv2.cvtColor(echo, cv2.COLOR_GRAY2BGR, dst=self.canvas)
         cv2.LUT(self.canvas, self._lut, dst=self.canvas)
         return self.canvas
 
-    def _upscale(self, small: np.ndarray, figure, visible) -> np.ndarray:
-        """The grey levels of the visible part of a figure at output size (a view of a scratch
-        buffer, valid until the next call)."""
+    def _upscale(self, small: np.ndarray, figure, visible, slot: int = 0) -> np.ndarray:
+        """The grey levels of the visible part of a figure at output size (a view of scratch
+        buffer `slot`, valid until the next call)."""
         cv2 = self.cv2
         (x0, y0, w, h), (vx0, vy0, vx1, vy1) = figure, visible
         if (vx0, vy0, vx1 - vx0, vy1 - vy0) == figure:
-            return cv2.resize(small, (w, h), dst=self._scratch_for(w, h), interpolation=self._interpolation)
+            return cv2.resize(small, (w, h), dst=self._scratch_for(w, h, slot), interpolation=self._interpolation)
         # Enlarging: resize only the source pixels that reach the visible part (plus a margin
         # for the filter) at the figure's exact scale; placement is off by under half a pixel.
         # Shrinking, or if the arithmetic disagrees: resize the whole figure, then crop.
@@ -263,18 +293,20 @@ class Compositor:
             nw, nh = round((c1 - c0) * sx), round((r1 - r0) * sy)  # the size cv2.resize makes for fx, fy
             jx, jy = vx0 - x0 - round(c0 * sx), vy0 - y0 - round(r0 * sy)
             if 0 <= jx and jx + vx1 - vx0 <= nw and 0 <= jy and jy + vy1 - vy0 <= nh:
-                part = cv2.resize(small[r0:r1, c0:c1], (0, 0), dst=self._scratch_for(nw, nh), fx=sx, fy=sy)
+                part = cv2.resize(small[r0:r1, c0:c1], (0, 0), dst=self._scratch_for(nw, nh, slot), fx=sx, fy=sy)
                 return part[jy : jy + vy1 - vy0, jx : jx + vx1 - vx0]
-        whole = cv2.resize(small, (w, h), dst=self._scratch_for(w, h), interpolation=self._interpolation)
+        whole = cv2.resize(small, (w, h), dst=self._scratch_for(w, h, slot), interpolation=self._interpolation)
         return whole[vy0 - y0 : vy1 - y0, vx0 - x0 : vx1 - x0]
 
-    def _scratch_for(self, w: int, h: int) -> np.ndarray:
-        """A (h, w) view of one scratch buffer that only ever grows (so a scale sweep allocates
-        at most a few times, not per frame)."""
-        if self._scratch is None or self._scratch.shape[0] < h or self._scratch.shape[1] < w:
-            old = (0, 0) if self._scratch is None else self._scratch.shape[:2]
-            self._scratch = np.empty((max(h, old[0], self.size[1] + 64), max(w, old[1], self.size[0] + 64)), np.uint8)
-        return self._scratch[:h, :w]
+    def _scratch_for(self, w: int, h: int, slot: int = 0) -> np.ndarray:
+        """A (h, w) view of scratch buffer `slot`, which only ever grows (so a scale sweep
+        allocates at most a few times, not per frame)."""
+        scratch = self._scratch[slot]
+        if scratch is None or scratch.shape[0] < h or scratch.shape[1] < w:
+            old = (0, 0) if scratch is None else scratch.shape[:2]
+            scratch = np.empty((max(h, old[0], self.size[1] + 64), max(w, old[1], self.size[0] + 64)), np.uint8)
+            self._scratch[slot] = scratch
+        return scratch[:h, :w]
 
     # --- when the look changes -------------------------------------------------------------
     def _configure(self, look: Look) -> None:

@@ -112,7 +112,7 @@ class Instrument:
         self.last_preset = None
         # Model and dancer switches load on a thread; the old dancers fade out over the new.
         self.switcher = Switcher()
-        self._outgoing = None  # (engine, choreographer, blend buffer, fade start) while crossfading
+        self._outgoing = None  # (engine, choreographer, fade start) while crossfading
         # Recording on demand: opening and finishing a video happen off the loop's thread.
         self.log = None  # sessionlog.SessionLog: what `livedance replay` needs, kept from the first frame
         self.record_dir = Path(record_dir)
@@ -212,13 +212,12 @@ class Instrument:
         """Dream, decode, compose and show one frame; returns the canvas (reused next frame)."""
         latents = self.director.latents(now)
         ink = self.engine.decode(latents)
-        if self._outgoing is not None:
-            ink = self._fade_out_old(ink, now)
+        fade_from, fade = self._outgoing_frame(now) if self._outgoing is not None else (None, 1.0)
         self.mixer.apply_late()  # look controls that arrived during the decode still make this frame
         # dt keeps trails fading at the same speed whatever the frame rate.
         dt = None if self._last_draw is None else now - self._last_draw
         self._last_draw = now
-        canvas = self.compositor.compose(ink, self.look, dt=dt)
+        canvas = self.compositor.compose(ink, self.look, dt=dt, fade_from=fade_from, fade=fade)
         if canvas is not self._canvas:  # wrap the compositor's buffer once, not every frame
             height, width = canvas.shape[:2]
             self._picture = pygame.image.frombuffer(canvas, (width, height), "BGR")
@@ -263,7 +262,7 @@ class Instrument:
             self.last_control = str(ready)
         elif ready is not None:
             self._swap(*ready, now)
-        if self._outgoing is not None and now - self._outgoing[3] >= MODEL_FADE_SECONDS:
+        if self._outgoing is not None and now - self._outgoing[2] >= MODEL_FADE_SECONDS:
             self._outgoing = None
 
     def _swap(self, engine, choreographer, what: str, now: float) -> None:
@@ -278,8 +277,7 @@ class Instrument:
             choreographer.set_offsets(old.offset)
         same_frames = (engine.dancers, engine.height, engine.width) == (old_engine.dancers, old_engine.height, old_engine.width)
         if same_frames:  # the old dancers fade out over the new ones
-            blend = np.empty((engine.dancers, engine.height, engine.width), np.float32)
-            self._outgoing = (old_engine, old, blend, now)
+            self._outgoing = (old_engine, old, now)
         else:
             self._outgoing = None
         if (engine.height, engine.width) != (old_engine.height, old_engine.width):
@@ -297,16 +295,11 @@ class Instrument:
         self.mixer._republish()  # the new model's noise, steps per beat...
         self.last_control = f"{what}: in"
 
-    def _fade_out_old(self, ink, now: float):
-        import cv2
-
-        old_engine, old, blend, start = self._outgoing
+    def _outgoing_frame(self, now: float) -> tuple[np.ndarray, float]:
+        """The outgoing model's dancers at `now` (its engine's own buffer) and the new ones' share."""
+        old_engine, old, start = self._outgoing
         progress = min(max((now - start) / MODEL_FADE_SECONDS, 0.0), 1.0)
-        new_share = progress * progress * (3.0 - 2.0 * progress)
-        old_ink = old_engine.decode(old.frame(now))
-        flat = blend.reshape(-1, blend.shape[-1])  # 2-D: OpenCV reads a third axis as channels
-        cv2.addWeighted(ink.reshape(flat.shape), new_share, old_ink.reshape(flat.shape), 1.0 - new_share, 0.0, dst=flat)
-        return blend
+        return old_engine.decode(old.frame(now)), progress * progress * (3.0 - 2.0 * progress)
 
     # --- recording on demand -----------------------------------------------------------------
     @property

@@ -23,7 +23,7 @@ def run_dir(tmp_path_factory):
 
 def test_bundle_files_and_parity(tmp_path, run_dir, capsys):
     out = tmp_path / "bundle"
-    assert main(["export", str(run_dir), "--out", str(out), "--noise", "0.25"]) == 0
+    assert main(["export", str(run_dir), "--out", str(out), "--noise", "0.25", "--motion-gain", "1.3"]) == 0
     printed = capsys.readouterr().out
     for name in ("encoder", "decoder", "step"):
         assert f"{name}.onnx max |onnx - keras|" in printed
@@ -31,7 +31,8 @@ def test_bundle_files_and_parity(tmp_path, run_dir, capsys):
     assert manifest["frame"] == {"height": 120, "width": 200}
     assert manifest["latent_dim"] == 128 and manifest["window"] == 10 and manifest["step_rate"] == 12.0
     assert len(manifest["latent_mean"]) == 128 and min(manifest["latent_std"]) > 0
-    assert manifest["generation"]["noise"] == 0.25
+    assert manifest["generation"]["noise"] == 0.25 and manifest["generation"]["motion_gain"] == 1.3
+    assert manifest["generation"]["reproject"] is True
     assert manifest["architecture"]["autoencoder"]["arch"] == "default"
     assert manifest["data"][0]["hash"] and manifest["validation_clips"]
     assert max(manifest["parity"].values()) <= export.PARITY_LIMIT
@@ -59,6 +60,11 @@ def test_parity_failure_is_an_error(tmp_path, run_dir, monkeypatch, capsys):
         (lambda p: p.mkdir(), "config.json: missing"),
     ],
 )
+def test_bad_motion_gain_is_refused_before_converting(tmp_path, run_dir, capsys):
+    assert main(["export", str(run_dir), "--out", str(tmp_path / "b"), "--motion-gain", "9"]) == 2
+    assert "--motion-gain 9: expected a number in (0, 4]" in capsys.readouterr().err
+
+
 def test_bad_run_folder(tmp_path, capsys, make, message):
     make(tmp_path / "run")
     assert main(["export", str(tmp_path / "run"), "--out", str(tmp_path / "b")]) == 2

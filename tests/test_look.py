@@ -190,3 +190,20 @@ def test_a_clipped_figure_matches_the_whole_figure_cropped(scale, dx, dy):
     expected = edge_curve(2.5 * scale)[big[300 - y0 : 600 - y0, 500 - x0 : 1000 - x0]]
     assert ((canvas[..., 0] > 127) != (expected > 127)).mean() < 0.01  # the same figure, a pixel apart at most
     assert np.abs(canvas[..., 0].astype(int) - expected).mean() < 3  # a pixel apart on steep edges: mean 8
+
+
+@pytest.mark.parametrize("size", [(400, 240), (1920, 1152)])
+def test_a_crossfade_dissolves_one_crisp_figure_into_the_other(size):
+    """Halfway through a model switch both figures show at half strength, each with its crisp
+    edge (mixing the soft inks first would put both below the edge curve's middle: nothing)."""
+    old, new = figure_ink(left=20), figure_ink(left=150)
+    compositor = Compositor(size)
+    look = Look(fg="white", bg="black")
+    scale = size[0] / 200
+    at = lambda x: int(compositor.canvas[size[1] // 2, round(x * scale), 0])  # noqa: E731
+    compositor.compose(new, look, fade_from=old, fade=0.5)
+    assert abs(at(35) - 128) <= 2 and abs(at(165) - 128) <= 2  # inside each body
+    compositor.compose(new, look, fade_from=old, fade=0.0)
+    assert at(35) == 255 and at(165) == 0
+    compositor.compose(new, look, fade_from=old, fade=1.0)
+    assert at(35) == 0 and at(165) == 255

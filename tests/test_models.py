@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
@@ -44,3 +45,14 @@ def test_default_decoder_is_lighter():
 def test_unknown_arch():
     with pytest.raises(LivedanceError, match="unknown architecture 'big'"):
         build_autoencoder(AutoencoderConfig(arch="big"))
+
+
+def test_residual_predictor_starts_from_the_last_latent():
+    """With its change layer at zero, a residual LSTM predicts exactly the newest latent it read."""
+    predictor = build_predictor(PredictorConfig(residual=True, units=(16,)), 128)
+    change = predictor.get_layer("change")
+    change.set_weights([np.zeros_like(w) for w in change.get_weights()])
+    window = np.random.default_rng(0).standard_normal((3, 10, 128)).astype(np.float32)
+    np.testing.assert_allclose(predictor(window, training=False).numpy(), window[:, -1], atol=1e-6)
+    plain = build_predictor(PredictorConfig(units=(16,)), 128)
+    assert "change" not in [layer.name for layer in plain.layers]
