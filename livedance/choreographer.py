@@ -390,7 +390,7 @@ class Choreographer:
             return
         length, window = self._loop_length, self.engine.window
         entries = (self._loop_position - window + np.arange(window)) % length
-        self.rollout.window_norm[...] = self.engine.normalise(self._phrase[entries].transpose(1, 0, 2))
+        self.rollout.set_window(self.engine.normalise(self._phrase[entries].transpose(1, 0, 2)))
         self._loop_length = None
 
     @property

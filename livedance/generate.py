@@ -128,6 +128,12 @@ class Rollout:
         self.steps = 0
         self.resets = 0
 
+    def set_window(self, window_norm: np.ndarray) -> None:
+        """Carry on from this window (dancers, window, D), normalised: its newest latent is the
+        last shown one, which the next step's move (and its motion gain) starts from."""
+        self.window_norm[...] = window_norm
+        self._reset_shown()
+
     def _random_window(self, dancer: int, generator: np.random.Generator) -> None:
         self.window_norm[dancer] = generator.standard_normal(self.window_norm.shape[1:], dtype=np.float32)
         self._reset_shown(dancer)

@@ -354,11 +354,11 @@ class Compositor:
 # decoder's pixel ripple would otherwise show as a wobbly outline), then sharpened at output
 # size by the edge curve.
 CRISP_ABOVE = 2.0
-EDGE_SMOOTHING = 0.7  # Gaussian sigma, frame pixels
+EDGE_SMOOTHING = 1.0  # Gaussian sigma, frame pixels
 # Steepness of the edge curve per unit of enlargement: the smoothed edge spans about this many
 # frame pixels, so after an s-fold enlargement the curve narrows s x EDGE_STEEPNESS output
 # pixels back to about one.
-EDGE_STEEPNESS = 1.2
+EDGE_STEEPNESS = 1.6
 
 
 def edge_curve(upscale: float) -> np.ndarray:

@@ -348,3 +348,33 @@ def test_a_dancers_fader_sweep_lands_where_it_stopped(inst):
         inst.bus.offer("dancers", count, "midi")
     assert wait_until(lambda: (inst.run(frames=1) or True) and inst.engine.dancers == 4 and inst.switcher.pending is None, 30)
     assert inst.look.dancers == 4
+
+
+def test_the_second_shipped_bundle_dissolves_in(tmp_path):
+    """models/default -> models/solo in the running loop: it loads on a thread, then for about
+    a second both dancers show at part strength (grey where only one of them is), and after
+    the crossfade only the new one's crisp figure is left."""
+    from livedance.bundle import shipped_bundles
+
+    assert shipped_bundles()[:2] == ["default", "solo"]
+    inst = make(tmp_path)
+    try:
+        inst.bus.offer("model", "solo", "osc")
+        assert wait_until(lambda: (inst.run(frames=1) or True) and inst.model_name == "solo", 20)
+        assert inst.engine.bundle.manifest["name"] == "solo"
+
+        def grey(canvas):
+            level = canvas[..., 0]
+            return int(np.count_nonzero((level > 64) & (level < 192)))
+
+        during, frames = [], 0
+        while inst._outgoing is not None and frames < 400:
+            inst.run(frames=1)
+            during.append(grey(inst.compositor.canvas))
+            frames += 1
+        assert 20 < frames < 400  # about a second of frames, then the old model is let go
+        inst.run(frames=3)
+        after = grey(inst.compositor.canvas)
+        assert max(during) > 3 * after  # mid-fade: two half-strength figures; after: only edges
+    finally:
+        inst.close()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from livedance.errors import LivedanceError
-from livedance.look import PARAMS, Compositor, Look, edge_curve
+from livedance.look import CRISP_ABOVE, EDGE_SMOOTHING, PARAMS, Compositor, Look, edge_curve
 
 FG, BG = (102, 0, 255), (128, 0, 0)  # '#ff0066' and '#000080' in BGR
 SIZE = (400, 240)  # exactly 5:3, like the 120x200 frames: no letterbox unless a test wants one
@@ -184,6 +184,8 @@ def test_a_clipped_figure_matches_the_whole_figure_cropped(scale, dx, dy):
     w, h = round(200 * 2.5 * scale), round(120 * 2.5 * scale)
     x0, y0 = round(250 * (1 + dx) - w / 2), round(150 * (1 + dy) - h / 2)
     level = np.clip(ink[0] * 255 + 0.5, 0, 255).astype(np.uint8)
+    if 2.5 * scale > CRISP_ABOVE:  # smoothed at frame size before it is enlarged, as the compositor does
+        level = cv2.GaussianBlur(level, (0, 0), EDGE_SMOOTHING)
     whole = cv2.resize(level, (w, h), interpolation=cv2.INTER_LINEAR if scale * 2.5 >= 1 else cv2.INTER_AREA)
     big = np.zeros((h + 600, w + 1000), np.uint8)
     big[300 : 300 + h, 500 : 500 + w] = whole
