@@ -53,6 +53,11 @@ def test_parity_failure_is_an_error(tmp_path, run_dir, monkeypatch, capsys):
     assert not (tmp_path / "b").exists()
 
 
+def test_bad_motion_gain_is_refused_before_converting(tmp_path, run_dir, capsys):
+    assert main(["export", str(run_dir), "--out", str(tmp_path / "b"), "--motion-gain", "9"]) == 2
+    assert "--motion-gain 9: expected a number in (0, 4]" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "make, message",
     [
@@ -60,11 +65,6 @@ def test_parity_failure_is_an_error(tmp_path, run_dir, monkeypatch, capsys):
         (lambda p: p.mkdir(), "config.json: missing"),
     ],
 )
-def test_bad_motion_gain_is_refused_before_converting(tmp_path, run_dir, capsys):
-    assert main(["export", str(run_dir), "--out", str(tmp_path / "b"), "--motion-gain", "9"]) == 2
-    assert "--motion-gain 9: expected a number in (0, 4]" in capsys.readouterr().err
-
-
 def test_bad_run_folder(tmp_path, capsys, make, message):
     make(tmp_path / "run")
     assert main(["export", str(tmp_path / "run"), "--out", str(tmp_path / "b")]) == 2
