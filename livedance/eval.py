@@ -283,9 +283,7 @@ class DisplayStats:
         self.dancers = dancers
         self.reference = realism
         self.frames = 0
-        self.broken = np.zeros(dancers, np.int64)
-        self.run = np.zeros(dancers, np.int64)
-        self.longest = 0
+        self.flags: list[np.ndarray] = []  # (n, B) broken or not, per chunk
         self.grey = self.figure = 0
         self.scores: list[np.ndarray] = []
         self.reaches: list[np.ndarray] = []
@@ -294,11 +292,7 @@ class DisplayStats:
     def add(self, ink: np.ndarray) -> None:
         n = len(ink)
         masks = ink > metrics.THRESHOLD
-        broken = metrics.broken(masks.reshape(n * self.dancers, *masks.shape[2:])).reshape(n, self.dancers)
-        self.broken += broken.sum(axis=0)
-        for row in broken:
-            self.run = np.where(row, self.run + 1, 0)
-            self.longest = max(self.longest, int(self.run.max()))
+        self.flags.append(metrics.broken(masks.reshape(n * self.dancers, *masks.shape[2:])).reshape(n, self.dancers))
         grey, figure = metrics.soft_edge_counts(ink)
         self.grey, self.figure = self.grey + grey, self.figure + figure
         self.frames += n
@@ -309,11 +303,15 @@ class DisplayStats:
                 self.scores.append(metrics.nearest_iou(metrics.realism_masks(flat[picks]), self.reference))
                 self.reaches.append(metrics.reach(flat[picks]))
 
+    def _broken(self) -> np.ndarray:
+        return np.concatenate(self.flags) if self.flags else np.zeros((0, self.dancers), bool)
+
     def broken_shares(self) -> np.ndarray:
-        return self.broken / max(self.frames, 1)
+        return self._broken().sum(axis=0) / max(self.frames, 1)
 
     def longest_broken(self) -> int:
-        return self.longest
+        """The longest run of broken frames of any dancer."""
+        return int(metrics.longest_runs(self._broken()).max(initial=0))
 
     def soft_edge_ratio(self) -> float:
         return self.grey / max(self.figure, 1)

@@ -63,18 +63,23 @@ def pairwise_dissimilarity(masks: np.ndarray) -> np.ndarray:
     return 1.0 - score[:, upper[0], upper[1]].mean(axis=1)
 
 
-def main_shape_share(masks: np.ndarray) -> np.ndarray:
-    """Share of each frame's ink in its largest 8-connected shape (0 for an empty frame)."""
+def _piece_sizes(mask: np.ndarray) -> np.ndarray:
+    """Pixel counts of a mask's 8-connected pieces (empty for an empty mask)."""
     import cv2
 
+    # Labels only, single-pass algorithm: ~10x faster than the default WithStats call.
+    count, labels = cv2.connectedComponentsWithAlgorithm(mask.view(np.uint8), 8, cv2.CV_16U, cv2.CCL_SPAGHETTI)
+    if count <= 2:
+        return np.array([np.count_nonzero(mask)] if count == 2 else [], np.int64)
+    return np.bincount(labels.ravel())[1:]
+
+
+def main_shape_share(masks: np.ndarray) -> np.ndarray:
+    """Share of each frame's ink in its largest 8-connected shape (0 for an empty frame)."""
     out = np.zeros(len(masks))
     for i, mask in enumerate(masks):
-        # Labels only, single-pass algorithm: ~10x faster than the default WithStats call.
-        count, labels = cv2.connectedComponentsWithAlgorithm(mask.view(np.uint8), 8, cv2.CV_16U, cv2.CCL_SPAGHETTI)
-        if count == 2:
-            out[i] = 1.0
-        elif count > 2:
-            sizes = np.bincount(labels.ravel())[1:]
+        sizes = _piece_sizes(mask)
+        if len(sizes):
             out[i] = sizes.max() / sizes.sum()
     return out
 
@@ -82,19 +87,12 @@ def main_shape_share(masks: np.ndarray) -> np.ndarray:
 def outside_share(masks: np.ndarray) -> np.ndarray:
     """Share of each frame's ink in pieces other than its largest (pieces under BROKEN_MIN_PIECE
     of the frame left out): 0 for one whole figure, about 0.5 for two half-figures."""
-    import cv2
-
     out = np.zeros(len(masks))
-    if not len(masks):
-        return out
-    min_piece = BROKEN_MIN_PIECE * masks[0].size
     for i, mask in enumerate(masks):
-        count, labels = cv2.connectedComponentsWithAlgorithm(mask.view(np.uint8), 8, cv2.CV_16U, cv2.CCL_SPAGHETTI)
-        if count > 2:
-            sizes = np.bincount(labels.ravel())[1:]
-            pieces = sizes[sizes >= min_piece]
-            if len(pieces) > 1:
-                out[i] = (pieces.sum() - pieces.max()) / sizes.sum()
+        sizes = _piece_sizes(mask)
+        pieces = sizes[sizes >= BROKEN_MIN_PIECE * mask.size]
+        if len(pieces) > 1:
+            out[i] = (pieces.sum() - pieces.max()) / sizes.sum()
     return out
 
 
@@ -162,11 +160,15 @@ def longest_run(flags: np.ndarray) -> int:
     return best
 
 
+def longest_runs(flags: np.ndarray) -> np.ndarray:
+    """`longest_run` of each column of a (steps, dancers) array."""
+    return np.array([longest_run(flags[:, i]) for i in range(flags.shape[1])], np.int64)
+
+
 def longest_still(motion: np.ndarray, reference: float, share: float = 0.1) -> np.ndarray:
     """Per dancer, the longest run of steps moving less than `share` of the data's median
     motion per step (`reference`): a dancer holding still that long reads as frozen."""
-    still = np.asarray(motion) < share * reference
-    return np.array([longest_run(still[:, i]) for i in range(still.shape[1])], np.int64)
+    return longest_runs(np.asarray(motion) < share * reference)
 
 
 def area_range(data_areas: np.ndarray) -> tuple[float, float]:

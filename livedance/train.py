@@ -53,7 +53,7 @@ def _run_config(args) -> RunConfig:
         cfg.predictor.input_noise = 0.0
     if args.input_noise is not None:
         cfg.predictor.input_noise = args.input_noise
-    if getattr(args, "residual", False):
+    if args.residual:
         cfg.predictor.residual = True
     if args.lstm_units is not None:
         try:
