@@ -89,16 +89,35 @@ def check_rendering_arguments(args: argparse.Namespace) -> list[float]:
     return yaws
 
 
+def donor_arms(files: list[Path], fps: float):
+    """The donors' arm directions at `fps`, spliced into one loop (see `livedance.arms`)."""
+    from .arms import FADE_SECONDS, arm_directions, splice
+    from .body import Body, body_from_motion
+    from .bvh import read_bvh
+    from .kinematics import resample
+
+    clips = []
+    for path in files:
+        motion = read_bvh(path)
+        body = body_from_motion(motion, source=str(path))
+        clips.append(arm_directions(Body(resample(body.points, header_fps(motion.frame_time), fps), body.stature)))
+    return splice(clips, max(1, round(FADE_SECONDS * fps)))
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="BVH_OR_FOLDER", help="BVH files, or folders whose .bvh files are all taken")
     add_rendering_arguments(parser)
     parser.add_argument("--source-fps", type=float, default=None,
                         help="the capture's real frame rate, overriding the BVH headers (CMU salsa: 60)")
+    parser.add_argument("--arms-from", nargs="+", default=None, metavar="BVH_OR_FOLDER",
+                        help="solo dance whose arm motion replaces the dancer's (for partner dances: "
+                             "legs, hips and torso stay, the arms dance free); their own headers give their frame rate")
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from .arms import transplant_arms
     from .body import Body, body_from_motion, render
     from .bvh import read_bvh
     from .dataset import Dataset
@@ -108,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     if args.source_fps is not None and not (args.source_fps > 0 and math.isfinite(args.source_fps)):
         raise LivedanceError(f"--source-fps {args.source_fps}: expected a positive frame rate")
     files = collect_inputs(args.inputs)
+    arms = donor_arms(collect_inputs(args.arms_from), args.fps) if args.arms_from else None
 
     clips, names, sources = [], [], []
     with tqdm(files, unit="file", desc="mocap", leave=False, disable=None) as bar:
@@ -117,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
             source_fps = float(args.source_fps or header_fps(motion.frame_time))
             body = body_from_motion(motion, source=str(path))
             body = Body(resample(body.points, source_fps, args.fps), body.stature)
+            if arms is not None:
+                body = transplant_arms(body, arms, start=len(arms) * len(sources) // len(files))
             for yaw in yaws:
                 clips.append(render(body, yaw, framing=args.framing, fps=args.fps))
                 names.append(clip_name(path, yaw))
@@ -129,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
         "kind": "mocap", "sources": sources, "yaws": yaws, "fps": args.fps, "framing": args.framing,
         "source_fps_override": args.source_fps,
     }
+    if args.arms_from:
+        meta["arms_from"] = [str(p) for p in collect_inputs(args.arms_from)]
     if any(is_cmu(p) for p in files):
         meta["credit"] = CMU_CREDIT
     path = Dataset.from_clips(clips, names, args.fps, meta).save(args.out)

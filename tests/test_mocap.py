@@ -58,6 +58,22 @@ def test_source_fps_overrides_the_header(tmp_path, dance_bvh):
     assert d.meta["sources"][0]["source_fps"] == 60.0 and d.meta["source_fps_override"] == 60.0
 
 
+def test_arms_from_a_solo_dance_replace_the_arms_and_keep_the_body(tmp_path, dance_bvh):
+    donor, _, _ = dance(8.0, seed=2, fps=30.0)
+    donor_bvh = write_bvh(donor, tmp_path / "donor.bvh")
+    plain, solo = tmp_path / "plain.npz", tmp_path / "solo.npz"
+    assert run_mocap(dance_bvh, "--out", plain, "--yaws", "0") == 0
+    assert run_mocap(dance_bvh, "--out", solo, "--yaws", "0", "--arms-from", tmp_path) == 0  # a folder: the donor
+    a, b = Dataset.load(plain), Dataset.load(solo)
+    assert b.meta["arms_from"] == [str(donor_bvh)] and "arms_from" not in a.meta
+    assert len(a.frames) == len(b.frames)
+    ink_a, ink_b = a.frames < 128, b.frames < 128
+    iou = np.logical_and(ink_a, ink_b).sum(axis=(1, 2)) / np.logical_or(ink_a, ink_b).sum(axis=(1, 2))
+    assert 0.5 < np.median(iou) < 0.97  # the same body, other arms
+    legs = slice(90, 120)  # close framing: the thighs fill the bottom rows, where arms rarely reach
+    assert np.mean(ink_a[:, legs] == ink_b[:, legs]) > 0.97
+
+
 def test_folders_take_every_bvh_sorted_and_cmu_files_get_the_credit(tmp_path, dance_bvh):
     folder = tmp_path / "takes"
     folder.mkdir()
@@ -102,6 +118,7 @@ def _odd_skeleton_bvh(path):
         (lambda t: [_odd_skeleton_bvh(t / "odd.bvh"), "--yaws", "0,90,0"], "each camera angle once"),
         (lambda t: [_odd_skeleton_bvh(t / "odd.bvh"), "--source-fps", "-5"], "--source-fps"),
         (lambda t: [_odd_skeleton_bvh(t / "odd.bvh"), "--framing", "wide"], "--framing 'wide'"),
+        (lambda t: [_odd_skeleton_bvh(t / "odd.bvh"), "--arms-from", t / "nobody.bvh"], "nobody.bvh: no such file or folder"),
     ],
 )
 def test_bad_inputs_exit_2_with_one_line(tmp_path, capsys, make_args, message):
