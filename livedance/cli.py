@@ -10,21 +10,21 @@ import argparse
 import importlib
 import sys
 
-from .errors import LivedanceError
+from livedance.errors import LivedanceError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "synth": ("livedance.synth", "make a procedural dancer dataset (and optionally its BVH)"),
-    "mocap": ("livedance.mocap", "render BVH motion capture into a silhouette dataset"),
-    "ingest": ("livedance.ingest", "turn videos into a silhouette dataset"),
-    "train": ("livedance.train", "train the autoencoder and the LSTM (needs the train extras)"),
-    "export": ("livedance.export", "export a trained run to an ONNX model bundle"),
-    "render": ("livedance.render", "render a dance video from a model bundle"),
-    "eval": ("livedance.eval", "measure a model bundle: reconstruction, prediction, long generation"),
-    "live": ("livedance.live", "play a model bundle live: a window or fullscreen, keys, or headless to a video"),
-    "replay": ("livedance.replay", "dance a recorded performance again from its control log, at any size"),
-    "midi": ("livedance.midi", "list MIDI inputs, or print what one sends (to write a patch by)"),
-    "bench": ("livedance.bench", "measure the live path: latency, frames/s at 1920x1080, start-up, memory"),
+    "synth": ("livedance.data.synth", "make a procedural dancer dataset (and optionally its BVH)"),
+    "mocap": ("livedance.data.mocap", "render BVH motion capture into a silhouette dataset"),
+    "ingest": ("livedance.data.ingest", "turn videos into a silhouette dataset"),
+    "train": ("livedance.training.train", "train the autoencoder and the LSTM (needs the train extras)"),
+    "export": ("livedance.training.export", "export a trained run to an ONNX model bundle"),
+    "render": ("livedance.tools.render", "render a dance video from a model bundle"),
+    "eval": ("livedance.tools.eval", "measure a model bundle: reconstruction, prediction, long generation"),
+    "live": ("livedance.live.command", "play a model bundle live: a window or fullscreen, keys, or headless to a video"),
+    "replay": ("livedance.tools.replay", "dance a recorded performance again from its control log, at any size"),
+    "midi": ("livedance.control.midi", "list MIDI inputs, or print what one sends (to write a patch by)"),
+    "bench": ("livedance.tools.bench", "measure the live path: latency, frames/s at 1920x1080, start-up, memory"),
 }
 
 

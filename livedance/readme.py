@@ -16,7 +16,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def parameter_table() -> str:
-    from . import osc, params
+    from livedance.control import osc, params
 
     lines = ["| parameter | OSC arguments | default | what it does |", "|---|---|---|---|"]
     for group in params.GROUPS:
@@ -28,7 +28,7 @@ def parameter_table() -> str:
 
 
 def osc_table() -> str:
-    from . import osc, params
+    from livedance.control import osc, params
 
     lines = ["| address | arguments | what it does |", "|---|---|---|"]
     plain = {f"{osc.PREFIX}/{name}" for name in params.REGISTRY}
@@ -39,7 +39,7 @@ def osc_table() -> str:
 
 
 def patch_layouts() -> str:
-    from .patch import Patch, markdown_layout
+    from livedance.control.patch import Patch, markdown_layout
 
     parts = []
     for path in sorted((Path(__file__).resolve().parent.parent / "patches").glob("*.toml")):
@@ -61,7 +61,7 @@ def _leading_comment(path: Path) -> list[str]:
 
 
 def sections() -> dict[str, str]:
-    from .keys import markdown_keys
+    from livedance.live.keys import markdown_keys
 
     return {"keys": markdown_keys(), "parameters": parameter_table(), "osc": osc_table(), "patches": patch_layouts()}
 
