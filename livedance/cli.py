@@ -21,7 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("livedance.training.export", "export a trained run to an ONNX model bundle"),
     "render": ("livedance.tools.render", "render a dance video from a model bundle"),
     "eval": ("livedance.tools.eval", "measure a model bundle: reconstruction, prediction, long generation"),
-    "live": ("livedance.live.command", "play a model bundle live: a window or fullscreen, keys, or headless to a video"),
+    "live": (
+        "livedance.live.command",
+        "play a model bundle live: a window or fullscreen, keys, or headless to a video",
+    ),
     "replay": ("livedance.tools.replay", "dance a recorded performance again from its control log, at any size"),
     "midi": ("livedance.control.midi", "list MIDI inputs, or print what one sends (to write a patch by)"),
     "bench": ("livedance.tools.bench", "measure the live path: latency, frames/s at 1920x1080, start-up, memory"),
@@ -29,7 +32,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="livedance", description="A live instrument that dreams up silhouette dance video.")
+    parser = argparse.ArgumentParser(
+        prog="livedance", description="A live instrument that dreams up silhouette dance video."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(module_name)

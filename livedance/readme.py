@@ -12,11 +12,14 @@ import re
 import sys
 from pathlib import Path
 
+from livedance.control import osc, params
+from livedance.control.patch import Patch, markdown_layout
+from livedance.live.keys import markdown_keys
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def parameter_table() -> str:
-    from livedance.control import osc, params
 
     lines = ["| parameter | OSC arguments | default | what it does |", "|---|---|---|---|"]
     for group in params.GROUPS:
@@ -28,7 +31,6 @@ def parameter_table() -> str:
 
 
 def osc_table() -> str:
-    from livedance.control import osc, params
 
     lines = ["| address | arguments | what it does |", "|---|---|---|"]
     plain = {f"{osc.PREFIX}/{name}" for name in params.REGISTRY}
@@ -39,7 +41,6 @@ def osc_table() -> str:
 
 
 def patch_layouts() -> str:
-    from livedance.control.patch import Patch, markdown_layout
 
     parts = []
     for path in sorted((Path(__file__).resolve().parent.parent / "patches").glob("*.toml")):
@@ -61,7 +62,6 @@ def _leading_comment(path: Path) -> list[str]:
 
 
 def sections() -> dict[str, str]:
-    from livedance.live.keys import markdown_keys
 
     return {"keys": markdown_keys(), "parameters": parameter_table(), "osc": osc_table(), "patches": patch_layouts()}
 

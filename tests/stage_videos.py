@@ -97,7 +97,9 @@ def make_stage_video(
     masks[~present] = 0
 
     stage = _stage(rng, width, height)
-    clothing = np.asarray(CLOTHING_BGR, np.float32) + CLOTHING_TEXTURE * _smooth_noise(rng, (height, width), 48)[..., None]
+    clothing = (
+        np.asarray(CLOTHING_BGR, np.float32) + CLOTHING_TEXTURE * _smooth_noise(rng, (height, width), 48)[..., None]
+    )
     writer, _, _ = open_writer(Path(path), float(fps), (width, height))
     frame = np.empty((height, width, 3), np.float32)
     try:

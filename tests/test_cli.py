@@ -24,7 +24,9 @@ def test_render_imports_no_tensorflow(bundle_dir, tmp_path):
     """The play side (bundle, generation, render) must start without TensorFlow."""
     result = subprocess.run(
         [sys.executable, "-c", PLAY_SIDE, str(bundle_dir), str(tmp_path / "x.mp4")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "heavy: []" in result.stdout

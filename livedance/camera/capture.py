@@ -187,7 +187,9 @@ class Capture:
         preview = _frozen(cv2.resize(mask, (width, PREVIEW_HEIGHT), interpolation=cv2.INTER_AREA))
         self.frames += 1
         self._tick_fps(time.perf_counter())
-        self._state = CaptureState(ink, self._latent, self._window, self._filled, present, seq, grabbed, preview, self.fps)
+        self._state = CaptureState(
+            ink, self._latent, self._window, self._filled, present, seq, grabbed, preview, self.fps
+        )
         if self.stage.learning or learning:
             self._say("learning the empty stage")
         else:

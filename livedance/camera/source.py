@@ -73,7 +73,13 @@ class CameraSource:
             raise ValueError(f"retry_max {retry_max}: expected a positive number of seconds")
         self.spec = str(spec)
         self.target = parse_camera(spec)
-        self.kind = "device" if isinstance(self.target, int) or _DEVICE.match(self.target) else "url" if _URL.match(self.target) else "file"
+        self.kind = (
+            "device"
+            if isinstance(self.target, int) or _DEVICE.match(self.target)
+            else "url"
+            if _URL.match(self.target)
+            else "file"
+        )
         self.label = _label(self.target)
         self.loop = bool(loop)
         self.bus = bus
@@ -179,7 +185,7 @@ class CameraSource:
             else:
                 self.error = f"--camera {self.spec}: won't open ({reason})"
                 what = f"lost; won't reopen ({reason})" if was_lost else f"won't open ({reason})"
-            delay = min(2.0 ** failures, self.retry_max)
+            delay = min(2.0**failures, self.retry_max)
             failures = min(failures + 1, 30)
             self._set_status(f"{what}; retrying in {delay:g} s")
             if self._stop.wait(delay):
@@ -203,8 +209,11 @@ class CameraSource:
                     capture = cv2.VideoCapture(target)
         if not capture.isOpened():
             capture.release()
-            why = {"file": "OpenCV cannot read it as a video", "url": "OpenCV cannot open the stream",
-                   "device": "no such camera, or it is in use"}[self.kind]
+            why = {
+                "file": "OpenCV cannot read it as a video",
+                "url": "OpenCV cannot open the stream",
+                "device": "no such camera, or it is in use",
+            }[self.kind]
             return None, why
         if self.kind == "device":
             capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the newest frame, not a queue of stale ones

@@ -30,6 +30,7 @@ from livedance.data.silhouette import (
     _downscale,
 )
 from livedance.errors import LivedanceError
+from livedance.runtime.bundle import CPU, _import_onnxruntime, _open_session
 
 STAGE_METHODS = ("mog2", "knn", "threshold", "segmenter")
 WORK_HEIGHT = 240  # rows the cleaners work at: enough for a 120-row output, cheap on 2 cores
@@ -103,12 +104,18 @@ class SegmenterCleaner(_Cleaner):
     """A person-segmentation ONNX network as a cleaner: RGB 0..1 in (NCHW or NHWC, sized from
     the network's input), a person probability out, thresholded at 0.5 at work resolution."""
 
-    def __init__(self, path: str, work_height: int = WORK_HEIGHT, open_px: int = 3, close_px: int = 7, figure: MainFigure | None = None):
+    def __init__(
+        self,
+        path: str,
+        work_height: int = WORK_HEIGHT,
+        open_px: int = 3,
+        close_px: int = 7,
+        figure: MainFigure | None = None,
+    ):
         super().__init__(work_height, open_px, close_px, figure)
         self.path = Path(path)
         if not self.path.is_file():
             raise LivedanceError(f"{self.path}: no such segmenter model; expected a person-segmentation ONNX file")
-        from livedance.runtime.bundle import CPU, _import_onnxruntime, _open_session
 
         self._session = _open_session(_import_onnxruntime(), self.path, 1, [CPU], spinning=False)
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
@@ -135,7 +142,9 @@ class SegmenterCleaner(_Cleaner):
         if out.ndim == 3:  # classes first or last: the person is the last class
             out = out[-1] if out.shape[0] < out.shape[-1] else out[..., -1]
         if out.ndim != 2:
-            raise LivedanceError(f"{self.path}: segmenter output of shape {np.shape(out)}; expected a (1, 1, H, W) or (1, H, W, 1) mask")
+            raise LivedanceError(
+                f"{self.path}: segmenter output of shape {np.shape(out)}; expected a (1, 1, H, W) or (1, H, W, 1) mask"
+            )
         return out
 
     def __call__(self, frame: np.ndarray) -> Figure:

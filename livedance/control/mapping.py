@@ -117,7 +117,9 @@ def mapping_from_table(table: dict, line: int = 0) -> Mapping:
         )
     sources = [key for key in SOURCES if key in table]
     if not sources:
-        raise LivedanceError('a control needs a source: cc = N, note = N, pitchbend = true, program = true or osc = "/address"')
+        raise LivedanceError(
+            'a control needs a source: cc = N, note = N, pitchbend = true, program = true or osc = "/address"'
+        )
     if len(sources) > 1:
         raise LivedanceError(f"{' and '.join(sources)}: a control has exactly one source")
     source = sources[0]
@@ -169,8 +171,15 @@ def check_mapping(m: Mapping) -> None:
     """Raise a one-line LivedanceError where an option makes no sense for the parameter or source."""
     p = _params.lookup(m.param)
     kind, name = p.kind, p.name
-    what = {"float": "a number", "int": "a whole number", "vector": "a latent dimension", "bool": "on/off",
-            "trigger": "a trigger", "choice": "a choice", "colour": "a colour"}[kind]
+    what = {
+        "float": "a number",
+        "int": "a whole number",
+        "vector": "a latent dimension",
+        "bool": "on/off",
+        "trigger": "a trigger",
+        "choice": "a choice",
+        "colour": "a colour",
+    }[kind]
     if kind == "vector" and m.index is None:
         raise LivedanceError(f"{name}: needs index = N, the latent dimension (0 or more)")
     if kind != "vector" and m.index is not None:
@@ -178,9 +187,13 @@ def check_mapping(m: Mapping) -> None:
     if m.source == "osc" and m.channel is not None:
         raise LivedanceError("channel: an OSC alias has no MIDI channel")
     if m.source == "program" and kind not in ("trigger", "choice", "int"):
-        raise LivedanceError(f"program: a program change sets a trigger, a choice or a whole number, not {name} ({what})")
+        raise LivedanceError(
+            f"program: a program change sets a trigger, a choice or a whole number, not {name} ({what})"
+        )
     if kind == "choice" and not p.choices and m.source != "program":
-        raise LivedanceError(f"{name}: its choices come from the instrument; map it from a program change (program = true)")
+        raise LivedanceError(
+            f"{name}: its choices come from the instrument; map it from a program change (program = true)"
+        )
     if m.source == "pitchbend" and kind == "trigger":
         raise LivedanceError(f"pitchbend: a wheel has no press to fire {name}; map it from a cc, a note or program")
     if m.amount is not None:
@@ -190,7 +203,9 @@ def check_mapping(m: Mapping) -> None:
             raise LivedanceError(f"amount: {name} takes no amount")
         whole = isinstance(p.low, int)
         if not p.low <= m.amount <= p.high or (whole and m.amount != int(m.amount)):
-            raise LivedanceError(f"amount = {m.amount:g}: expected a {'whole ' if whole else ''}number from {p.low:g} to {p.high:g} for {name}")
+            raise LivedanceError(
+                f"amount = {m.amount:g}: expected a {'whole ' if whole else ''}number from {p.low:g} to {p.high:g} for {name}"
+            )
     switched = m.button is not None and kind in ("float", "int")  # a button between default and toggle_on
     shaped = (kind in NUMBERS and not switched) or (kind == "trigger" and p.numeric and m.amount is None)
     for option, given in (("curve", m.curve is not None), ("range", m.range is not None), ("invert", m.invert)):
@@ -198,11 +213,17 @@ def check_mapping(m: Mapping) -> None:
             continue
         positional = shaped or (option == "invert" and kind in ("choice", "colour"))
         if not positional or m.source == "program":
-            reason = "a program change sets its number directly" if m.source == "program" else f"{name} here is {what}, not a number set by a position"
+            reason = (
+                "a program change sets its number directly"
+                if m.source == "program"
+                else f"{name} here is {what}, not a number set by a position"
+            )
             raise LivedanceError(f"{option}: {reason}")
     low, high = (p.low, p.high) if m.range is None else m.range
     if m.range is not None and (low == high or not all(p.low <= v <= p.high for v in m.range)):
-        raise LivedanceError(f"range = [{low:g}, {high:g}]: expected two different numbers within {name}'s {p.low:g} .. {p.high:g}")
+        raise LivedanceError(
+            f"range = [{low:g}, {high:g}]: expected two different numbers within {name}'s {p.low:g} .. {p.high:g}"
+        )
     if m.curve == "geometric" and not (low > 0 and high > 0):
         raise LivedanceError(f"curve geometric: needs a range above 0; {name} {low:g} .. {high:g} reaches 0 or below")
     if m.relative:
@@ -227,10 +248,11 @@ def check_mapping(m: Mapping) -> None:
             if p.toggle_on is None:
                 raise LivedanceError(f"button: {name} has no on value to switch to; a fader or knob sets it")
             if m.button == "trigger":
-                raise LivedanceError(f'button = "trigger": {name} switches between {p.default:g} and {p.toggle_on:g}; expected "toggle" or "momentary"')
+                raise LivedanceError(
+                    f'button = "trigger": {name} switches between {p.default:g} and {p.toggle_on:g}; expected "toggle" or "momentary"'
+                )
         if kind in ("vector", "choice", "colour"):
             raise LivedanceError(f"button: {name} is {what}, set by a position, not a button")
-
 
 
 # --- value curves ---------------------------------------------------------------------------

@@ -70,7 +70,9 @@ def pick_port(spec: str, names: list[str]) -> str:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise LivedanceError(f"MIDI {spec}: matches {len(matches)} inputs ({', '.join(matches)}); expected a unique part of one name")
+        raise LivedanceError(
+            f"MIDI {spec}: matches {len(matches)} inputs ({', '.join(matches)}); expected a unique part of one name"
+        )
     have = ", ".join(names) if names else "none"
     raise LivedanceError(f"MIDI {spec}: no such input (inputs: {have})")
 
@@ -102,7 +104,7 @@ def _describe(msg: mido.Message) -> str:
     else:
         fields = " ".join(f"{k}={v}" for k, v in msg.dict().items() if k not in ("type", "time", "channel"))
         return f"{kind} ch {channel} {fields}" if hasattr(msg, "channel") else f"{kind} {fields}".strip()
-    return f"{text:<32}  {{ {line}, channel = {channel}, param = \"...\" }}"
+    return f'{text:<32}  {{ {line}, channel = {channel}, param = "..." }}'
 
 
 class MidiInput:
@@ -112,7 +114,14 @@ class MidiInput:
     save(path). MIDI learn saves the patch to `learn_file` after every mapping learned.
     """
 
-    def __init__(self, bus: ControlBus, spec: str, patch, learn_file: str | os.PathLike | None = None, rescan_seconds: float = 1.0):
+    def __init__(
+        self,
+        bus: ControlBus,
+        spec: str,
+        patch,
+        learn_file: str | os.PathLike | None = None,
+        rescan_seconds: float = 1.0,
+    ):
         spec = str(spec).strip()
         if not spec:
             raise LivedanceError("MIDI input '': expected a port name, 'all' or tcp:HOST:PORT")
@@ -378,7 +387,11 @@ class _Printer:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="print the MIDI input names, one per line (the default)")
-    parser.add_argument("--monitor", metavar="SPEC", help="print what an input sends until Ctrl-C: a port name (or a unique part of one), all, or tcp:HOST:PORT")
+    parser.add_argument(
+        "--monitor",
+        metavar="SPEC",
+        help="print what an input sends until Ctrl-C: a port name (or a unique part of one), all, or tcp:HOST:PORT",
+    )
     parser.add_argument("--seconds", type=float, default=None, help="stop monitoring after this many seconds")
 
 
@@ -419,7 +432,13 @@ def _monitor(spec: str, seconds: float | None) -> int:
                     break
                 print(f"{received - start:9.3f}  {text}", flush=True)
             for control in bus.drain(controls):
-                value = "" if control.value is None else f" {control.value:.1f}" if isinstance(control.value, float) else f" {control.value}"
+                value = (
+                    ""
+                    if control.value is None
+                    else f" {control.value:.1f}"
+                    if isinstance(control.value, float)
+                    else f" {control.value}"
+                )
                 print(f"{control.received - start:9.3f}  clock -> {control.name}{value}", flush=True)
             controls.clear()
             time.sleep(0.02)

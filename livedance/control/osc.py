@@ -252,7 +252,9 @@ class OscServer:
             else:
                 raise ValueError("neither an OSC message nor a bundle")
         except Exception as exc:
-            self.bus.refuse(SOURCE, f"malformed packet from {sender[0]}:{sender[1]} ({len(dgram)} bytes): {one_line(exc, None)}")
+            self.bus.refuse(
+                SOURCE, f"malformed packet from {sender[0]}:{sender[1]} ({len(dgram)} bytes): {one_line(exc, None)}"
+            )
             return
         wall, now = time.time(), time.perf_counter()
         for message, when in timed:
@@ -340,7 +342,9 @@ class OscServer:
     def _pong(self, message: osc_message.OscMessage, sender) -> None:
         """The ping's own argument bytes after a new address: echoes any type, even unbuildable ones."""
         _, args_at = osc_types.get_string(message.dgram, 0)
-        self._send(self._sock, osc_types.write_string(f"{PREFIX}/pong") + (message.dgram[args_at:] or b",\0\0\0"), sender)
+        self._send(
+            self._sock, osc_types.write_string(f"{PREFIX}/pong") + (message.dgram[args_at:] or b",\0\0\0"), sender
+        )
 
     def _sync(self, sender) -> None:
         for key, value in list(self.bus.values.items()):
@@ -404,8 +408,11 @@ def address_rows() -> list[tuple[str, str, str]]:
     latent = _params.REGISTRY["latent"]
     rows += [
         (f"{PREFIX}/latent/<i>", f"f ({latent.low:g} .. {latent.high:g})", "latent dimension i alone"),
-        (f"{PREFIX}/<parameter>/norm", "f (0 .. 1)",
-         "any parameter as a 0..1 fader, as VJ hosts send it (a colour takes a hue; latent: /latent/<i>/norm)"),
+        (
+            f"{PREFIX}/<parameter>/norm",
+            "f (0 .. 1)",
+            "any parameter as a 0..1 fader, as VJ hosts send it (a colour takes a hue; latent: /latent/<i>/norm)",
+        ),
         (f"{PREFIX}/ping", "anything", f"answered at once with {PREFIX}/pong and the same arguments"),
         (f"{PREFIX}/sync", "none", "sends every current value back to the sender, natural and /norm"),
     ]

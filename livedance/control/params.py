@@ -88,27 +88,103 @@ _DECLARED: tuple[Param, ...] = (
     # --- the dance ---------------------------------------------------------------------------
     Param("reseed", "trigger", "a new random dancer (crossfades in)", "dance"),
     Param("seed", "int", "jump to dancer N (dancer i of several dances N + i)", "dance", 0, _choreo.SEED_RANGE - 1, 0),
-    Param("perturb", "trigger", "jolt the dance: noise of this size into what the model reads (velocity = amount)", "dance", 0.0, 4.0, 1.0),
+    Param(
+        "perturb",
+        "trigger",
+        "jolt the dance: noise of this size into what the model reads (velocity = amount)",
+        "dance",
+        0.0,
+        4.0,
+        1.0,
+    ),
     Param("perturb_amount", "float", "how hard the perturb key and amount-less triggers jolt", "dance", 0.0, 4.0, 1.0),
-    Param("noise", "float", "restlessness: noise fed back with every step (the model's generation noise)", "dance", 0.0, 2.0, None, 0.1),
-    Param("temperature", "float", "pose intensity: below 1 tamer, above 1 bolder poses (scales the shown pose away from the average)", "dance", 0.0, 2.0, 1.0, 0.1),
+    Param(
+        "noise",
+        "float",
+        "restlessness: noise fed back with every step (the model's generation noise)",
+        "dance",
+        0.0,
+        2.0,
+        None,
+        0.1,
+    ),
+    Param(
+        "temperature",
+        "float",
+        "pose intensity: below 1 tamer, above 1 bolder poses (scales the shown pose away from the average)",
+        "dance",
+        0.0,
+        2.0,
+        1.0,
+        0.1,
+    ),
     Param("freeze", "bool", "hold the pose; release carries on from the same instant", "dance", default=False),
     Param("loop", "bool", "phrase loop: repeat the last `loop_beats` beats until released", "dance", default=False),
     Param("loop_beats", "float", "length of the phrase loop in beats", "dance", 0.25, 16.0, 4.0),
     Param("reset", "trigger", "panic: start the dance over from the current seed", "dance"),
-    Param("mode", "choice", "generate: dream; follow: show the camera's dancer; continue: dream on from them", "dance", default="generate", choices=("generate", "follow", "continue")),
-    Param("auto", "bool", "installation mode: follow whoever is in front of the camera, continue their dance when they leave", "dance", default=False),
-    Param("camera_learn", "trigger", "learn the empty stage: step out of the camera's view, then trigger (OSC: /livedance/camera/learn too)", "dance"),
-    Param("latent", "vector", "offset of latent dimension i (normalised units): steers the pose directly", "dance", -3.0, 3.0, 0.0, 0.05),
+    Param(
+        "mode",
+        "choice",
+        "generate: dream; follow: show the camera's dancer; continue: dream on from them",
+        "dance",
+        default="generate",
+        choices=("generate", "follow", "continue"),
+    ),
+    Param(
+        "auto",
+        "bool",
+        "installation mode: follow whoever is in front of the camera, continue their dance when they leave",
+        "dance",
+        default=False,
+    ),
+    Param(
+        "camera_learn",
+        "trigger",
+        "learn the empty stage: step out of the camera's view, then trigger (OSC: /livedance/camera/learn too)",
+        "dance",
+    ),
+    Param(
+        "latent",
+        "vector",
+        "offset of latent dimension i (normalised units): steers the pose directly",
+        "dance",
+        -3.0,
+        3.0,
+        0.0,
+        0.05,
+    ),
     Param("preset", "trigger", "jump to preset N (the number keys)", "dance", 1, 9, 1),
     # --- time --------------------------------------------------------------------------------
-    Param("speed", "float", "step rate x this, when not locked to a tempo (knob centre = 1)", "tempo", 0.25, _choreo.MAX_SPEED, 1.0, 0.15, curve="geometric"),
-    Param("bpm", "float", "tempo; setting it locks the step clock to the beat", "tempo", _choreo.MIN_BPM, _choreo.MAX_BPM, 120.0),
+    Param(
+        "speed",
+        "float",
+        "step rate x this, when not locked to a tempo (knob centre = 1)",
+        "tempo",
+        0.25,
+        _choreo.MAX_SPEED,
+        1.0,
+        0.15,
+        curve="geometric",
+    ),
+    Param(
+        "bpm",
+        "float",
+        "tempo; setting it locks the step clock to the beat",
+        "tempo",
+        _choreo.MIN_BPM,
+        _choreo.MAX_BPM,
+        120.0,
+    ),
     Param("steps_per_beat", "int", "model steps per beat when locked to a tempo", "tempo", 1, 24, 6),
     Param("tempo_lock", "bool", "on: steps follow bpm; off: the model's own rate x speed", "tempo", default=False),
     Param("tap", "trigger", "tap tempo: tap on the beat (2 taps set it, more refine it); locks the tempo", "tempo"),
     Param("nudge", "float", "bend the step rate by up to +-10% while off centre (pitch bend)", "tempo", -1.0, 1.0, 0.0),
-    Param("downbeat", "trigger", "align the step clock to the beat now: press on the one (MIDI clock start does it)", "tempo"),
+    Param(
+        "downbeat",
+        "trigger",
+        "align the step clock to the beat now: press on the one (MIDI clock start does it)",
+        "tempo",
+    ),
     Param("tempo_double", "trigger", "tempo x2 (or speed x2)", "tempo"),
     Param("tempo_half", "trigger", "tempo /2 (or speed /2)", "tempo"),
     Param("faster", "trigger", "a little faster: speed x1.19, or +4 BPM when locked", "tempo"),
@@ -136,8 +212,12 @@ REGISTRY: dict[str, Param] = {p.name: p for p in _DECLARED}
 # Learnable: every parameter but learn itself.
 # "off" disarms; a latent dimension is learned as "latent/<i>" (see `coerce`).
 REGISTRY["learn"] = Param(
-    "learn", "choice", REGISTRY["learn"].help + " (off disarms; latent/<i> for a latent dimension)", "show",
-    default="off", choices=("off",) + tuple(n for n in REGISTRY if n != "learn"),
+    "learn",
+    "choice",
+    REGISTRY["learn"].help + " (off disarms; latent/<i> for a latent dimension)",
+    "show",
+    default="off",
+    choices=("off",) + tuple(n for n in REGISTRY if n != "learn"),
 )
 GROUPS = ("dance", "tempo", "look", "show")
 
@@ -218,7 +298,11 @@ def coerce(param: Param, value=None) -> tuple[object, bool]:
         expected = ", ".join(param.choices) if param.choices else "a name or an index >= 0"
         raise LivedanceError(f"{param.name} {value!r}: expected one of {expected}")
     if kind == "colour":
-        if isinstance(value, (list, tuple)) and len(value) == 3 and all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in value):
+        if (
+            isinstance(value, (list, tuple))
+            and len(value) == 3
+            and all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in value)
+        ):
             clamped = any(not 0 <= c <= 255 for c in value)
             red, green, blue = (min(max(int(c), 0), 255) for c in value)
             return (blue, green, red), clamped

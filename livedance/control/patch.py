@@ -44,8 +44,23 @@ from livedance.errors import LivedanceError
 
 # Names other modules and tests take from here (the mapping and takeover names are re-exported).
 __all__ = [
-    "BUTTONS", "CURVES", "DEFAULT_PATCH", "EXAMPLE", "NUMBERS", "OPTIONS", "PATCH_DIR", "PICKUP_TOLERANCE", "PROJECT_ROOT",
-    "SOURCES", "TAKEOVERS", "TOP_KEYS", "Mapping", "Patch", "check_mapping", "mapping_from_table", "markdown_layout",
+    "BUTTONS",
+    "CURVES",
+    "DEFAULT_PATCH",
+    "EXAMPLE",
+    "NUMBERS",
+    "OPTIONS",
+    "PATCH_DIR",
+    "PICKUP_TOLERANCE",
+    "PROJECT_ROOT",
+    "SOURCES",
+    "TAKEOVERS",
+    "TOP_KEYS",
+    "Mapping",
+    "Patch",
+    "check_mapping",
+    "mapping_from_table",
+    "markdown_layout",
     "resolve_patch_path",
 ]
 
@@ -319,7 +334,11 @@ class Patch:
             self.mappings = [
                 old
                 for old in self.mappings
-                if not (old.source == source and old.number == number and (self.channel if old.channel is None else old.channel) in (0, channel))
+                if not (
+                    old.source == source
+                    and old.number == number
+                    and (self.channel if old.channel is None else old.channel) in (0, channel)
+                )
             ] + [mapping]
             self._index()
         return f"{mapping.control_text()} ch {channel} -> {mapping.key}"
@@ -391,8 +410,6 @@ def _toml_table(m: Mapping) -> str:
     if m.amount is not None:
         parts.append(f"amount = {_toml_number(m.amount)}")
     return "{ " + ", ".join(parts) + " }"
-
-
 
 
 # --- documentation and lookup ---------------------------------------------------------------

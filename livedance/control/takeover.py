@@ -57,7 +57,9 @@ def on_midi(m: Mapping, st: State, raw: int, bus, received: float) -> int:
     return on_control(m, st, _pitch(raw), None, False, bus, received, "midi")
 
 
-def on_control(m: Mapping, st: State, x: float | None, pressed: bool | None, edges: bool, bus, received: float, source: str) -> int:
+def on_control(
+    m: Mapping, st: State, x: float | None, pressed: bool | None, edges: bool, bus, received: float, source: str
+) -> int:
     """One control event: `x` its 0..1 value (None: an OSC message with no argument),
     `pressed` whether that counts as a press (None: a wheel), `edges`: a CC, whose
     repeated values must not fire again."""

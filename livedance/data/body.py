@@ -28,29 +28,69 @@ from livedance.errors import LivedanceError
 
 SIDES = ("l", "r")
 PARTS = (
-    "pelvis", "chest", "neck", "head",
-    "l_shoulder", "l_elbow", "l_wrist", "l_hand", "r_shoulder", "r_elbow", "r_wrist", "r_hand",
-    "l_hip", "l_knee", "l_ankle", "l_toe", "r_hip", "r_knee", "r_ankle", "r_toe",
+    "pelvis",
+    "chest",
+    "neck",
+    "head",
+    "l_shoulder",
+    "l_elbow",
+    "l_wrist",
+    "l_hand",
+    "r_shoulder",
+    "r_elbow",
+    "r_wrist",
+    "r_hand",
+    "l_hip",
+    "l_knee",
+    "l_ankle",
+    "l_toe",
+    "r_hip",
+    "r_knee",
+    "r_ankle",
+    "r_toe",
 )
 P = {name: i for i, name in enumerate(PARTS)}
 
 # Canonical point -> normalised joint names (see `joint_key`), best first; "{s}" is the side.
 NAME_TABLE: dict[str, tuple[str, ...]] = {
     "pelvis": ("hips", "hip", "pelvis", "root"),
-    "chest": ("chest", "spine2", "spine02", "spine03", "upperchest", "thorax", "spine1", "spine01", "upperback", "spine3"),
+    "chest": (
+        "chest",
+        "spine2",
+        "spine02",
+        "spine03",
+        "upperchest",
+        "thorax",
+        "spine1",
+        "spine01",
+        "upperback",
+        "spine3",
+    ),
     "neck": ("neck", "neck1", "neck01", "necktwist01", "lowerneck", "neckbase"),
     "head": ("head",),
     "shoulder": ("{s}shldr", "{s}upperarm", "{s}arm", "{s}humerus", "{s}uparm", "{s}shoulder"),
     "elbow": ("{s}forearm", "{s}lowerarm", "{s}radius", "{s}elbow"),
     "wrist": ("{s}wrist", "{s}hand"),
-    "hand": ("{s}mid1", "{s}middle1", "{s}handmiddle1", "{s}middle01", "{s}mid01", "{s}fingers", "{s}handindex1", "{s}index1", "{s}hand"),
+    "hand": (
+        "{s}mid1",
+        "{s}middle1",
+        "{s}handmiddle1",
+        "{s}middle01",
+        "{s}mid01",
+        "{s}fingers",
+        "{s}handindex1",
+        "{s}index1",
+        "{s}hand",
+    ),
     "hip": ("{s}thigh", "{s}upleg", "{s}femur", "{s}upperleg", "{s}hip"),
     "knee": ("{s}shin", "{s}calf", "{s}leg", "{s}tibia", "{s}lowerleg", "{s}knee"),
     "ankle": ("{s}foot", "{s}ankle"),
     "toe": ("{s}toebase", "{s}toe", "{s}toes", "{s}ball", "{s}toe0", "{s}toe01"),
 }
 # Points that must come from a joint; the others can be derived from these.
-REQUIRED = ("pelvis", "head") + tuple(f"{s}_{p}" for s in SIDES for p in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle"))
+REQUIRED = ("pelvis", "head") + tuple(
+    f"{s}_{p}" for s in SIDES for p in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+)
 _PART_WORDS = {"l": "left", "r": "right"}
 
 _PREFIXES = ("cc_base_", "mixamorig", "bip001", "bip01", "def-", "def_")
@@ -65,7 +105,7 @@ def joint_key(name: str) -> str:
     n = re.split(r"[:|]", name)[-1].strip()
     for prefix in _PREFIXES:
         if n.lower().startswith(prefix):
-            n = n[len(prefix):]
+            n = n[len(prefix) :]
             break
     side = ""
     camel = re.match(r"^([lr])(?=[A-Z])", n)
@@ -80,7 +120,7 @@ def joint_key(name: str) -> str:
     if not side:
         for word in ("left", "right"):
             if base.startswith(word) and len(base) > len(word):
-                side, base = word[0], base[len(word):]
+                side, base = word[0], base[len(word) :]
     return side + base
 
 
@@ -164,10 +204,13 @@ def stature_of(points: np.ndarray) -> float:
     between them spans 0.855 of it (Drillis & Contini proportions, rounded).
     """
     pts = points[:: max(1, len(points) // 500)]
-    leg = np.mean([
-        _median_length(pts[:, P[f"{s}_hip"]], pts[:, P[f"{s}_knee"]]) + _median_length(pts[:, P[f"{s}_knee"]], pts[:, P[f"{s}_ankle"]])
-        for s in SIDES
-    ])
+    leg = np.mean(
+        [
+            _median_length(pts[:, P[f"{s}_hip"]], pts[:, P[f"{s}_knee"]])
+            + _median_length(pts[:, P[f"{s}_knee"]], pts[:, P[f"{s}_ankle"]])
+            for s in SIDES
+        ]
+    )
     mid_hips = 0.5 * (pts[:, P["l_hip"]] + pts[:, P["r_hip"]])
     trunk = _median_length(mid_hips, pts[:, P["neck"]]) + _median_length(pts[:, P["neck"]], pts[:, P["head"]])
     return float((leg + trunk) / 0.855)
@@ -225,8 +268,11 @@ _ARC = 7  # points per half circle of a capsule end
 def _ellipse_ring(center, lateral, forward, half_w, half_d):
     """(T, 12, 3) points of an elliptic cross-section."""
     c, s = np.cos(_RING_ANGLES), np.sin(_RING_ANGLES)
-    return (center[:, None] + lateral[:, None] * (half_w[:, None, None] * c[None, :, None])
-            + forward[:, None] * (half_d[:, None, None] * s[None, :, None]))
+    return (
+        center[:, None]
+        + lateral[:, None] * (half_w[:, None, None] * c[None, :, None])
+        + forward[:, None] * (half_d[:, None, None] * s[None, :, None])
+    )
 
 
 def _along_spine(pelvis, chest, neck, frac):
@@ -247,10 +293,12 @@ def _torso_rings(p: np.ndarray, H: float) -> tuple[np.ndarray, np.ndarray]:
     mid_sh = 0.5 * (p[:, P["l_shoulder"]] + p[:, P["r_shoulder"]])
     mid_hip = 0.5 * (p[:, P["l_hip"]] + p[:, P["r_hip"]])
     up = _unit(neck - mid_hip, up0)
+
     def frame(lat_vec):
         lat = lat_vec - up * np.sum(lat_vec * up, -1, keepdims=True)
         lat = _unit(lat, np.array([1.0, 0.0, 0.0]))
         return lat, np.cross(lat, up)
+
     lat_sh, fwd_sh = frame(p[:, P["l_shoulder"]] - p[:, P["r_shoulder"]])
     lat_hp, fwd_hp = frame(p[:, P["l_hip"]] - p[:, P["r_hip"]])
     lat_mid, fwd_mid = frame(lat_sh + lat_hp)
@@ -259,11 +307,23 @@ def _torso_rings(p: np.ndarray, H: float) -> tuple[np.ndarray, np.ndarray]:
     ones = np.ones(len(p))
     neck_base = _ellipse_ring(neck + up * 0.01 * H, lat_sh, fwd_sh, 0.04 * H * ones, 0.04 * H * ones)
     shoulders = _ellipse_ring(mid_sh - up * 0.01 * H, lat_sh, fwd_sh, np.maximum(sh_half, 0.07 * H), 0.056 * H * ones)
-    armpits = _ellipse_ring(_along_spine(mid_hip, chest, neck, 0.72), lat_sh, fwd_sh, np.maximum(sh_half * 0.95, 0.085 * H), 0.068 * H * ones)
+    armpits = _ellipse_ring(
+        _along_spine(mid_hip, chest, neck, 0.72),
+        lat_sh,
+        fwd_sh,
+        np.maximum(sh_half * 0.95, 0.085 * H),
+        0.068 * H * ones,
+    )
     waist = _ellipse_ring(_along_spine(mid_hip, chest, neck, 0.38), lat_mid, fwd_mid, 0.074 * H * ones, 0.06 * H * ones)
-    hips = _ellipse_ring(mid_hip + up * 0.02 * H - fwd_hp * 0.008 * H, lat_hp, fwd_hp, hip_half + 0.045 * H, 0.07 * H * ones)
-    seat = _ellipse_ring(mid_hip - up * 0.04 * H - fwd_hp * 0.015 * H, lat_hp, fwd_hp, hip_half + 0.035 * H, 0.066 * H * ones)
-    crotch = _ellipse_ring(mid_hip - up * 0.075 * H - fwd_hp * 0.018 * H, lat_hp, fwd_hp, hip_half + 0.01 * H, 0.05 * H * ones)
+    hips = _ellipse_ring(
+        mid_hip + up * 0.02 * H - fwd_hp * 0.008 * H, lat_hp, fwd_hp, hip_half + 0.045 * H, 0.07 * H * ones
+    )
+    seat = _ellipse_ring(
+        mid_hip - up * 0.04 * H - fwd_hp * 0.015 * H, lat_hp, fwd_hp, hip_half + 0.035 * H, 0.066 * H * ones
+    )
+    crotch = _ellipse_ring(
+        mid_hip - up * 0.075 * H - fwd_hp * 0.018 * H, lat_hp, fwd_hp, hip_half + 0.01 * H, 0.05 * H * ones
+    )
     return np.concatenate([neck_base, shoulders, armpits, waist], 1), np.concatenate([waist, hips, seat, crotch], 1)
 
 
@@ -279,8 +339,12 @@ def _capsules_2d(a: np.ndarray, b: np.ndarray, ra: np.ndarray, rb: np.ndarray) -
     # Circle a: its far side, from +(pi/2 - alpha) through pi to -(pi/2 - alpha) (angles from u).
     ang_a = (np.pi / 2 - alpha) + t * (np.pi + 2 * alpha)
     ang_b = -(np.pi / 2 - alpha) + t * (np.pi - 2 * alpha)
-    pa = a[..., None, :] + ra[..., None, None] * (np.cos(ang_a)[..., None] * u[..., None, :] + np.sin(ang_a)[..., None] * n[..., None, :])
-    pb = b[..., None, :] + rb[..., None, None] * (np.cos(ang_b)[..., None] * u[..., None, :] + np.sin(ang_b)[..., None] * n[..., None, :])
+    pa = a[..., None, :] + ra[..., None, None] * (
+        np.cos(ang_a)[..., None] * u[..., None, :] + np.sin(ang_a)[..., None] * n[..., None, :]
+    )
+    pb = b[..., None, :] + rb[..., None, None] * (
+        np.cos(ang_b)[..., None] * u[..., None, :] + np.sin(ang_b)[..., None] * n[..., None, :]
+    )
     return np.concatenate([pa, pb], -2)
 
 
@@ -356,18 +420,31 @@ def render(
     starts, ends, ra, rb = [], [], [], []
     for s in SIDES:
         for a, b, r0, r1 in LIMBS:
-            starts.append(p[:, P[f"{s}_{a}"]]); ends.append(p[:, P[f"{s}_{b}"]]); ra.append(r0); rb.append(r1)
+            starts.append(p[:, P[f"{s}_{a}"]])
+            ends.append(p[:, P[f"{s}_{b}"]])
+            ra.append(r0)
+            rb.append(r1)
         wrist = p[:, P[f"{s}_wrist"]]
         hand_dir = _unit(p[:, P[f"{s}_hand"]] - wrist, _unit(wrist - p[:, P[f"{s}_elbow"]]))
-        starts.append(wrist); ends.append(wrist + hand_dir * HAND_LENGTH * H); ra.append(HAND_RADII[0]); rb.append(HAND_RADII[1])
+        starts.append(wrist)
+        ends.append(wrist + hand_dir * HAND_LENGTH * H)
+        ra.append(HAND_RADII[0])
+        rb.append(HAND_RADII[1])
         ankle = p[:, P[f"{s}_ankle"]]
         foot_dir = _unit(p[:, P[f"{s}_toe"]] - ankle)
-        starts.append(ankle - foot_dir * HEEL * H); ends.append(ankle + foot_dir * FOOT_LENGTH * H)
-        ra.append(FOOT_RADII[0]); rb.append(FOOT_RADII[1])
+        starts.append(ankle - foot_dir * HEEL * H)
+        ends.append(ankle + foot_dir * FOOT_LENGTH * H)
+        ra.append(FOOT_RADII[0])
+        rb.append(FOOT_RADII[1])
     head, neck = p[:, P["head"]], p[:, P["neck"]]
-    starts.append(neck); ends.append(head); ra.append(NECK_RADIUS); rb.append(NECK_RADIUS * 0.95)
+    starts.append(neck)
+    ends.append(head)
+    ra.append(NECK_RADIUS)
+    rb.append(NECK_RADIUS * 0.95)
     a2, b2 = project(np.stack(starts, 1)), project(np.stack(ends, 1))
-    caps = _capsules_2d(a2, b2, np.broadcast_to(np.array(ra) * r_px, a2.shape[:2]), np.broadcast_to(np.array(rb) * r_px, a2.shape[:2]))
+    caps = _capsules_2d(
+        a2, b2, np.broadcast_to(np.array(ra) * r_px, a2.shape[:2]), np.broadcast_to(np.array(rb) * r_px, a2.shape[:2])
+    )
 
     # Head: a spheroid whose long axis follows neck -> head.
     upper_torso, lower_torso = _torso_rings(p, H)
@@ -378,12 +455,15 @@ def render(
     up2 = np.stack([head_up @ right, -head_up[:, 1]], -1)  # image direction of head_up (row grows down)
     s = np.linalg.norm(up2, axis=-1)
     major_dir = np.where(s[:, None] > 1e-6, up2 / np.maximum(s, 1e-6)[:, None], np.array([0.0, -1.0]))
-    semi_major = np.sqrt((HEAD_HALF_HEIGHT * s) ** 2 + (HEAD_HALF_WIDTH ** 2) * (1 - s ** 2)) * r_px
+    semi_major = np.sqrt((HEAD_HALF_HEIGHT * s) ** 2 + (HEAD_HALF_WIDTH**2) * (1 - s**2)) * r_px
     semi_minor = HEAD_HALF_WIDTH * r_px
     ang = np.linspace(0, 2 * np.pi, 20, endpoint=False)
     minor_dir = np.stack([-major_dir[:, 1], major_dir[:, 0]], -1)
-    head_poly = (c2[:, None] + np.cos(ang)[None, :, None] * semi_major[:, None, None] * major_dir[:, None]
-                 + np.sin(ang)[None, :, None] * semi_minor * minor_dir[:, None])
+    head_poly = (
+        c2[:, None]
+        + np.cos(ang)[None, :, None] * semi_major[:, None, None] * major_dir[:, None]
+        + np.sin(ang)[None, :, None] * semi_minor * minor_dir[:, None]
+    )
 
     shift = 4
     fix = float(1 << shift)

@@ -42,7 +42,9 @@ class Skeleton:
             raise LivedanceError("skeleton has different numbers of names, parents, offsets and channel lists")
         for j, p in enumerate(self.parents):
             if p >= j:
-                raise LivedanceError(f"skeleton joint {self.names[j]!r} comes before its parent; expected parents first")
+                raise LivedanceError(
+                    f"skeleton joint {self.names[j]!r} comes before its parent; expected parents first"
+                )
 
     @property
     def num_joints(self) -> int:
@@ -204,11 +206,13 @@ def _parse_header_number(path: str, line_no: int, line: str | None, label: str, 
     stripped = line.strip()
     if not stripped.lower().startswith(label.lower()):
         raise LivedanceError(f"{path}: line {line_no}: expected '{label} ...', found {stripped[:40]!r}")
-    text = stripped[len(label):].strip()
+    text = stripped[len(label) :].strip()
     try:
         value = kind(text)
     except ValueError:
-        raise LivedanceError(f"{path}: line {line_no}: expected '{label}' followed by a number, found {text[:40]!r}") from None
+        raise LivedanceError(
+            f"{path}: line {line_no}: expected '{label}' followed by a number, found {text[:40]!r}"
+        ) from None
     return value
 
 
@@ -239,10 +243,13 @@ def read_bvh(path: str | os.PathLike) -> Motion:
     if not names:
         raise tok.error("expected ROOT, found no joints")
     if tok.motion_line is None:
-        raise LivedanceError(f"{path}: line {len(lines)}: expected MOTION after the hierarchy, found the end of the file")
+        raise LivedanceError(
+            f"{path}: line {len(lines)}: expected MOTION after the hierarchy, found the end of the file"
+        )
     skeleton = Skeleton(names, np.array(parents), np.array(offsets), channels, end_sites)
 
     i = tok.motion_line  # 0-based index of the line after MOTION
+
     def line_at(k):
         return lines[k] if k < len(lines) else None
 

@@ -35,7 +35,13 @@ class Dataset:
                 f"dataset frames have shape {self.frames.shape}; expected (N, {FRAME_HEIGHT}, {FRAME_WIDTH})"
             )
         starts = self.clip_starts
-        if starts.ndim != 1 or starts.size < 1 or starts[0] != 0 or starts[-1] != len(self.frames) or np.any(np.diff(starts) < 0):
+        if (
+            starts.ndim != 1
+            or starts.size < 1
+            or starts[0] != 0
+            or starts[-1] != len(self.frames)
+            or np.any(np.diff(starts) < 0)
+        ):
             raise LivedanceError("dataset clip_starts must rise from 0 to the frame count")
         if len(self.clip_names) != starts.size - 1:
             raise LivedanceError("dataset has a different number of clip names and clips")
@@ -88,7 +94,9 @@ class Dataset:
     def load(cls, path: str | os.PathLike) -> "Dataset":
         path = Path(path)
         if not path.is_file():
-            raise LivedanceError(f"{path}: no such dataset file; expected an .npz made by livedance mocap, synth or ingest")
+            raise LivedanceError(
+                f"{path}: no such dataset file; expected an .npz made by livedance mocap, synth or ingest"
+            )
         try:
             with np.load(path, allow_pickle=False) as z:
                 return cls(

@@ -37,7 +37,9 @@ def _open(path: Path) -> cv2.VideoCapture:
         raise LivedanceError(f"{path}: no such file; expected a video file (mp4, mov, avi, mkv...)")
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
-        raise LivedanceError(f"{path}: not a readable video; expected a video file FFmpeg can decode (mp4, mov, avi, mkv...)")
+        raise LivedanceError(
+            f"{path}: not a readable video; expected a video file FFmpeg can decode (mp4, mov, avi, mkv...)"
+        )
     return cap
 
 
@@ -164,11 +166,17 @@ def _clean_video(
             if progress is not None:
                 progress.update(1)
         if seen == 0:
-            raise LivedanceError(f"{path}: video has no frames{' after ' + format(start, 'g') + ' s' if start else ''}; expected a video with at least one")
+            raise LivedanceError(
+                f"{path}: video has no frames{' after ' + format(start, 'g') + ' s' if start else ''}; expected a video with at least one"
+            )
         if not any(found):
             raise LivedanceError(
                 f"{path}: no figure found in its {len(found)} sampled frames; expected "
-                + ("a dark figure on a light ground (or try --clean mog2)" if clean == "threshold" else "a dancer moving in front of a still camera")
+                + (
+                    "a dark figure on a light ground (or try --clean mog2)"
+                    if clean == "threshold"
+                    else "a dancer moving in front of a still camera"
+                )
             )
         first = found.index(True)
         end = len(found) - found[::-1].index(True)
@@ -197,7 +205,9 @@ def _check(fps: float, clean: str, threshold: int) -> None:
         raise LivedanceError(f"--threshold {threshold}; expected an R+G+B level between 1 and 765")
 
 
-def video_silhouettes(path, fps: float, clean: str = "threshold", threshold: int = 230, last: int | None = None) -> np.ndarray:
+def video_silhouettes(
+    path, fps: float, clean: str = "threshold", threshold: int = 230, last: int | None = None
+) -> np.ndarray:
     """A video's silhouettes sampled at `fps`: uint8 (n, 120, 200), dark figure on white, as
     `ingest` makes them (frames with no figure at either end dropped).
 
@@ -227,16 +237,28 @@ def video_silhouettes(path, fps: float, clean: str = "threshold", threshold: int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("videos", nargs="+", metavar="VIDEO", help="video files; each becomes one clip, named by its file stem")
+    parser.add_argument(
+        "videos", nargs="+", metavar="VIDEO", help="video files; each becomes one clip, named by its file stem"
+    )
     parser.add_argument("--out", required=True, help="dataset file to write (.npz)")
-    parser.add_argument("--fps", type=float, default=3.0, help="sampling rate in frames/s: the LSTM's step rate (default 3, the paper's)")
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=3.0,
+        help="sampling rate in frames/s: the LSTM's step rate (default 3, the paper's)",
+    )
     parser.add_argument(
         "--clean",
         choices=CLEAN_METHODS,
         default="threshold",
         help="threshold: dark figure on a light ground (the paper's footage); mog2: a dancer in front of any still background",
     )
-    parser.add_argument("--threshold", type=int, default=230, help="threshold cleaning: a pixel is figure where R+G+B is under this (default 230)")
+    parser.add_argument(
+        "--threshold",
+        type=int,
+        default=230,
+        help="threshold cleaning: a pixel is figure where R+G+B is under this (default 230)",
+    )
     parser.add_argument(
         "--empty-stage",
         type=float,

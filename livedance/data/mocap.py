@@ -14,6 +14,13 @@ import math
 import re
 from pathlib import Path
 
+from tqdm import tqdm
+
+from livedance.data.arms import FADE_SECONDS, arm_directions, splice, transplant_arms
+from livedance.data.body import Body, body_from_motion, render
+from livedance.data.bvh import read_bvh
+from livedance.data.dataset import Dataset
+from livedance.data.kinematics import resample
 from livedance.errors import LivedanceError
 
 CMU_CREDIT = (
@@ -55,7 +62,9 @@ def parse_yaws(text: str) -> list[float]:
 
 def is_cmu(path: Path) -> bool:
     """CMU takes are named SUBJECT_TRIAL (60_01, 005_02) or live under a cmu folder."""
-    return any(part.lower() == "cmu" for part in path.parts) or re.match(r"^\d{1,3}_\d{1,2}(\D|$)", path.stem) is not None
+    return (
+        any(part.lower() == "cmu" for part in path.parts) or re.match(r"^\d{1,3}_\d{1,2}(\D|$)", path.stem) is not None
+    )
 
 
 def header_fps(frame_time: float) -> float:
@@ -72,8 +81,12 @@ def clip_name(path: Path, yaw: float) -> str:
 def add_rendering_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every command that renders a dancer into a dataset shares (mocap, synth)."""
     parser.add_argument("--out", required=True, help="dataset file to write (.npz)")
-    parser.add_argument("--fps", type=float, default=12.0, help="frame rate of the dataset, i.e. the LSTM's step rate (default 12)")
-    parser.add_argument("--yaws", default="0,90,180,270", help="camera angles in degrees around the dancer (default 0,90,180,270)")
+    parser.add_argument(
+        "--fps", type=float, default=12.0, help="frame rate of the dataset, i.e. the LSTM's step rate (default 12)"
+    )
+    parser.add_argument(
+        "--yaws", default="0,90,180,270", help="camera angles in degrees around the dancer (default 0,90,180,270)"
+    )
     parser.add_argument("--framing", default="close", help="close: head to knees (default); full: head to feet")
 
 
@@ -91,10 +104,6 @@ def check_rendering_arguments(args: argparse.Namespace) -> list[float]:
 
 def donor_arms(files: list[Path], fps: float):
     """The donors' arm directions at `fps`, spliced into one loop (see `livedance.data.arms`)."""
-    from livedance.data.arms import FADE_SECONDS, arm_directions, splice
-    from livedance.data.body import Body, body_from_motion
-    from livedance.data.bvh import read_bvh
-    from livedance.data.kinematics import resample
 
     clips = []
     for path in files:
@@ -105,23 +114,27 @@ def donor_arms(files: list[Path], fps: float):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="BVH_OR_FOLDER", help="BVH files, or folders whose .bvh files are all taken")
+    parser.add_argument(
+        "inputs", nargs="+", metavar="BVH_OR_FOLDER", help="BVH files, or folders whose .bvh files are all taken"
+    )
     add_rendering_arguments(parser)
-    parser.add_argument("--source-fps", type=float, default=None,
-                        help="the capture's real frame rate, overriding the BVH headers (CMU salsa: 60)")
-    parser.add_argument("--arms-from", nargs="+", default=None, metavar="BVH_OR_FOLDER",
-                        help="solo dance whose arm motion replaces the dancer's (for partner dances: "
-                             "legs, hips and torso stay, the arms dance free); their own headers give their frame rate")
+    parser.add_argument(
+        "--source-fps",
+        type=float,
+        default=None,
+        help="the capture's real frame rate, overriding the BVH headers (CMU salsa: 60)",
+    )
+    parser.add_argument(
+        "--arms-from",
+        nargs="+",
+        default=None,
+        metavar="BVH_OR_FOLDER",
+        help="solo dance whose arm motion replaces the dancer's (for partner dances: "
+        "legs, hips and torso stay, the arms dance free); their own headers give their frame rate",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from livedance.data.arms import transplant_arms
-    from livedance.data.body import Body, body_from_motion, render
-    from livedance.data.bvh import read_bvh
-    from livedance.data.dataset import Dataset
-    from livedance.data.kinematics import resample
 
     yaws = check_rendering_arguments(args)
     if args.source_fps is not None and not (args.source_fps > 0 and math.isfinite(args.source_fps)):
@@ -142,13 +155,23 @@ def run(args: argparse.Namespace) -> int:
             for yaw in yaws:
                 clips.append(render(body, yaw, framing=args.framing, fps=args.fps))
                 names.append(clip_name(path, yaw))
-            sources.append({
-                "file": str(path), "frames": motion.num_frames, "header_fps": header_fps(motion.frame_time),
-                "source_fps": source_fps, "seconds": round(motion.num_frames / source_fps, 3),
-                "joints": motion.skeleton.num_joints, "stature_m": round(body.stature, 3),
-            })
+            sources.append(
+                {
+                    "file": str(path),
+                    "frames": motion.num_frames,
+                    "header_fps": header_fps(motion.frame_time),
+                    "source_fps": source_fps,
+                    "seconds": round(motion.num_frames / source_fps, 3),
+                    "joints": motion.skeleton.num_joints,
+                    "stature_m": round(body.stature, 3),
+                }
+            )
     meta = {
-        "kind": "mocap", "sources": sources, "yaws": yaws, "fps": args.fps, "framing": args.framing,
+        "kind": "mocap",
+        "sources": sources,
+        "yaws": yaws,
+        "fps": args.fps,
+        "framing": args.framing,
         "source_fps_override": args.source_fps,
     }
     if args.arms_from:

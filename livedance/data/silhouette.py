@@ -77,7 +77,9 @@ class MainFigure:
         # Any figure pixel marks its half-size pixel, so kept labels cover every full-size pixel.
         cv2.resize(mask, (sw, sh), dst=self._small, interpolation=cv2.INTER_AREA)
         cv2.threshold(self._small, 0, 255, cv2.THRESH_BINARY, dst=self._small)
-        n, labels, stats, centroids = cv2.connectedComponentsWithStats(self._small, self._labels, connectivity=8, ltype=self._ltype)
+        n, labels, stats, centroids = cv2.connectedComponentsWithStats(
+            self._small, self._labels, connectivity=8, ltype=self._ltype
+        )
         if n < 2:
             return Figure(mask)
         areas = stats[1:, cv2.CC_STAT_AREA]
@@ -139,11 +141,20 @@ class _Cleaner:
         return self.figure(self._mask)
 
     def settings(self) -> dict:
-        return {"work_height": self.work_height, "open_px": self.open_px, "close_px": self.close_px, **self.figure.settings()}
+        return {
+            "work_height": self.work_height,
+            "open_px": self.open_px,
+            "close_px": self.close_px,
+            **self.figure.settings(),
+        }
 
 
 def _check_frame(frame: np.ndarray) -> np.ndarray:
-    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or not (frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] == 3)):
+    if (
+        not isinstance(frame, np.ndarray)
+        or frame.dtype != np.uint8
+        or not (frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] == 3))
+    ):
         shape = getattr(frame, "shape", None)
         raise LivedanceError(f"frame of shape {shape}; expected a uint8 BGR (h, w, 3) or grey (h, w) image")
     return frame if frame.flags.c_contiguous else np.ascontiguousarray(frame)
@@ -173,7 +184,14 @@ class ThresholdCleaner(_Cleaner):
 
     _THIRDS = np.full((1, 3), 1.0 / 3.0, np.float32)
 
-    def __init__(self, level: int = 230, work_height: int = 480, open_px: int = 3, close_px: int = 5, figure: MainFigure | None = None):
+    def __init__(
+        self,
+        level: int = 230,
+        work_height: int = 480,
+        open_px: int = 3,
+        close_px: int = 5,
+        figure: MainFigure | None = None,
+    ):
         if not 1 <= level <= 765:
             raise LivedanceError(f"threshold {level}; expected an R+G+B level between 1 and 765")
         super().__init__(work_height, open_px, close_px, figure)
@@ -223,7 +241,9 @@ class Mog2Cleaner(_Cleaner):
         self._small = self._fg = None
 
     def _subtractor(self):
-        return cv2.createBackgroundSubtractorMOG2(history=self.history, varThreshold=self.var_threshold, detectShadows=True)
+        return cv2.createBackgroundSubtractorMOG2(
+            history=self.history, varThreshold=self.var_threshold, detectShadows=True
+        )
 
     def settings(self) -> dict:
         return {
@@ -283,7 +303,9 @@ class KnnCleaner(Mog2Cleaner):
         super().__init__(work_height, history, var_threshold, **kwargs)
 
     def _subtractor(self):
-        return cv2.createBackgroundSubtractorKNN(history=self.history, dist2Threshold=self.var_threshold, detectShadows=True)
+        return cv2.createBackgroundSubtractorKNN(
+            history=self.history, dist2Threshold=self.var_threshold, detectShadows=True
+        )
 
     def settings(self) -> dict:
         return {**super().settings(), "method": "knn"}
@@ -332,7 +354,13 @@ class Framer:
         self._missing = 0.0
 
     def settings(self) -> dict:
-        return {"fill": self.fill, "scale_tau": self.scale_tau, "grow_tau": self.grow_tau, "centre_tau": self.centre_tau, "reset_after": self.reset_after}
+        return {
+            "fill": self.fill,
+            "scale_tau": self.scale_tau,
+            "grow_tau": self.grow_tau,
+            "centre_tau": self.centre_tau,
+            "reset_after": self.reset_after,
+        }
 
     @property
     def rect(self) -> tuple[float, float, float, float] | None:

@@ -14,8 +14,11 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from tqdm import tqdm
 
+from livedance.data.body import body_from_motion, render
 from livedance.data.bvh import Motion, Skeleton, write_bvh
+from livedance.data.dataset import Dataset
 from livedance.data.kinematics import axis_rotations, euler_rotations
 from livedance.data.mocap import add_rendering_arguments, check_rendering_arguments
 from livedance.data.moves import MOVES, NEUTRAL, PARAMS, mirror
@@ -49,8 +52,13 @@ for _side, _sign in (("Left", 1.0), ("Right", -1.0)):
         (f"{_side}Foot", f"{_side}Leg", (0.0, -0.40, 0.0), ROT_ZXY),
         (f"{_side}ToeBase", f"{_side}Foot", (0.0, -0.05, 0.12), ("Xrotation",)),
     ]
-_END_SITES = {"Head": (0.0, 0.18, 0.0), "LeftHand": (0.0, -0.17, 0.0), "RightHand": (0.0, -0.17, 0.0),
-              "LeftToeBase": (0.0, 0.0, 0.06), "RightToeBase": (0.0, 0.0, 0.06)}
+_END_SITES = {
+    "Head": (0.0, 0.18, 0.0),
+    "LeftHand": (0.0, -0.17, 0.0),
+    "RightHand": (0.0, -0.17, 0.0),
+    "LeftToeBase": (0.0, 0.0, 0.06),
+    "RightToeBase": (0.0, 0.0, 0.06),
+}
 THIGH, SHIN = 0.42, 0.40
 ANKLE_HEIGHT = 0.06  # of the ankle joint above the floor with the foot flat
 
@@ -81,10 +89,19 @@ def plan_dance(seconds: float, bpm: float, rng: np.random.Generator) -> list[Sec
     while start < total:
         choices = [n for n in names if n != last]
         move = choices[int(rng.integers(len(choices)))]
-        style = {"yaw": float(rng.uniform(-35, 35)), "spine_x": float(rng.normal(0, 3)), "head_z": float(rng.normal(0, 4))}
+        style = {
+            "yaw": float(rng.uniform(-35, 35)),
+            "spine_x": float(rng.normal(0, 3)),
+            "head_z": float(rng.normal(0, 4)),
+        }
         for side in "lr":
-            style.update({f"{side}_abd": float(rng.normal(0, 10)), f"{side}_flex": float(rng.normal(0, 12)),
-                          f"{side}_elbow": float(rng.normal(0, 15))})
+            style.update(
+                {
+                    f"{side}_abd": float(rng.normal(0, 10)),
+                    f"{side}_flex": float(rng.normal(0, 12)),
+                    f"{side}_elbow": float(rng.normal(0, 15)),
+                }
+            )
         sections.append(Section(move, start, SECTION_BEATS, bool(rng.integers(2)), float(rng.uniform(0.8, 1.2)), style))
         start += SECTION_BEATS
         last = move
@@ -139,14 +156,16 @@ def _zxy_from_matrices(r: np.ndarray) -> np.ndarray:
 
 def _leg(pose, side: str, sign: float):
     """Two-bone IK in the pelvis frame: hip (z, x) and knee x angles, plus the ankle's rotation."""
-    target = np.stack([sign * pose[f"{side}_fx"], ANKLE_HEIGHT + pose[f"{side}_fy"] + pose["jump"], pose[f"{side}_fz"]], -1)
+    target = np.stack(
+        [sign * pose[f"{side}_fx"], ANKLE_HEIGHT + pose[f"{side}_fy"] + pose["jump"], pose[f"{side}_fz"]], -1
+    )
     pelvis = np.stack([pose["px"], pose["py"] + pose["jump"], pose["pz"]], -1)
     tilt = euler_rotations(np.stack([pose["tilt_x"], pose["tilt_z"]], -1), "XZ")
     d = np.einsum("nji,nj->ni", tilt, target - pelvis) - np.array([0.09 * sign, -0.05, 0.0])
     dist = np.linalg.norm(d, axis=-1)
     reach = np.clip(dist, abs(THIGH - SHIN) + 1e-3, THIGH + SHIN - 1e-4)
     dhat = d / np.maximum(dist, 1e-9)[:, None]
-    knee = np.arccos(np.clip((reach ** 2 - THIGH ** 2 - SHIN ** 2) / (2 * THIGH * SHIN), -1.0, 1.0))
+    knee = np.arccos(np.clip((reach**2 - THIGH**2 - SHIN**2) / (2 * THIGH * SHIN), -1.0, 1.0))
     delta = np.arctan2(SHIN * np.sin(knee), THIGH + SHIN * np.cos(knee))
     aim_x = -np.arcsin(np.clip(dhat[:, 2], -1.0, 1.0))
     hip_z = np.degrees(np.arctan2(dhat[:, 0], -dhat[:, 1]))
@@ -219,16 +238,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_rendering_arguments(parser)
     parser.add_argument("--minutes", type=float, default=2.0, help="minutes of dance per camera yaw (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="the dance: the same seed gives the same frames")
-    parser.add_argument("--bpm", type=float, default=None, help="tempo in beats per minute (default: drawn from the seed, 100-128)")
+    parser.add_argument(
+        "--bpm", type=float, default=None, help="tempo in beats per minute (default: drawn from the seed, 100-128)"
+    )
     parser.add_argument("--bvh", default=None, help="also write the dance as a BVH file")
     parser.add_argument("--bvh-fps", type=float, default=30.0, help="frame rate of the --bvh file (default 30)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from livedance.data.body import body_from_motion, render
-    from livedance.data.dataset import Dataset
 
     yaws = check_rendering_arguments(args)
     if not (args.minutes > 0 and math.isfinite(args.minutes)):
@@ -248,8 +265,14 @@ def run(args: argparse.Namespace) -> int:
                 names.append(f"synth-s{args.seed}-{k:02d}@{clip_label(yaw)}")
             bar.update(len(frames))
     meta = {
-        "kind": "synth", "seed": args.seed, "minutes": args.minutes, "bpm": tempo, "yaws": yaws,
-        "fps": args.fps, "framing": args.framing, "moves": sorted({s.move for s in sections}),
+        "kind": "synth",
+        "seed": args.seed,
+        "minutes": args.minutes,
+        "bpm": tempo,
+        "yaws": yaws,
+        "fps": args.fps,
+        "framing": args.framing,
+        "moves": sorted({s.move for s in sections}),
     }
     if args.bvh:
         if not (args.bvh_fps > 0 and math.isfinite(args.bvh_fps)):
@@ -258,6 +281,8 @@ def run(args: argparse.Namespace) -> int:
         write_bvh(bvh_motion, args.bvh)
         meta["bvh"] = str(args.bvh)
     path = Dataset.from_clips(clips, names, args.fps, meta).save(args.out)
-    print(f"wrote {path}: {sum(len(c) for c in clips)} frames in {len(clips)} clips at {args.fps:g} fps "
-          f"({tempo:.0f} bpm, {len(yaws)} yaws)")
+    print(
+        f"wrote {path}: {sum(len(c) for c in clips)} frames in {len(clips)} clips at {args.fps:g} fps "
+        f"({tempo:.0f} bpm, {len(yaws)} yaws)"
+    )
     return 0

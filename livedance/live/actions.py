@@ -15,9 +15,10 @@ from typing import Callable, NamedTuple
 
 from livedance.errors import LivedanceError
 from livedance.live.choreographer import LOOP_CAPACITY
+from livedance.live.keys import apply_preset
 
 # Keyboard steps: four presses double or halve the speed.
-SPEED_STEP = 2.0 ** 0.25
+SPEED_STEP = 2.0**0.25
 BPM_STEP = 4.0
 FREE_BEAT_BPM = 120.0  # a "beat" when the step clock runs free, for the phrase loop's length
 
@@ -129,7 +130,6 @@ def _latent_write(inst, value, index=None):
 
 
 def _preset(inst, value=None, index=None):
-    from livedance.live.keys import apply_preset
 
     inst.last_preset = apply_preset(inst, int(value or 1))
 
@@ -254,7 +254,10 @@ ACTIONS: dict[str, Action] = {
     "tempo_half": _trigger(_tempo_half),
     "faster": _trigger(_faster),
     "slower": _trigger(_slower),
-    **{name: _look_field(name) for name in ("fg", "bg", "invert", "mirror", "trails", "scale", "offset_x", "offset_y", "blackout")},
+    **{
+        name: _look_field(name)
+        for name in ("fg", "bg", "invert", "mirror", "trails", "scale", "offset_x", "offset_y", "blackout")
+    },
     "dancers": Action(lambda inst: inst.look.dancers, _dancers_write),
     "model": Action(_model_read, _model_write),
     "record": Action(_record_read, _record_write),

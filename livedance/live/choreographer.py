@@ -300,7 +300,9 @@ class Choreographer:
     def temperature(self, value: float) -> None:
         value = _finite_number(value, "temperature")
         if value < 0:
-            raise LivedanceError(f"temperature: {value:g}; expected a number >= 0 (1 = as dreamt, below tamer, above bolder)")
+            raise LivedanceError(
+                f"temperature: {value:g}; expected a number >= 0 (1 = as dreamt, below tamer, above bolder)"
+            )
         self._temperature, self._temperature32 = value, np.float32(value)
 
     @property
@@ -407,7 +409,9 @@ class Choreographer:
         bpm = min(max(_finite_number(bpm, "bpm"), MIN_BPM), MAX_BPM)
         if steps_per_beat is None:
             steps_per_beat = max(1, round(self.engine.step_rate * 60.0 / bpm))
-        elif isinstance(steps_per_beat, bool) or not isinstance(steps_per_beat, (int, np.integer)) or steps_per_beat < 1:
+        elif (
+            isinstance(steps_per_beat, bool) or not isinstance(steps_per_beat, (int, np.integer)) or steps_per_beat < 1
+        ):
             raise LivedanceError(f"steps_per_beat: {steps_per_beat!r}; expected a whole number >= 1")
         self._tempo = (bpm, int(steps_per_beat))
         self.last_bpm = bpm

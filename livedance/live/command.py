@@ -15,7 +15,22 @@ import signal
 import sys
 import time
 
+from livedance.camera.capture import Capture
+from livedance.camera.source import CameraSource
+from livedance.camera.stage import StageCutout
+from livedance.control.midi import MidiInput, input_names, parse_tcp
+from livedance.control.osc import OscServer
+from livedance.control.params import format_params
+from livedance.control.patch import Patch, resolve_patch_path
 from livedance.errors import LivedanceError
+from livedance.live.choreographer import Choreographer
+from livedance.live.instrument import Instrument, no_display_reason, use_dummy_video
+from livedance.live.keys import format_keys
+from livedance.recording.recorder import Recorder
+from livedance.recording.sessionlog import SessionLog
+from livedance.runtime.engine import Engine
+from livedance.video.look import Compositor, Look
+from livedance.video.size import parse_size
 
 HEADLESS_OUT = "livedance.mp4"
 HEADLESS_SECONDS = 30.0
@@ -27,34 +42,90 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="models/default", help="model bundle folder (default: models/default)")
     parser.add_argument("--fullscreen", action="store_true", help="fill the screen (toggle with F11 or Alt+Enter)")
     parser.add_argument("--display", type=int, default=0, help="which display to open on, from 0 (default: 0)")
-    parser.add_argument("--size", help=f"output WIDTHxHEIGHT (default: the screen's size fullscreen, else {WINDOW_SIZE})")
+    parser.add_argument(
+        "--size", help=f"output WIDTHxHEIGHT (default: the screen's size fullscreen, else {WINDOW_SIZE})"
+    )
     parser.add_argument("--fps", type=float, default=60.0, help="frame rate; 0 runs uncapped (default: 60)")
     parser.add_argument("--dancers", type=int, default=1, help="dancers side by side, from offset seeds (default: 1)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the first dance (default: 0)")
     parser.add_argument("--headless", action="store_true", help="no window: run the same loop offscreen")
-    parser.add_argument("--seconds", type=float, help=f"stop after this long (default: until quit; headless {HEADLESS_SECONDS:g})")
-    parser.add_argument("--record", "--out", dest="out", metavar="FILE", help="record what is played to a video (.mkv survives a crash whole; .mp4 and .avi are written in segments), with its control log beside it (.jsonl)")
-    parser.add_argument("--hud", action=argparse.BooleanOptionalAction, default=None, help="show the heads-up display at start (default: on in a window, off fullscreen and headless)")
+    parser.add_argument(
+        "--seconds", type=float, help=f"stop after this long (default: until quit; headless {HEADLESS_SECONDS:g})"
+    )
+    parser.add_argument(
+        "--record",
+        "--out",
+        dest="out",
+        metavar="FILE",
+        help="record what is played to a video (.mkv survives a crash whole; .mp4 and .avi are written in segments), with its control log beside it (.jsonl)",
+    )
+    parser.add_argument(
+        "--hud",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the heads-up display at start (default: on in a window, off fullscreen and headless)",
+    )
     parser.add_argument("--keys", action="store_true", help="print the key bindings and exit")
     parser.add_argument("--params", action="store_true", help="print every parameter the controls can play, and exit")
     control = parser.add_argument_group("control (OSC, MIDI, patches)")
-    control.add_argument("--osc-port", type=int, default=OSC_PORT, help=f"UDP port for OSC; 0 picks a free one (default: {OSC_PORT})")
-    control.add_argument("--osc-host", default="127.0.0.1", help="address OSC listens on; 0.0.0.0 opens it to the network (default: 127.0.0.1)")
-    control.add_argument("--osc-feedback", metavar="HOST:PORT", help="echo every change there, so faders on a tablet follow")
+    control.add_argument(
+        "--osc-port", type=int, default=OSC_PORT, help=f"UDP port for OSC; 0 picks a free one (default: {OSC_PORT})"
+    )
+    control.add_argument(
+        "--osc-host",
+        default="127.0.0.1",
+        help="address OSC listens on; 0.0.0.0 opens it to the network (default: 127.0.0.1)",
+    )
+    control.add_argument(
+        "--osc-feedback", metavar="HOST:PORT", help="echo every change there, so faders on a tablet follow"
+    )
     control.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
-    control.add_argument("--midi-in", action="append", metavar="NAME|all|tcp:HOST:PORT", help="MIDI input: a port name, all (default), or a mido port server; repeatable")
+    control.add_argument(
+        "--midi-in",
+        action="append",
+        metavar="NAME|all|tcp:HOST:PORT",
+        help="MIDI input: a port name, all (default), or a mido port server; repeatable",
+    )
     control.add_argument("--no-midi", action="store_true", help="no MIDI input")
-    control.add_argument("--patch", default="default", help="controller mapping: a TOML file or a name in patches/ (default: default)")
-    control.add_argument("--learn-file", default="patches/learned.toml", help="where MIDI learn saves the patch (default: patches/learned.toml)")
+    control.add_argument(
+        "--patch", default="default", help="controller mapping: a TOML file or a name in patches/ (default: default)"
+    )
+    control.add_argument(
+        "--learn-file",
+        default="patches/learned.toml",
+        help="where MIDI learn saves the patch (default: patches/learned.toml)",
+    )
     camera = parser.add_argument_group("camera (follow and continue a real dancer)")
-    camera.add_argument("--camera", metavar="0|/dev/videoN|FILE|URL", help="a camera, or a video file standing in for one")
+    camera.add_argument(
+        "--camera", metavar="0|/dev/videoN|FILE|URL", help="a camera, or a video file standing in for one"
+    )
     camera.add_argument("--camera-loop", action="store_true", help="play a camera FILE in a loop")
-    camera.add_argument("--segment", choices=("mog2", "knn", "threshold"), default="mog2", help="how the dancer is cut out: background subtraction (mog2, knn; learn the empty stage with e) or a threshold for a backlit/shadow stage (default: mog2)")
-    camera.add_argument("--segmenter", metavar="MODEL.onnx", help="cut the dancer out with your own person-segmentation ONNX model instead")
+    camera.add_argument(
+        "--segment",
+        choices=("mog2", "knn", "threshold"),
+        default="mog2",
+        help="how the dancer is cut out: background subtraction (mog2, knn; learn the empty stage with e) or a threshold for a backlit/shadow stage (default: mog2)",
+    )
+    camera.add_argument(
+        "--segmenter",
+        metavar="MODEL.onnx",
+        help="cut the dancer out with your own person-segmentation ONNX model instead",
+    )
     camera.add_argument("--camera-mirror", action="store_true", help="mirror the camera, as a mirror would")
-    camera.add_argument("--auto", action="store_true", help="installation mode: follow whoever is there, continue their dance when they leave")
-    camera.add_argument("--mode", choices=("generate", "follow", "continue"), default="generate", help="where the dancer comes from at the start (default: generate)")
-    control.add_argument("--record-dir", default="recordings", help="where the record control writes videos (default: recordings)")
+    camera.add_argument(
+        "--auto",
+        action="store_true",
+        help="installation mode: follow whoever is there, continue their dance when they leave",
+    )
+    camera.add_argument(
+        "--mode",
+        choices=("generate", "follow", "continue"),
+        default="generate",
+        help="where the dancer comes from at the start (default: generate)",
+    )
+    control.add_argument(
+        "--record-dir", default="recordings", help="where the record control writes videos (default: recordings)"
+    )
 
 
 def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str | None = None):
@@ -62,10 +133,6 @@ def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str 
 
     `args` needs model, dancers, seed, display, fullscreen, hud and fps (bench passes its own);
     `size` None means the chosen display's desktop size."""
-    from livedance.live.choreographer import Choreographer
-    from livedance.live.instrument import Instrument, use_dummy_video
-    from livedance.runtime.engine import Engine
-    from livedance.video.look import Compositor, Look
 
     if headless:
         use_dummy_video()
@@ -75,14 +142,22 @@ def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str 
         size = _screen_size(args.display)
     compositor = Compositor(size=size, frame_shape=(engine.height, engine.width))
     instrument = Instrument(
-        engine, choreographer, compositor, Look(dancers=args.dancers), size, fps=args.fps,
-        headless=headless, fullscreen=args.fullscreen, display=args.display, hud=args.hud,
+        engine,
+        choreographer,
+        compositor,
+        Look(dancers=args.dancers),
+        size,
+        fps=args.fps,
+        headless=headless,
+        fullscreen=args.fullscreen,
+        display=args.display,
+        hud=args.hud,
         record_dir=getattr(args, "record_dir", "recordings"),
     )
     if args.fps:
-        from livedance.recording.sessionlog import SessionLog
-
-        instrument.log = SessionLog(model=str(engine.model_path), dancers=args.dancers, seed=args.seed, fps=args.fps, size=list(size))
+        instrument.log = SessionLog(
+            model=str(engine.model_path), dancers=args.dancers, seed=args.seed, fps=args.fps, size=list(size)
+        )
     try:
         if recorder_out:
             start_recorder(instrument, recorder_out)
@@ -99,7 +174,6 @@ def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str 
 def start_recorder(instrument, out: str) -> None:
     """Record from the first frame. A folder that can't be written is said in one line and the
     show plays on unrecorded."""
-    from livedance.recording.recorder import Recorder
 
     try:
         recorder = Recorder(out, instrument.fps, instrument.size, status=instrument._record_status)
@@ -119,9 +193,6 @@ def start_camera(args, instrument) -> None:
     plays in generate mode while the camera is retried; a broken --segmenter stops the start."""
     if not getattr(args, "camera", None):
         return
-    from livedance.camera.capture import Capture
-    from livedance.camera.source import CameraSource
-    from livedance.camera.stage import StageCutout
 
     method = "segmenter" if args.segmenter else args.segment
     stage = StageCutout(method=method, mirror=args.camera_mirror, segmenter=args.segmenter)
@@ -151,13 +222,9 @@ def start_controls(args, instrument) -> None:
     bus = instrument.bus
     patch = None
     if getattr(args, "patch", None):
-        from livedance.control.patch import Patch, resolve_patch_path
-
         patch = Patch.load(resolve_patch_path(args.patch))
         bus.status["patch"] = f"patch {patch.name}"
     if getattr(args, "osc_port", None) is not None and not getattr(args, "no_osc", False):
-        from livedance.control.osc import OscServer
-
         server = OscServer(bus, port=args.osc_port, host=args.osc_host, feedback=args.osc_feedback, patch=patch)
         try:
             instrument.inputs.append(server.start())
@@ -165,8 +232,6 @@ def start_controls(args, instrument) -> None:
             print(f"livedance live: {exc}; going on without OSC", file=sys.stderr)
             bus.status["osc"] = f"no OSC ({exc})"
     if patch is not None and not getattr(args, "no_midi", False):
-        from livedance.control.midi import MidiInput, input_names, parse_tcp
-
         specs = args.midi_in or ["all"]
         if any(parse_tcp(spec) is None for spec in specs):
             try:
@@ -181,7 +246,7 @@ def start_controls(args, instrument) -> None:
 
 def _screen_size(display: int) -> tuple[int, int]:
     """The desktop size of the chosen display, made even for video codecs."""
-    import pygame
+    import pygame  # noqa: PLC0415  deferred: headless shows never start SDL
 
     pygame.display.init()
     sizes = pygame.display.get_desktop_sizes()
@@ -203,17 +268,11 @@ def check_args(args) -> None:
 
 
 def run(args) -> int:
-    from livedance.live.instrument import no_display_reason
-    from livedance.video.size import parse_size
 
     if args.keys:
-        from livedance.live.keys import format_keys
-
         print(format_keys())
         return 0
     if args.params:
-        from livedance.control.params import format_params
-
         print(format_params())
         return 0
     check_args(args)
@@ -228,7 +287,9 @@ def run(args) -> int:
         headless = True
     if headless and seconds is None:
         seconds = HEADLESS_SECONDS
-    size = parse_size(args.size) if args.size else (None if args.fullscreen and not headless else parse_size(WINDOW_SIZE))
+    size = (
+        parse_size(args.size) if args.size else (None if args.fullscreen and not headless else parse_size(WINDOW_SIZE))
+    )
 
     began = time.perf_counter()
     instrument = build(args, headless, size, recorder_out=out)

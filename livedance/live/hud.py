@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import numpy as np
 import pygame  # noqa: E402
 
 REFRESH_SECONDS = 0.25
@@ -71,8 +72,6 @@ class Hud:
         if not self.visible or mask is None:
             return
         if seq != self._preview_seq or self._preview is None:
-            import numpy as np
-
             height, width = mask.shape[:2]
             grey = np.ascontiguousarray(np.repeat(mask[..., None], 3, axis=2))
             self._preview = pygame.image.frombuffer(grey.tobytes(), (width, height), "RGB")
@@ -80,4 +79,6 @@ class Hud:
         x = surface.get_width() - self._preview.get_width() - MARGIN
         y = surface.get_height() - self._preview.get_height() - MARGIN
         surface.blit(self._preview, (x, y))
-        pygame.draw.rect(surface, TEXT, (x - 1, y - 1, self._preview.get_width() + 2, self._preview.get_height() + 2), 1)
+        pygame.draw.rect(
+            surface, TEXT, (x - 1, y - 1, self._preview.get_width() + 2, self._preview.get_height() + 2), 1
+        )

@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import sys
+
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
@@ -33,7 +35,9 @@ from livedance.live.keys import binding_for  # noqa: E402
 from livedance.live.mixer import Mixer  # noqa: E402
 from livedance.live.modes import Director  # noqa: E402
 from livedance.live.switcher import Switcher  # noqa: E402
+from livedance.recording.recorder import Recorder
 from livedance.runtime.bundle import MANIFEST, resolve_bundle_path, shipped_bundles  # noqa: E402
+from livedance.video.look import Compositor
 
 CAPTION = "livedance"
 MODEL_FADE_SECONDS = 1.0  # a model switch crossfades the old dancers' frames into the new ones'
@@ -52,7 +56,6 @@ def use_dummy_video() -> None:
 
 def no_display_reason() -> str | None:
     """Why a window cannot open here, or None when it can (Linux/BSD need X11 or Wayland)."""
-    import sys
 
     if os.environ.get("SDL_VIDEODRIVER") == "dummy":
         return "SDL_VIDEODRIVER=dummy"
@@ -244,11 +247,15 @@ class Instrument:
             names = shipped_bundles()
             if isinstance(model, int):
                 if model >= len(names):
-                    raise LivedanceError(f"model {model}: there are {len(names)} models in models/ ({', '.join(names)}), numbered from 0")
+                    raise LivedanceError(
+                        f"model {model}: there are {len(names)} models in models/ ({', '.join(names)}), numbered from 0"
+                    )
                 model = names[model]
             path = resolve_bundle_path(model if model not in names else f"models/{model}")
             if not (Path(path) / MANIFEST).is_file():
-                raise LivedanceError(f"model {model}: no model bundle there; expected one of {', '.join(names)} or a bundle folder")
+                raise LivedanceError(
+                    f"model {model}: no model bundle there; expected one of {', '.join(names)} or a bundle folder"
+                )
             what = f"model {Path(path).name}"
         count = self.engine.dancers if dancers is None else int(dancers)
         if dancers is not None:
@@ -275,14 +282,16 @@ class Instrument:
         choreographer.freeze(old.frozen)
         if choreographer.offset.shape == old.offset.shape:
             choreographer.set_offsets(old.offset)
-        same_frames = (engine.dancers, engine.height, engine.width) == (old_engine.dancers, old_engine.height, old_engine.width)
+        same_frames = (engine.dancers, engine.height, engine.width) == (
+            old_engine.dancers,
+            old_engine.height,
+            old_engine.width,
+        )
         if same_frames:  # the old dancers fade out over the new ones
             self._outgoing = (old_engine, old, now)
         else:
             self._outgoing = None
         if (engine.height, engine.width) != (old_engine.height, old_engine.width):
-            from livedance.video.look import Compositor
-
             self.compositor = Compositor(self.size, (engine.height, engine.width))
         self.engine, self.choreographer = engine, choreographer
         if self.director.capture is not None:
@@ -290,7 +299,15 @@ class Instrument:
         self.look.dancers = engine.dancers
         self.model_name = Path(str(engine.model_path)).name
         if self.log is not None:
-            self.log.add({"type": "swap", "frame": self.frames, "model": str(engine.model_path), "dancers": engine.dancers, "seed": choreographer.seed})
+            self.log.add(
+                {
+                    "type": "swap",
+                    "frame": self.frames,
+                    "model": str(engine.model_path),
+                    "dancers": engine.dancers,
+                    "seed": choreographer.seed,
+                }
+            )
         self.bus.publish("model", self.model_name)
         self.mixer._republish()  # the new model's noise, steps per beat...
         self.last_control = f"{what}: in"
@@ -325,7 +342,6 @@ class Instrument:
 
     def _open_recorder(self, path) -> None:
         """On a record thread: open the video; the display thread adopts it (`_take_opened`)."""
-        from livedance.recording.recorder import Recorder
 
         try:
             self._opened = Recorder(path, self.fps, self.size, status=self._record_status)
@@ -385,8 +401,11 @@ class Instrument:
             skipped = f" ({', '.join(recorder.codecs_failed)} unavailable)" if recorder.codecs_failed else ""
             stopped = f"; stopped early: {recorder.stopped}" if recorder.stopped else ""
             stopped += f"; {recorder.note}" if recorder.note else ""
-            lines.insert(0, f"wrote {path}: {recorder.written} frames, {self.size[0]}x{self.size[1]} at {self.fps:g} fps, "
-                            f"codec {recorder.codec}{skipped}; {recorder.dropped} left out (writer behind){stopped}")
+            lines.insert(
+                0,
+                f"wrote {path}: {recorder.written} frames, {self.size[0]}x{self.size[1]} at {self.fps:g} fps, "
+                f"codec {recorder.codec}{skipped}; {recorder.dropped} left out (writer behind){stopped}",
+            )
         except LivedanceError as exc:
             lines.insert(0, str(exc))
         self.bus.status["record"] = lines[0]

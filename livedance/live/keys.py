@@ -99,8 +99,18 @@ def _k(*codes: int, mod: int = 0) -> tuple[tuple[int, int], ...]:
 BINDINGS: tuple[Binding, ...] = (
     Binding("Space", _k(pygame.K_SPACE), "reseed: a new random dancer", "reseed"),
     Binding("f", _k(pygame.K_f), "freeze / unfreeze the dancer", "freeze", op="toggle"),
-    Binding("Up / +", _k(pygame.K_UP, pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS), "faster: speed x1.19, or +4 BPM when locked to a tempo", "faster"),
-    Binding("Down / -", _k(pygame.K_DOWN, pygame.K_MINUS, pygame.K_KP_MINUS), "slower: speed /1.19, or -4 BPM when locked to a tempo", "slower"),
+    Binding(
+        "Up / +",
+        _k(pygame.K_UP, pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS),
+        "faster: speed x1.19, or +4 BPM when locked to a tempo",
+        "faster",
+    ),
+    Binding(
+        "Down / -",
+        _k(pygame.K_DOWN, pygame.K_MINUS, pygame.K_KP_MINUS),
+        "slower: speed /1.19, or -4 BPM when locked to a tempo",
+        "slower",
+    ),
     Binding("]", _k(pygame.K_RIGHTBRACKET), "tempo x2 (speed x2 when free)", "tempo_double"),
     Binding("[", _k(pygame.K_LEFTBRACKET), "tempo /2 (speed /2 when free)", "tempo_half"),
     Binding("Tab", _k(pygame.K_TAB), "tap tempo: tap on the beat; locks the step clock to it", "tap"),
@@ -109,7 +119,13 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("g", _k(pygame.K_g), "generate: the model dreams", "mode", "generate"),
     Binding("w", _k(pygame.K_w), "follow: watch the camera's dancer (needs --camera)", "mode", "follow"),
     Binding("c", _k(pygame.K_c), "continue: the model dances on from the camera's dancer", "mode", "continue"),
-    Binding("x", _k(pygame.K_x), "auto (installation): follow whoever is there, continue when they leave", "auto", op="toggle"),
+    Binding(
+        "x",
+        _k(pygame.K_x),
+        "auto (installation): follow whoever is there, continue when they leave",
+        "auto",
+        op="toggle",
+    ),
     Binding("e", _k(pygame.K_e), "learn the empty stage: step out of view, then press", "camera_learn"),
     Binding("p", _k(pygame.K_p), "perturb: jolt the dance with noise", "perturb"),
     Binding("r", _k(pygame.K_r), "reset the dance (same seed)", "reset"),
@@ -118,12 +134,29 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("t", _k(pygame.K_t), "trails on / off", "trails", op="toggle"),
     Binding("b", _k(pygame.K_b), "blackout on / off (a quick fade)", "blackout", op="toggle"),
     Binding("v", _k(pygame.K_v), "record video on / off (to recordings/)", "record", op="toggle"),
-    Binding("a", _k(pygame.K_a), "MIDI learn: arm the parameter touched last, then move a control (again: disarm)", action=learn_last),
-    Binding("F11 / Alt+Enter", _k(pygame.K_F11) + _k(pygame.K_RETURN, mod=pygame.KMOD_ALT), "fullscreen / window", "fullscreen", op="toggle"),
+    Binding(
+        "a",
+        _k(pygame.K_a),
+        "MIDI learn: arm the parameter touched last, then move a control (again: disarm)",
+        action=learn_last,
+    ),
+    Binding(
+        "F11 / Alt+Enter",
+        _k(pygame.K_F11) + _k(pygame.K_RETURN, mod=pygame.KMOD_ALT),
+        "fullscreen / window",
+        "fullscreen",
+        op="toggle",
+    ),
     Binding("h", _k(pygame.K_h), "heads-up display on / off", "hud", op="toggle"),
     Binding("Esc / q", _k(pygame.K_ESCAPE, pygame.K_q), "quit", action=quit_),
 ) + tuple(
-    Binding(str(n), _k(getattr(pygame, f"K_{n}"), getattr(pygame, f"K_KP{n}")), f"preset {n}: {p.name}, seed {p.seed}", "preset", n)
+    Binding(
+        str(n),
+        _k(getattr(pygame, f"K_{n}"), getattr(pygame, f"K_KP{n}")),
+        f"preset {n}: {p.name}, seed {p.seed}",
+        "preset",
+        n,
+    )
     for n, p in PRESETS.items()
 )
 

@@ -176,8 +176,14 @@ class Mixer:
         name = control.name
         if name == "reseed":  # random: log the seed it picked
             name, value = "seed", inst.choreographer.seed
-        event = {"type": "control", "frame": inst.frames, "name": name, "value": jsonable(value),
-                 "source": control.source, "received": control.received}
+        event = {
+            "type": "control",
+            "frame": inst.frames,
+            "name": name,
+            "value": jsonable(value),
+            "source": control.source,
+            "received": control.received,
+        }
         if control.index is not None:
             event["index"] = control.index
         if late:
@@ -202,7 +208,9 @@ class Mixer:
             current = ACTIONS[param.name].read(inst)
             if param.kind == "vector":
                 if index is not None and index >= len(current):
-                    raise LivedanceError(f"{param.name}/{index}: this model has {len(current)} latent dimensions, numbered from 0")
+                    raise LivedanceError(
+                        f"{param.name}/{index}: this model has {len(current)} latent dimensions, numbered from 0"
+                    )
                 current = np.array(current, np.float32) if index is None else float(current[index])
                 if index is None:  # a whole vector replaces any per-dimension glide
                     for other in [k for k in self._glides if isinstance(k, tuple) and k[0] == param.name]:

@@ -79,7 +79,7 @@ class Director:
         state = self.capture.latest() if self.capture is not None else None
         if state is None or state.filled < 2:
             raise LivedanceError("mode continue: nothing captured yet to continue from")
-        window = state.window[-state.filled:] if state.filled < len(state.window) else state.window
+        window = state.window[-state.filled :] if state.filled < len(state.window) else state.window
         need = self.instrument.choreographer.engine.window
         if len(window) < need:  # too little captured: hold its first pose for the rest
             window = np.concatenate([np.repeat(window[:1], need - len(window), axis=0), window])

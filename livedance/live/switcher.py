@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 
 from livedance.errors import LivedanceError
+from livedance.live.choreographer import Choreographer
+from livedance.runtime.engine import Engine
 
 
 class Switcher:
@@ -28,12 +30,12 @@ class Switcher:
             self._queued = (model_path, dancers, seed, what)
             return
         self.pending = what
-        self._thread = threading.Thread(target=self._load, args=(model_path, dancers, seed, what), name="livedance-switcher", daemon=True)
+        self._thread = threading.Thread(
+            target=self._load, args=(model_path, dancers, seed, what), name="livedance-switcher", daemon=True
+        )
         self._thread.start()
 
     def _load(self, model_path, dancers: int, seed: int, what: str) -> None:
-        from livedance.live.choreographer import Choreographer
-        from livedance.runtime.engine import Engine
 
         try:
             engine = Engine(model_path, dancers=dancers).prepare()

@@ -27,7 +27,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import cv2
 import numpy as np
+from tqdm import tqdm
 
 from livedance.errors import LivedanceError, one_line
 from livedance.video.files import CODECS, open_writer
@@ -98,7 +100,9 @@ class Recorder:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except FileExistsError:  # a file where the folder should be
-            raise LivedanceError(f"{self.out}: cannot create its folder {folder} ({os.strerror(errno.ENOTDIR)})") from None
+            raise LivedanceError(
+                f"{self.out}: cannot create its folder {folder} ({os.strerror(errno.ENOTDIR)})"
+            ) from None
         except OSError as exc:
             raise LivedanceError(f"{self.out}: cannot create its folder {folder} ({exc.strerror or exc})") from None
         self._stem = self._unused_stem()
@@ -111,7 +115,9 @@ class Recorder:
         if free is not None and free < self.min_free_mb * MB:
             self.writer.release()
             self.partial.unlink(missing_ok=True)
-            raise LivedanceError(f"{self.out}: disk full: {free // MB} MB free in {folder}, {self.min_free_mb:g} MB needed to record")
+            raise LivedanceError(
+                f"{self.out}: disk full: {free // MB} MB free in {folder}, {self.min_free_mb:g} MB needed to record"
+            )
         self._say_recording()
         self._next_check = time.monotonic() + CHECK_EVERY
         self._free: queue.Queue = queue.Queue()
@@ -142,7 +148,12 @@ class Recorder:
             shape = "x".join(map(str, np.shape(canvas)))
             self._refuse = True
             self._refused += repeat
-            self._full.put_nowait((None, f"a {shape} {getattr(canvas, 'dtype', '?')} frame does not fit the {self.size[0]}x{self.size[1]} recording"))
+            self._full.put_nowait(
+                (
+                    None,
+                    f"a {shape} {getattr(canvas, 'dtype', '?')} frame does not fit the {self.size[0]}x{self.size[1]} recording",
+                )
+            )
             return False
         self._full.put_nowait((buffer, repeat))
         self.queued += repeat
@@ -245,7 +256,10 @@ class Recorder:
         suffix = re.escape(self.out.suffix)
         for number in range(1, 10_000):
             stem = self.out.stem if number == 1 else f"{self.out.stem}-{number}"
-            pattern = re.compile(re.escape(stem) + rf"(\.\d{{4,}}({re.escape(RECORDING)})?|{re.escape(RECORDING)}|{re.escape(JOINING)}){suffix}")
+            pattern = re.compile(
+                re.escape(stem)
+                + rf"(\.\d{{4,}}({re.escape(RECORDING)})?|{re.escape(RECORDING)}|{re.escape(JOINING)}){suffix}"
+            )
             if not any(pattern.fullmatch(name) for name in names):
                 return stem
         raise LivedanceError(f"{self.out}: too many unfinished recordings beside it; move them away")
@@ -261,7 +275,9 @@ class Recorder:
         try:  # creating it is the only honest test that the folder is writable (root ignores modes)
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         except OSError as exc:
-            raise LivedanceError(f"{self.out}: cannot write {path.name} in {path.parent} ({exc.strerror or exc})") from None
+            raise LivedanceError(
+                f"{self.out}: cannot write {path.name} in {path.parent} ({exc.strerror or exc})"
+            ) from None
         try:
             writer, codec, failed = open_writer(path, self.fps, self.size)
         except LivedanceError:
@@ -350,15 +366,25 @@ class Recorder:
             self._settle()
         except Exception as exc:
             where = ", ".join(map(str, self.files())) or "nothing"
-            raise LivedanceError(f"{self.out}: could not finish the video ({one_line(exc)}); frames kept in {where}") from None
+            raise LivedanceError(
+                f"{self.out}: could not finish the video ({one_line(exc)}); frames kept in {where}"
+            ) from None
         if self.written == 0:
-            raise LivedanceError(f"{self.out}: no frames were recorded" + (f" ({self.stopped})" if self.stopped else ""))
+            raise LivedanceError(
+                f"{self.out}: no frames were recorded" + (f" ({self.stopped})" if self.stopped else "")
+            )
         if len(self.segments) > 1:
             self._join()
         result = self.path or self.segments[0]
         skipped = f" ({', '.join(self.codecs_failed)} unavailable)" if self.codecs_failed else ""
-        where = f"{result}" if self.path else f"{len(self.segments)} segments {self.segments[0]} .. {self.segments[-1].name}"
-        self._say(f"wrote {where}: {self.written} frames ({clock(self.seconds)}), codec {self.codec}{skipped}, {self.dropped} left out")
+        where = (
+            f"{result}"
+            if self.path
+            else f"{len(self.segments)} segments {self.segments[0]} .. {self.segments[-1].name}"
+        )
+        self._say(
+            f"wrote {where}: {self.written} frames ({clock(self.seconds)}), codec {self.codec}{skipped}, {self.dropped} left out"
+        )
         return result
 
     def _join(self) -> None:
@@ -371,8 +397,6 @@ class Recorder:
             self.note = f"not enough room to join into {self.out.name} ({free // MB} MB free, about {need // MB} MB needed); {kept}"
             self._say(self.note)
             return
-        import cv2
-        from tqdm import tqdm
 
         self._joining = self.out.with_name(f"{self._stem}{JOINING}{self.out.suffix}")
         total, done, shown = sum(self._counts), 0, -1

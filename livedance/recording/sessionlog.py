@@ -102,7 +102,9 @@ class _Sink:
 
 class SessionLog:
     def __init__(self, **header):
-        self.events: list[dict] = [{"type": "session", "format": FORMAT, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **header}]
+        self.events: list[dict] = [
+            {"type": "session", "format": FORMAT, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **header}
+        ]
         self._sinks: dict[str, _Sink] = {}
         self._lock = threading.Lock()
         self._captures = 0

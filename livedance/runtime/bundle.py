@@ -38,7 +38,7 @@ CUDA = "CUDAExecutionProvider"
 
 
 def _import_onnxruntime():
-    import onnxruntime
+    import onnxruntime  # noqa: PLC0415  deferred: manifests and the CLI load without it
 
     # Warnings (severity 2) about providers and graph fusions are noise to a player.
     onnxruntime.set_default_logger_severity(3)
@@ -83,7 +83,9 @@ def _session_options(onnxruntime, threads: int, spinning: bool = True, shared: b
     return options
 
 
-def _open_session(onnxruntime, path: Path, threads: int, providers: list[str], spinning: bool = True, shared: bool = False):
+def _open_session(
+    onnxruntime, path: Path, threads: int, providers: list[str], spinning: bool = True, shared: bool = False
+):
     """Open one network; a file onnxruntime cannot read becomes an error naming it."""
     try:
         options = _session_options(onnxruntime, threads, spinning, shared)
@@ -216,8 +218,6 @@ def write_manifest(folder: Path, manifest: dict) -> None:
         raise LivedanceError(f"{path}: cannot rewrite ({exc.strerror})") from None
 
 
-
-
 def resolve_bundle_path(path: str | os.PathLike) -> Path:
     """A relative path that isn't here is looked up beside the package too (models/default)."""
     folder = Path(path)
@@ -275,7 +275,9 @@ class Bundle:
         """
         folder = resolve_bundle_path(path)
         if not folder.is_dir():
-            raise LivedanceError(f"{folder}: no such model bundle folder; expected models/NAME made by livedance export")
+            raise LivedanceError(
+                f"{folder}: no such model bundle folder; expected models/NAME made by livedance export"
+            )
         manifest = read_manifest(folder)
         manifest_path = folder / MANIFEST
         try:
@@ -306,9 +308,13 @@ class Bundle:
         except (TypeError, ValueError):
             generation.motion_gain = math.nan
         if not (0 < generation.motion_gain <= MAX_MOTION_GAIN):
-            raise LivedanceError(f"{manifest_path}: 'generation.motion_gain' must be a number in (0, {MAX_MOTION_GAIN:g}]")
+            raise LivedanceError(
+                f"{manifest_path}: 'generation.motion_gain' must be a number in (0, {MAX_MOTION_GAIN:g}]"
+            )
         if not isinstance(generation.reproject, bool):
-            raise LivedanceError(f"{manifest_path}: 'generation.reproject' is {generation.reproject!r}; expected true or false")
+            raise LivedanceError(
+                f"{manifest_path}: 'generation.reproject' is {generation.reproject!r}; expected true or false"
+            )
 
         files = {name: folder / f"{name}.onnx" for name in NETWORKS}
         for name, file in files.items():
@@ -320,10 +326,14 @@ class Bundle:
         names = list(NETWORKS)
         note = ""
         if providers is None:
-            sessions[names[0]], providers, note = _open_preferred(onnxruntime, files[names[0]], threads, spinning, shared_threads)
+            sessions[names[0]], providers, note = _open_preferred(
+                onnxruntime, files[names[0]], threads, spinning, shared_threads
+            )
         for name in names:
             if name not in sessions:
-                sessions[name] = _open_session(onnxruntime, files[name], threads, list(providers), spinning, shared_threads)
+                sessions[name] = _open_session(
+                    onnxruntime, files[name], threads, list(providers), spinning, shared_threads
+                )
         expected_input = {
             "encoder": (height, width, 1),
             "decoder": (latent_dim,),
@@ -357,7 +367,9 @@ class Bundle:
         return ((np.asarray(latents, np.float32) - self.latent_mean) / self.latent_std).astype(np.float32, copy=False)
 
     def denormalise(self, latents_norm: np.ndarray) -> np.ndarray:
-        return (np.asarray(latents_norm, np.float32) * self.latent_std + self.latent_mean).astype(np.float32, copy=False)
+        return (np.asarray(latents_norm, np.float32) * self.latent_std + self.latent_mean).astype(
+            np.float32, copy=False
+        )
 
     # --- networks ------------------------------------------------------------------------
     def encode(self, ink: np.ndarray) -> np.ndarray:
@@ -383,7 +395,11 @@ class Bundle:
     def _run(self, name: str, array: np.ndarray) -> np.ndarray:
         input_name, output_name = NETWORKS[name]
         if len(array) == 0:
-            shape = {"encoder": (self.latent_dim,), "decoder": (self.height, self.width, 1), "step": (self.latent_dim,)}[name]
+            shape = {
+                "encoder": (self.latent_dim,),
+                "decoder": (self.height, self.width, 1),
+                "step": (self.latent_dim,),
+            }[name]
             return np.zeros((0, *shape), np.float32)
         (out,) = self.sessions[name].run([output_name], {input_name: np.ascontiguousarray(array)})
         return out

@@ -96,19 +96,31 @@ class Engine:
         """Load the bundle, bind buffers, warm up. Idempotent; returns the engine."""
         if self.ready:
             return self
-        import onnxruntime
+        import onnxruntime  # noqa: PLC0415  deferred: after the CUDA libraries are preloaded
 
         bundle = Bundle.load(
             self.model_path, self.providers, self.threads, spinning=self.spinning, shared_threads=self.shared_threads
         )
         batch, window, dim = self.dancers, bundle.window, bundle.latent_dim
-        self._step = _BoundNetwork(onnxruntime, bundle.sessions["step"], "window", "next", (batch, window, dim), (batch, dim))
+        self._step = _BoundNetwork(
+            onnxruntime, bundle.sessions["step"], "window", "next", (batch, window, dim), (batch, dim)
+        )
         self._decoder = _BoundNetwork(
-            onnxruntime, bundle.sessions["decoder"], "latent", "frames", (batch, dim), (batch, bundle.height, bundle.width, 1)
+            onnxruntime,
+            bundle.sessions["decoder"],
+            "latent",
+            "frames",
+            (batch, dim),
+            (batch, bundle.height, bundle.width, 1),
         )
         # Re-projection (see livedance.runtime.generate) encodes each step's decoded figure again.
         self._encoder = _BoundNetwork(
-            onnxruntime, bundle.sessions["encoder"], "frames", "latent", (batch, bundle.height, bundle.width, 1), (batch, dim)
+            onnxruntime,
+            bundle.sessions["encoder"],
+            "frames",
+            "latent",
+            (batch, bundle.height, bundle.width, 1),
+            (batch, dim),
         )
         self._ink = self._decoder.output[..., 0]
         self.bundle = bundle
@@ -152,7 +164,9 @@ class Engine:
         """
         self._require_ready()
         if np.shape(latents_raw) != self._decoder.input.shape:
-            raise LivedanceError(f"decode: latents of shape {np.shape(latents_raw)}; expected {self._decoder.input.shape}")
+            raise LivedanceError(
+                f"decode: latents of shape {np.shape(latents_raw)}; expected {self._decoder.input.shape}"
+            )
         self._decoder.run(latents_raw)
         return self._ink
 

@@ -54,8 +54,13 @@ class Rollout:
     """`dancers` independent dancers stepped together by one step.onnx call per step."""
 
     def __init__(
-        self, bundle, dancers: int = 1, noise: float | None = None, mean_pull: float | None = None,
-        reproject: bool | None = None, motion_gain: float | None = None,
+        self,
+        bundle,
+        dancers: int = 1,
+        noise: float | None = None,
+        mean_pull: float | None = None,
+        reproject: bool | None = None,
+        motion_gain: float | None = None,
     ):
         if dancers < 1:
             raise LivedanceError(f"dancers: {dancers}; expected at least 1")
@@ -264,7 +269,9 @@ class Playhead:
         history = np.asarray(history, np.float32)
         if len(history) < 4:
             raise LivedanceError(f"{len(history)} latents to start a playhead; expected at least 4")
-        self.knots = np.array(history[-4:], np.float32)  # a contiguous copy: push must not write into the caller's array
+        self.knots = np.array(
+            history[-4:], np.float32
+        )  # a contiguous copy: push must not write into the caller's array
         self._weights = np.zeros(4, np.float32)
 
     def reset(self, history: np.ndarray) -> None:

@@ -12,16 +12,31 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
 import platform
 import sys
+import threading
 import time
 from argparse import Namespace
 
 import numpy as np
+from pythonosc.udp_client import SimpleUDPClient
 
+from livedance.camera.capture import Capture
+from livedance.camera.source import CameraSource
+from livedance.camera.stage import StageCutout
+from livedance.config import AutoencoderConfig, PredictorConfig
+from livedance.control.osc import OscServer
 from livedance.errors import LivedanceError
+from livedance.live.command import build
+from livedance.quiet import quiet_stderr
+from livedance.runtime.generate import Rollout
+from livedance.tools import metrics
+from livedance.training.models import build_autoencoder, build_predictor
+from livedance.video.look import Compositor, Look
+from livedance.video.size import parse_size
 
 # The issue's targets on the 2-core CPU machine.
 TARGETS = {
@@ -37,12 +52,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the uncapped loop run (default: 10)")
     parser.add_argument("--size", default="1920x1080", help="output WIDTHxHEIGHT of the loop run (default: 1920x1080)")
-    parser.add_argument("--frames", type=int, default=2000, help="step+decode calls timed for the latency (default: 2000)")
-    parser.add_argument("--control-seconds", type=float, default=5.0, help="how long to send OSC into the loop at 60 fps for the control latency; 0 skips it (default: 5)")
-    parser.add_argument("--compositor-frames", type=int, default=200, help="frames composed at 1920x1080 and 3840x2160 to time the crisp compositor; 0 skips it (default: 200)")
-    parser.add_argument("--camera", metavar="FILE", help="also follow this video (standing in for a camera) at 60 fps: captured frames/s at the file's rate and as fast as the capture goes")
-    parser.add_argument("--camera-seconds", type=float, default=10.0, help="how long each camera run lasts (default: 10)")
-    parser.add_argument("--keras", action=argparse.BooleanOptionalAction, default=None, help="also time the paper's networks through Keras predict (default: when TensorFlow is installed)")
+    parser.add_argument(
+        "--frames", type=int, default=2000, help="step+decode calls timed for the latency (default: 2000)"
+    )
+    parser.add_argument(
+        "--control-seconds",
+        type=float,
+        default=5.0,
+        help="how long to send OSC into the loop at 60 fps for the control latency; 0 skips it (default: 5)",
+    )
+    parser.add_argument(
+        "--compositor-frames",
+        type=int,
+        default=200,
+        help="frames composed at 1920x1080 and 3840x2160 to time the crisp compositor; 0 skips it (default: 200)",
+    )
+    parser.add_argument(
+        "--camera",
+        metavar="FILE",
+        help="also follow this video (standing in for a camera) at 60 fps: captured frames/s at the file's rate and as fast as the capture goes",
+    )
+    parser.add_argument(
+        "--camera-seconds", type=float, default=10.0, help="how long each camera run lasts (default: 10)"
+    )
+    parser.add_argument(
+        "--keras",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also time the paper's networks through Keras predict (default: when TensorFlow is installed)",
+    )
     parser.add_argument("--keras-seconds", type=float, default=5.0, help="how long to time Keras predict (default: 5)")
 
 
@@ -59,7 +97,7 @@ def process_age() -> float | None:
 
 
 def peak_memory_mb() -> float:
-    import resource
+    import resource  # noqa: PLC0415  deferred: POSIX only
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
@@ -112,13 +150,9 @@ def time_step_decode(engine, frames: int) -> dict:
 def time_keras(seconds: float, latent_dim: int = 128) -> dict:
     """The paper's seed architecture, built fresh, run per frame through Keras `predict`."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from livedance.quiet import quiet_stderr
 
     with quiet_stderr():  # TensorFlow's import-time banners go straight to fd 2
         importlib.import_module("tensorflow")
-
-    from livedance.config import AutoencoderConfig, PredictorConfig
-    from livedance.training.models import build_autoencoder, build_predictor
 
     _, decoder, _ = build_autoencoder(AutoencoderConfig(arch="seed", latent_dim=latent_dim))
     predictor = build_predictor(PredictorConfig(arch="seed"), latent_dim)
@@ -137,17 +171,16 @@ def time_keras(seconds: float, latent_dim: int = 128) -> dict:
         one_frame()
         times.append(time.perf_counter() - t0)
     times = np.asarray(times)
-    return {"frames_per_s": round(len(times) / float(times.sum()), 2), "frame_ms": _percentiles(times), "frames": len(times)}
+    return {
+        "frames_per_s": round(len(times) / float(times.sum()), 2),
+        "frame_ms": _percentiles(times),
+        "frames": len(times),
+    }
 
 
 def time_control_latency(instrument, seconds: float, fps: float = 60.0) -> dict:
     """Real OSC packets over loopback into the running loop at `fps`: the time from a packet's
     arrival on the OSC thread to the moment the first frame that uses it is handed to the display."""
-    import threading
-
-    from pythonosc.udp_client import SimpleUDPClient
-
-    from livedance.control.osc import OscServer
 
     server = OscServer(instrument.bus, port=0).start()
     instrument.inputs.append(server)
@@ -175,7 +208,9 @@ def time_control_latency(instrument, seconds: float, fps: float = 60.0) -> dict:
         sender.join()
     mixer = instrument.mixer
     taken = mixer.latency_count - before
-    samples, kinds = (array[-taken:] for array in mixer.recent_latencies()) if taken else (np.zeros(0), np.zeros(0, bool))
+    samples, kinds = (
+        (array[-taken:] for array in mixer.recent_latencies()) if taken else (np.zeros(0), np.zeros(0, bool))
+    )
     look, dance = samples[kinds], samples[~kinds]
     return {
         "control_latency_ms": _percentiles(samples) if len(samples) else None,
@@ -191,9 +226,6 @@ def time_control_latency(instrument, seconds: float, fps: float = 60.0) -> dict:
 def time_camera(instrument, camera_path: str, seconds: float, realtime: bool, fps: float = 60.0) -> dict:
     """The display loop at `fps` following a camera (a video file standing in for one) while the
     camera and capture threads cut out, frame and encode every camera frame."""
-    from livedance.camera.capture import Capture
-    from livedance.camera.source import CameraSource
-    from livedance.camera.stage import StageCutout
 
     camera = CameraSource(camera_path, loop=True, bus=instrument.bus, realtime=realtime).start()
     capture = Capture(camera, instrument.engine.bundle, StageCutout("mog2"), bus=instrument.bus).start()
@@ -222,9 +254,6 @@ COMPOSITOR_SIZES = ((1920, 1080), (3840, 2160))
 def time_compositor(engine, frames: int = 200) -> dict:
     """The crisp compositor alone at 1080p and 2160p (a decoded dancer, trails off and on), and
     the width of the edge it draws (metrics.edge_band_px, the target is at most 1.5 px)."""
-    from livedance.runtime.generate import Rollout
-    from livedance.tools import metrics
-    from livedance.video.look import Compositor, Look
 
     rollout = Rollout(engine.bundle)
     rollout.seed_random(0)
@@ -242,7 +271,9 @@ def time_compositor(engine, frames: int = 200) -> dict:
                 if i >= 3:  # the first calls configure and allocate
                     times[i - 3] = time.perf_counter() - t0
             row[name] = _percentiles(times)
-        bands = [metrics.edge_band_px(compositor.compose(ink, Look(fg="white", bg="black"))[..., 0]) for ink in inks[::4]]
+        bands = [
+            metrics.edge_band_px(compositor.compose(ink, Look(fg="white", bg="black"))[..., 0]) for ink in inks[::4]
+        ]
         row["edge_band_px"] = round(float(np.median(bands)), 2)
         row["frame_budget_share_at_60fps"] = round(row["ms"]["p50"] / (1000.0 / 60.0), 3)
         result[f"{size[0]}x{size[1]}"] = row
@@ -250,14 +281,11 @@ def time_compositor(engine, frames: int = 200) -> dict:
 
 
 def keras_available() -> bool:
-    import importlib.util
 
     return all(importlib.util.find_spec(name) is not None for name in ("tensorflow", "keras"))
 
 
 def bench(args) -> dict:
-    from livedance.live.command import build
-    from livedance.video.size import parse_size
 
     if not args.seconds > 0:
         raise LivedanceError(f"--seconds {args.seconds:g}: expected a positive length")
@@ -322,7 +350,12 @@ def bench(args) -> dict:
     if "control_latency_budget_ms" in result:
         targets["control_latency_p99_ms"] = ("<=", result["control_latency_budget_ms"])
     result["targets"] = {
-        name: {"target": f"{op} {limit:g}", "met": bool(result[name] <= limit if op == "<=" else result[name] >= limit if op == ">=" else result[name] < limit)}
+        name: {
+            "target": f"{op} {limit:g}",
+            "met": bool(
+                result[name] <= limit if op == "<=" else result[name] >= limit if op == ">=" else result[name] < limit
+            ),
+        }
         for name, (op, limit) in targets.items()
     }
     return result
@@ -336,21 +369,44 @@ def format_table(r: dict) -> str:
         return f"{t[name]['target']} ({'met' if t[name]['met'] else 'MISSED'})"
 
     rows = [
-        ("step+decode per frame, ms p50 / p99 / max", met("step_decode_p99_ms"), f"{sd['p50']:.3f} / {sd['p99']:.3f} / {sd['max']:.3f}"),
+        (
+            "step+decode per frame, ms p50 / p99 / max",
+            met("step_decode_p99_ms"),
+            f"{sd['p50']:.3f} / {sd['p99']:.3f} / {sd['max']:.3f}",
+        ),
         ("  step alone / decode alone, ms p50", "", f"{s['p50']:.3f} / {d['p50']:.3f}"),
-        (f"uncapped frames/s headless at {r['size']}", met("uncapped_fps"), f"{r['uncapped_fps']:.1f} ({r['loop_frames']} frames in {r['loop_seconds']:.1f} s)"),
-        ("first frame after process start, s", met("first_frame_s"), f"{r['first_frame_s']:.2f} (engine ready in {r['engine_startup_s']:.2f})"),
+        (
+            f"uncapped frames/s headless at {r['size']}",
+            met("uncapped_fps"),
+            f"{r['uncapped_fps']:.1f} ({r['loop_frames']} frames in {r['loop_seconds']:.1f} s)",
+        ),
+        (
+            "first frame after process start, s",
+            met("first_frame_s"),
+            f"{r['first_frame_s']:.2f} (engine ready in {r['engine_startup_s']:.2f})",
+        ),
         ("peak memory, MB (ru_maxrss)", met("peak_memory_mb"), f"{r['peak_memory_mb']:.0f}"),
         ("provider", "", r["provider_line"]),
     ]
     for size, row in r.get("compositor", {}).items():
-        rows.append((f"crisp compositor at {size}, ms p50 / p99 (trails on: p50)", "edge <= 1.5 px",
-                     f"{row['ms']['p50']:.2f} / {row['ms']['p99']:.2f} ({row['trails_ms']['p50']:.2f}); "
-                     f"edge {row['edge_band_px']:.2f} px; {100 * row['frame_budget_share_at_60fps']:.0f}% of a 60 fps frame"))
+        rows.append(
+            (
+                f"crisp compositor at {size}, ms p50 / p99 (trails on: p50)",
+                "edge <= 1.5 px",
+                f"{row['ms']['p50']:.2f} / {row['ms']['p99']:.2f} ({row['trails_ms']['p50']:.2f}); "
+                f"edge {row['edge_band_px']:.2f} px; {100 * row['frame_budget_share_at_60fps']:.0f}% of a 60 fps frame",
+            )
+        )
     if r.get("control_latency_ms"):
         cl = r["control_latency_ms"]
-        rows.insert(4, (f"OSC control to frame at {r['control_fps']:g} fps, ms p50 / p99", met("control_latency_p99_ms"),
-                        f"{cl['p50']:.2f} / {cl['p99']:.2f} ({r['control_applied']} of {r['control_packets']} packets)"))
+        rows.insert(
+            4,
+            (
+                f"OSC control to frame at {r['control_fps']:g} fps, ms p50 / p99",
+                met("control_latency_p99_ms"),
+                f"{cl['p50']:.2f} / {cl['p99']:.2f} ({r['control_applied']} of {r['control_packets']} packets)",
+            ),
+        )
         for kind in ("look", "dance"):
             part = r.get(f"{kind}_control_latency_ms")
             if part:
@@ -358,10 +414,22 @@ def format_table(r: dict) -> str:
     for key, words in (("camera_paced", "at the file's rate"), ("camera_unpaced", "as fast as it goes")):
         cam = r.get(key)
         if cam:
-            rows.append((f"camera {words}: captured fps / display fps (dropped)", "", f"{cam['captured_fps']:.1f} / {cam['display_fps']:.1f} ({cam['display_dropped']})"))
+            rows.append(
+                (
+                    f"camera {words}: captured fps / display fps (dropped)",
+                    "",
+                    f"{cam['captured_fps']:.1f} / {cam['display_fps']:.1f} ({cam['display_dropped']})",
+                )
+            )
     keras = r.get("keras_seed_arch")
     if keras:
-        rows.append(("paper's seed networks, Keras predict, frames/s", "", f"{keras['frames_per_s']:.1f} (ONNX step+decode {keras['onnx_step_decode_frames_per_s']:.0f}: x{keras['ratio']:.0f})"))
+        rows.append(
+            (
+                "paper's seed networks, Keras predict, frames/s",
+                "",
+                f"{keras['frames_per_s']:.1f} (ONNX step+decode {keras['onnx_step_decode_frames_per_s']:.0f}: x{keras['ratio']:.0f})",
+            )
+        )
     width = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = [f"{r['model']} on {r['machine']}"]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, width)).rstrip() for row in rows]

@@ -35,9 +35,15 @@ import json
 import math
 import time
 
+import cv2
 import numpy as np
+from tqdm import tqdm
 
+from livedance.data.dataset import Dataset, concat
 from livedance.errors import LivedanceError
+from livedance.runtime.bundle import Bundle, write_manifest
+from livedance.runtime.frames import to_ink
+from livedance.runtime.generate import Rollout, frame_positions, interpolate
 from livedance.tools import metrics
 
 BATCH = 32  # frames per encoder/decoder call (bigger batches are no faster on 2 cores)
@@ -51,25 +57,53 @@ REALISM_REFERENCE = 12000  # training frames a sampled frame is compared with
 REALISM_HELD_OUT = 2000  # held-out real frames measured the same way, as the reference
 STILL_MOTION = 0.1  # a step moving less than this share of the data's median motion is still
 TARGETS = {
-    "plausible_share": 0.95, "minute_motion": 0.5, "soft_edge_ratio": 0.15,
-    "broken_median": 0.01, "broken_worst": 0.03, "realism_gap": 0.05, "motion_range": (0.8, 1.2), "still_seconds": 2.0,
+    "plausible_share": 0.95,
+    "minute_motion": 0.5,
+    "soft_edge_ratio": 0.15,
+    "broken_median": 0.01,
+    "broken_worst": 0.03,
+    "realism_gap": 0.05,
+    "motion_range": (0.8, 1.2),
+    "still_seconds": 2.0,
 }
 PAPER_SOFT_EDGE_RATIO = 0.29
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="models/default", help="model bundle folder (default: models/default)")
-    parser.add_argument("--data", action="append", metavar="D.npz", help="dataset sampled at the model's step rate (repeatable, like train's)")
-    parser.add_argument("--unseen", action="append", default=[], metavar="D.npz", help="a dancer left out of training: next-step IoU on it too (repeatable)")
-    parser.add_argument("--video", metavar="FILE", help="measure breakage in a recorded video instead (dark figure on light)")
+    parser.add_argument(
+        "--data",
+        action="append",
+        metavar="D.npz",
+        help="dataset sampled at the model's step rate (repeatable, like train's)",
+    )
+    parser.add_argument(
+        "--unseen",
+        action="append",
+        default=[],
+        metavar="D.npz",
+        help="a dancer left out of training: next-step IoU on it too (repeatable)",
+    )
+    parser.add_argument(
+        "--video", metavar="FILE", help="measure breakage in a recorded video instead (dark figure on light)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    parser.add_argument("--minutes", type=float, default=DEFAULT_MINUTES, help="minutes generated per seed (default: 10)")
-    parser.add_argument("--fps", type=float, default=DISPLAY_FPS, help="display rate the in-betweens are drawn at (default: 60, as live)")
+    parser.add_argument(
+        "--minutes", type=float, default=DEFAULT_MINUTES, help="minutes generated per seed (default: 10)"
+    )
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=DISPLAY_FPS,
+        help="display rate the in-betweens are drawn at (default: 60, as live)",
+    )
     parser.add_argument("--steps", type=int, default=None, help="generation steps per seed (instead of --minutes)")
     parser.add_argument("--seeds", type=int, default=8, help="random seeds generated together (default: 8)")
     parser.add_argument("--frames", type=int, default=4000, help="held-out frames measured at most (default: 4000)")
     parser.add_argument("--noise", type=float, help="override the model's generation noise (e.g. 0 to see it freeze)")
-    parser.add_argument("--write-manifest", action="store_true", help="store the figures under the manifest's 'eval' key")
+    parser.add_argument(
+        "--write-manifest", action="store_true", help="store the figures under the manifest's 'eval' key"
+    )
 
 
 # --- pieces ---------------------------------------------------------------------------------
@@ -95,7 +129,6 @@ def _batched(function, array: np.ndarray, batch: int = BATCH) -> np.ndarray:
 
 def reconstruction_and_next_step(bundle, clips: list[np.ndarray]) -> dict:
     """Reconstruction IoU of held-out frames, and next-step IoU against copying the last frame."""
-    from livedance.runtime.frames import to_ink
 
     iou_sum, frames, grey, figure = 0.0, 0, 0, 0
     latents = []
@@ -140,6 +173,7 @@ def reconstruction_and_next_step(bundle, clips: list[np.ndarray]) -> dict:
 
 def data_reference(data, lag: int, rng: np.random.Generator) -> dict:
     """What the data itself shows, on sampled frames and pairs: the yardsticks for generation."""
+
     def sample(starts):
         return starts if len(starts) <= DATA_SAMPLES else rng.choice(starts, DATA_SAMPLES, replace=False)
 
@@ -148,9 +182,13 @@ def data_reference(data, lag: int, rng: np.random.Generator) -> dict:
     masks = metrics.pixel_masks(frames[pick])
     allowed = metrics.area_range(metrics.areas(masks))
     step_starts = sample(data.window_starts(2))
-    step_change = 1.0 - metrics.iou(metrics.pixel_masks(frames[step_starts]), metrics.pixel_masks(frames[step_starts + 1]))
+    step_change = 1.0 - metrics.iou(
+        metrics.pixel_masks(frames[step_starts]), metrics.pixel_masks(frames[step_starts + 1])
+    )
     lag_starts = sample(data.window_starts(lag + 1))
-    lag_change = 1.0 - metrics.iou(metrics.pixel_masks(frames[lag_starts]), metrics.pixel_masks(frames[lag_starts + lag]))
+    lag_change = 1.0 - metrics.iou(
+        metrics.pixel_masks(frames[lag_starts]), metrics.pixel_masks(frames[lag_starts + lag])
+    )
     a, b = rng.integers(0, len(frames), (2, min(DATA_SAMPLES, 2000)))
     return {
         "area_range": allowed,
@@ -165,8 +203,15 @@ def data_reference(data, lag: int, rng: np.random.Generator) -> dict:
 
 
 def generation_health(
-    bundle, steps: int, seeds: int, reference: dict, lag: int, progress: bool, noise: float | None = None,
-    fps: float = DISPLAY_FPS, realism: np.ndarray | None = None,
+    bundle,
+    steps: int,
+    seeds: int,
+    reference: dict,
+    lag: int,
+    progress: bool,
+    noise: float | None = None,
+    fps: float = DISPLAY_FPS,
+    realism: np.ndarray | None = None,
 ) -> dict:
     """Generate `steps` steps from seeds 0..seeds-1 together, as render and live play them.
 
@@ -174,9 +219,6 @@ def generation_health(
     a viewer sees at `fps` (Catmull-Rom in-betweens included, through the same `interpolate`
     as render) is decoded for breakage, and a sample of them for realism against `realism`
     (training masks from `metrics.realism_masks`)."""
-    from tqdm import tqdm
-
-    from livedance.runtime.generate import Rollout, frame_positions, interpolate
 
     rollout = Rollout(bundle, dancers=seeds, noise=noise)
     rollout.seed_random(list(range(seeds)))
@@ -375,12 +417,18 @@ def evaluate(
         unseen_data, unseen_path = unseen
         unseen_clips, _, _ = held_out_frames(unseen_data, [], max_frames)
         unseen_result = reconstruction_and_next_step(bundle, unseen_clips)
-        unseen_result = {"data": unseen_path, "frames": unseen_result["frames"],
-                         "reconstruction_iou": unseen_result["reconstruction_iou"], "next_step": unseen_result["next_step"]}
+        unseen_result = {
+            "data": unseen_path,
+            "frames": unseen_result["frames"],
+            "reconstruction_iou": unseen_result["reconstruction_iou"],
+            "next_step": unseen_result["next_step"],
+        }
     lag = metrics.coherence_lag(bundle.step_rate)
     rng = np.random.default_rng(0)
     reference = data_reference(data, lag, rng)
-    training_masks, held_realism = realism_reference(data, validation, clips if source == "validation_clips" else [], rng)
+    training_masks, held_realism = realism_reference(
+        data, validation, clips if source == "validation_clips" else [], rng
+    )
     generation = generation_health(bundle, steps, seeds, reference, lag, progress, noise, fps, training_masks)
     display = generation["display"]
     display["realism_held_out"] = held_realism
@@ -427,7 +475,6 @@ def evaluate(
 def video_breakage(path: str, frame_height: int = 120) -> dict:
     """Broken-frame share of a recorded video (a dark figure on a light background), each frame
     shrunk to `frame_height` rows so the piece threshold means what it means at model size."""
-    import cv2
 
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
@@ -448,8 +495,11 @@ def video_breakage(path: str, frame_height: int = 120) -> dict:
         raise LivedanceError(f"--video {path}: no frames could be read; expected a video livedance recorded")
     flags = np.array(flags)
     return {
-        "video": str(path), "frames": int(len(flags)), "broken_share": float(flags.mean()),
-        "broken_frames": int(flags.sum()), "longest_broken_frames": metrics.longest_run(flags),
+        "video": str(path),
+        "frames": int(len(flags)),
+        "broken_share": float(flags.mean()),
+        "broken_frames": int(flags.sum()),
+        "longest_broken_frames": metrics.longest_run(flags),
     }
 
 
@@ -482,7 +532,13 @@ def _realism(r) -> str:
 
 
 def format_table(result: dict) -> str:
-    g, held, ns, crisp, ok = result["generation"], result["held_out"], result["next_step"], result["crispness"], result["passed"]
+    g, held, ns, crisp, ok = (
+        result["generation"],
+        result["held_out"],
+        result["next_step"],
+        result["crispness"],
+        result["passed"],
+    )
     motion, coherence, diversity, display = g["motion"], g["coherence"], g["diversity"], g["display"]
     source = "" if held["source"] == "validation_clips" else f"  ({held['source']})"
     low, high = TARGETS["motion_range"]
@@ -535,14 +591,15 @@ def format_table(result: dict) -> str:
 
 
 def _load_data(paths: list[str], bundle, option: str):
-    from livedance.data.dataset import Dataset, concat
 
     data = concat([Dataset.load(path) for path in paths], paths)
     data_path = ", ".join(paths)
     if len(data.frames) < 2:
         raise LivedanceError(f"{option} {data_path}: {len(data.frames)} frames; expected at least 2")
     if (bundle.height, bundle.width) != data.frames.shape[1:]:
-        raise LivedanceError(f"{option} {data_path}: frames of {data.frames.shape[1:]}; the model expects ({bundle.height}, {bundle.width})")
+        raise LivedanceError(
+            f"{option} {data_path}: frames of {data.frames.shape[1:]}; the model expects ({bundle.height}, {bundle.width})"
+        )
     if not math.isclose(data.fps, bundle.step_rate, rel_tol=1e-3):
         raise LivedanceError(
             f"{option} {data_path}: sampled at {data.fps:g} fps; expected the model's step rate, {bundle.step_rate:g} steps/s"
@@ -551,13 +608,15 @@ def _load_data(paths: list[str], bundle, option: str):
 
 
 def run(args) -> int:
-    from livedance.runtime.bundle import Bundle, write_manifest
 
     if args.video:
         result = video_breakage(args.video)
-        print(json.dumps(result, indent=2) if args.json else
-              f"{result['video']}: {result['broken_frames']} of {result['frames']} frames broken "
-              f"({100 * result['broken_share']:.2f}%), longest run {result['longest_broken_frames']} frames")
+        print(
+            json.dumps(result, indent=2)
+            if args.json
+            else f"{result['video']}: {result['broken_frames']} of {result['frames']} frames broken "
+            f"({100 * result['broken_share']:.2f}%), longest run {result['longest_broken_frames']} frames"
+        )
         return 0
     if not args.data:
         raise LivedanceError("--data: expected at least one dataset (or --video FILE)")
@@ -577,8 +636,18 @@ def run(args) -> int:
     data, data_path = _load_data(args.data, bundle, "--data")
     unseen = _load_data(args.unseen, bundle, "--unseen") if args.unseen else None
     steps = args.steps if args.steps is not None else max(2, int(round(args.minutes * 60 * bundle.step_rate)) + 1)
-    result = evaluate(bundle, data, data_path, steps, args.seeds, args.frames, args.noise, progress=not args.json,
-                      fps=args.fps, unseen=unseen)
+    result = evaluate(
+        bundle,
+        data,
+        data_path,
+        steps,
+        args.seeds,
+        args.frames,
+        args.noise,
+        progress=not args.json,
+        fps=args.fps,
+        unseen=unseen,
+    )
     if args.write_manifest:
         manifest = dict(bundle.manifest)
         manifest["eval"] = result

@@ -7,6 +7,7 @@ Frames here are boolean figure masks (N, H, W) or (N, H*W): ink > 0.5, or uint8 
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from livedance.config import INK_THRESHOLD as THRESHOLD
@@ -66,7 +67,6 @@ def pairwise_dissimilarity(masks: np.ndarray) -> np.ndarray:
 
 def _piece_sizes(mask: np.ndarray) -> np.ndarray:
     """Pixel counts of a mask's 8-connected pieces (empty for an empty mask)."""
-    import cv2
 
     # Labels only, single-pass algorithm: ~10x faster than the default WithStats call.
     count, labels = cv2.connectedComponentsWithAlgorithm(mask.view(np.uint8), 8, cv2.CV_16U, cv2.CCL_SPAGHETTI)
@@ -105,7 +105,6 @@ def broken(masks: np.ndarray) -> np.ndarray:
 
 def realism_masks(masks: np.ndarray) -> np.ndarray:
     """Masks (N, H, W) -> (N, P) float32 masks at REALISM_SIZE (area-averaged, then > 0.5)."""
-    import cv2
 
     w, h = REALISM_SIZE
     out = np.empty((len(masks), h * w), np.float32)
@@ -194,7 +193,6 @@ def edge_band_px(level: np.ndarray) -> float:
     """Width of the grey band around a figure, in pixels: pixels between 15% and 85% of the
     way from background (0) to figure (255), per pixel of the figure's outline (at 50%).
     A crisp anti-aliased edge scores about 1; a linear upscale of a soft frame by s, about s."""
-    import cv2
 
     level = np.asarray(level, np.uint8)
     grey = np.count_nonzero((level > SOFT_LOW * 255) & (level < SOFT_HIGH * 255))
@@ -261,7 +259,9 @@ class GenerationStats:
     def _change(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
         """1 - IoU of (n, B, P) mask pairs -> (n, B)."""
         n = len(before)
-        return (1.0 - iou(before.reshape(n * self.dancers, -1), after.reshape(n * self.dancers, -1))).reshape(n, self.dancers)
+        return (1.0 - iou(before.reshape(n * self.dancers, -1), after.reshape(n * self.dancers, -1))).reshape(
+            n, self.dancers
+        )
 
     def motion_per_step(self) -> np.ndarray:
         """(steps - 1, B) motion of every dancer at every step after the first."""

@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from livedance.errors import LivedanceError
+from livedance.runtime.bundle import Bundle
+from livedance.runtime.frames import to_ink
+from livedance.runtime.generate import Rollout, frame_positions, interpolate, steps_needed
 from livedance.video.files import CODECS, open_writer
 from livedance.video.look import Compositor, Look, parse_colour
 from livedance.video.size import parse_size
@@ -30,10 +34,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="models/default", help="model bundle folder (default: models/default)")
     parser.add_argument("--seconds", type=float, default=20.0, help="video length in seconds (default: 20)")
     parser.add_argument("--fps", type=float, default=30.0, help="output frame rate (default: 30)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same dance; with --continue-from it seeds the noise (default: 0)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed: the same seed gives the same dance; with --continue-from it seeds the noise (default: 0)",
+    )
     parser.add_argument("--out", default="dance.mp4", help="output video, .mp4, .mkv or .avi (default: dance.mp4)")
-    parser.add_argument("--continue-from", metavar="VIDEO", help="continue the dancer of this video from its last frames")
-    parser.add_argument("--size", default="1280x720", help="output WIDTHxHEIGHT, figure letterboxed (default: 1280x720)")
+    parser.add_argument(
+        "--continue-from", metavar="VIDEO", help="continue the dancer of this video from its last frames"
+    )
+    parser.add_argument(
+        "--size", default="1280x720", help="output WIDTHxHEIGHT, figure letterboxed (default: 1280x720)"
+    )
     parser.add_argument("--fg", default="black", help="figure colour: a name or #rrggbb (default: black)")
     parser.add_argument("--bg", default="white", help="background colour: a name or #rrggbb (default: white)")
     parser.add_argument("--invert", action="store_true", help="swap figure and background colours")
@@ -43,7 +56,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # --- the dance -----------------------------------------------------------------------------
 def continue_latents(bundle, video: str | os.PathLike) -> np.ndarray:
     """Raw latents of the video's last `window` frames, sampled at the model's step rate."""
-    from livedance.runtime.frames import to_ink
 
     path = Path(video)
     if not path.is_file():
@@ -66,13 +78,14 @@ def continue_latents(bundle, video: str | os.PathLike) -> np.ndarray:
     return bundle.encode(to_ink(silhouettes[-bundle.window :]))
 
 
-def dance_latents(bundle, frames: int, fps: float, seed: int, noise: float | None = None, start: np.ndarray | None = None) -> np.ndarray:
+def dance_latents(
+    bundle, frames: int, fps: float, seed: int, noise: float | None = None, start: np.ndarray | None = None
+) -> np.ndarray:
     """Raw latents of every output frame: step the LSTM, interpolate between its steps.
 
     `start`: raw latents of real frames to continue (their last is the first output frame);
     None starts from a random seed after the hidden warm-up (see livedance.runtime.generate).
     """
-    from livedance.runtime.generate import Rollout, frame_positions, interpolate, steps_needed
 
     rollout = Rollout(bundle, dancers=1, noise=noise)
     if start is None:
@@ -111,7 +124,6 @@ def render_video(
     progress: bool = True,
 ) -> RenderResult:
     """Write the video under a temporary name, renamed to `out` only once it is complete."""
-    from tqdm import tqdm
 
     began = time.perf_counter()
     out = Path(out)
@@ -145,7 +157,6 @@ def render_video(
 
 
 def run(args) -> int:
-    from livedance.runtime.bundle import Bundle
 
     if not (0 < args.seconds <= MAX_SECONDS):
         raise LivedanceError(f"--seconds {args.seconds:g}: expected a positive length, at most {MAX_SECONDS}")

@@ -20,8 +20,18 @@ from __future__ import annotations
 
 import argparse
 from argparse import Namespace
+from types import SimpleNamespace
 
+from tqdm import tqdm
+
+from livedance.control.controls import Control
 from livedance.errors import LivedanceError
+from livedance.live.choreographer import Choreographer
+from livedance.live.command import build
+from livedance.recording.recorder import Recorder
+from livedance.recording.sessionlog import from_json, read
+from livedance.runtime.engine import Engine
+from livedance.video.size import parse_size
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", help="WIDTHxHEIGHT (default: the recorded size)")
     parser.add_argument("--fps", type=float, help="frame rate (default: the recorded one)")
     parser.add_argument("--model", help="dance it with another model bundle (default: the recorded one)")
-    parser.add_argument("--all", action="store_true", help="the whole session from its first frame, not only the recorded part")
+    parser.add_argument(
+        "--all", action="store_true", help="the whole session from its first frame, not only the recorded part"
+    )
 
 
 class _Timeline:
@@ -106,11 +118,19 @@ CAMERA_CONTROLS = ("mode", "auto", "camera_learn")
 
 
 def _controls(events: list[dict]) -> list:
-    from livedance.control.controls import Control
-    from livedance.recording.sessionlog import from_json
 
-    return [Control(e["name"], from_json(e.get("value")), e.get("source", "log"), float(e.get("received", 0.0)), 0.0, e.get("index"))
-            for e in events if e["name"] not in CAMERA_CONTROLS]
+    return [
+        Control(
+            e["name"],
+            from_json(e.get("value")),
+            e.get("source", "log"),
+            float(e.get("received", 0.0)),
+            0.0,
+            e.get("index"),
+        )
+        for e in events
+        if e["name"] not in CAMERA_CONTROLS
+    ]
 
 
 class _LoggedCapture:
@@ -124,45 +144,48 @@ class _LoggedCapture:
         return self.state
 
     def take(self, event: dict) -> None:
-        from types import SimpleNamespace
-
-        from livedance.recording.sessionlog import from_json
 
         latest = self.state
         if event["type"] == "capture":
             self.seq += 1
             latent = from_json(event["latent"])
             window = latest.window if latest is not None else latent[None]
-            self.state = SimpleNamespace(latent=latent, window=window, filled=len(window), present=True, seq=self.seq, preview=None)
+            self.state = SimpleNamespace(
+                latent=latent, window=window, filled=len(window), present=True, seq=self.seq, preview=None
+            )
         elif "window" in event:  # a continuation starts from this window
             window = from_json(event["window"])
             latent = latest.latent if latest is not None else window[-1]
-            self.state = SimpleNamespace(latent=latent, window=window, filled=len(window), present=True, seq=self.seq, preview=None)
+            self.state = SimpleNamespace(
+                latent=latent, window=window, filled=len(window), present=True, seq=self.seq, preview=None
+            )
 
 
 def replay(args) -> tuple[str, int]:
-    from tqdm import tqdm
-
-    from livedance.live.choreographer import Choreographer
-    from livedance.live.command import build
-    from livedance.recording.recorder import Recorder
-    from livedance.recording.sessionlog import read
-    from livedance.runtime.engine import Engine
-    from livedance.video.size import parse_size
 
     timeline = _Timeline(read(args.log))
     header = timeline.header
     size = parse_size(args.size) if args.size else tuple(header["size"])
     fps = float(args.fps or header["fps"])
     model = args.model or header["model"]
-    settings = Namespace(model=model, dancers=int(header["dancers"]), seed=int(header["seed"]), display=0, fullscreen=False, hud=False, fps=fps)
+    settings = Namespace(
+        model=model,
+        dancers=int(header["dancers"]),
+        seed=int(header["seed"]),
+        display=0,
+        fullscreen=False,
+        hud=False,
+        fps=fps,
+    )
     inst = build(settings, headless=True, size=size)
     inst.log = None  # a replay is not a session of its own
     captured = next((e for events in timeline.camera.values() for e in events if e["type"] == "capture"), None)
     if captured is not None and captured["latent"].get("shape", [0])[-1] != inst.engine.latent_dim:
         inst.close()
-        raise LivedanceError(f"{args.log}: the camera's dancer was encoded for a model with {captured['latent']['shape'][-1]} "
-                             f"latent dimensions; {model} has {inst.engine.latent_dim}, so it can't re-dance them")
+        raise LivedanceError(
+            f"{args.log}: the camera's dancer was encoded for a model with {captured['latent']['shape'][-1]} "
+            f"latent dimensions; {model} has {inst.engine.latent_dim}, so it can't re-dance them"
+        )
     inst.switch = lambda model=None, dancers=None: None  # switches land where the log says
     inst.start_recording = inst.stop_recording = lambda: None
     bus = inst.mixer.bus = _ReplayBus(inst.bus)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from livedance import __version__
 from livedance.config import MAX_MOTION_GAIN, RunConfig, to_dict
 from livedance.errors import LivedanceError
 
@@ -33,7 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", metavar="runs/NAME", help="a run folder made by livedance train")
     parser.add_argument("--out", required=True, metavar="models/NAME", help="bundle folder to write")
     parser.add_argument("--noise", type=float, default=None, help="generation noise to store as the bundle's default")
-    parser.add_argument("--motion-gain", type=float, default=None, help="generation motion gain to store as the bundle's default (1 = as the LSTM predicts)")
+    parser.add_argument(
+        "--motion-gain",
+        type=float,
+        default=None,
+        help="generation motion gain to store as the bundle's default (1 = as the LSTM predicts)",
+    )
 
 
 def _load(run: Path, name: str):
@@ -69,12 +75,15 @@ def _versions() -> dict:
     import tensorflow as tf
     import tf2onnx
 
-    from livedance import __version__
-
     return {
-        "livedance": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
-        "tf2onnx": tf2onnx.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__,
-        "numpy": np.__version__, "python": platform.python_version(),
+        "livedance": __version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "tf2onnx": tf2onnx.__version__,
+        "onnx": onnx.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
     }
 
 
@@ -102,7 +111,8 @@ def export(run: Path, out: Path, noise: float | None = None, motion_gain: float 
     samples = {
         "encoder": rng.random((4, ae.height, ae.width, 1), dtype=np.float32),
         "decoder": latents[picks].astype(np.float32),
-        "step": np.stack([norm[i : i + w] for i in picks]).astype(np.float32) if len(norm) >= w
+        "step": np.stack([norm[i : i + w] for i in picks]).astype(np.float32)
+        if len(norm) >= w
         else rng.standard_normal((4, w, ae.latent_dim), dtype=np.float32),
     }
     parity = {}
@@ -118,7 +128,9 @@ def export(run: Path, out: Path, noise: float | None = None, motion_gain: float 
     worst = max(parity, key=parity.get)
     if parity[worst] > PARITY_LIMIT:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise LivedanceError(f"{worst}.onnx differs from Keras by {parity[worst]:.2e}; expected at most {PARITY_LIMIT:g}")
+        raise LivedanceError(
+            f"{worst}.onnx differs from Keras by {parity[worst]:.2e}; expected at most {PARITY_LIMIT:g}"
+        )
 
     generation = cfg.generation
     if noise is not None:
@@ -142,7 +154,13 @@ def export(run: Path, out: Path, noise: float | None = None, motion_gain: float 
         "parity": parity,
         "eval": {},
         "versions": _versions(),
-        "credits": sorted({s["meta"].get("credit") for s in described.get("sources", []) if isinstance(s.get("meta"), dict) and s["meta"].get("credit")}),
+        "credits": sorted(
+            {
+                s["meta"].get("credit")
+                for s in described.get("sources", [])
+                if isinstance(s.get("meta"), dict) and s["meta"].get("credit")
+            }
+        ),
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
     if out.exists():

@@ -19,28 +19,52 @@ from pathlib import Path
 
 import numpy as np
 
-from livedance.config import ARCHS, AutoencoderConfig, PredictorConfig, RunConfig, TrainConfig
+from livedance.config import ARCHS, AutoencoderConfig, PredictorConfig, RunConfig, TrainConfig, to_dict
 from livedance.data.dataset import Dataset, concat
 from livedance.errors import LivedanceError
+from livedance.runtime.frames import to_ink
+from livedance.training.models import build_autoencoder, build_predictor, make_silhouette_loss, silhouette_iou
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", action="append", required=True, metavar="D.npz", help="dataset (repeatable)")
     parser.add_argument("--out", required=True, metavar="runs/NAME", help="run folder")
     parser.add_argument("--arch", choices=ARCHS, default="default")
-    parser.add_argument("--epochs-ae", type=int, default=None, help="autoencoder epochs (default %d)" % TrainConfig.epochs_ae)
-    parser.add_argument("--epochs-lstm", type=int, default=None, help="LSTM epochs (default %d)" % TrainConfig.epochs_lstm)
+    parser.add_argument(
+        "--epochs-ae", type=int, default=None, help="autoencoder epochs (default %d)" % TrainConfig.epochs_ae
+    )
+    parser.add_argument(
+        "--epochs-lstm", type=int, default=None, help="LSTM epochs (default %d)" % TrainConfig.epochs_lstm
+    )
     parser.add_argument("--batch-ae", type=int, default=None)
     parser.add_argument("--batch-lstm", type=int, default=None)
-    parser.add_argument("--input-noise", type=float, default=None, help="Gaussian noise on the LSTM's input window while training")
+    parser.add_argument(
+        "--input-noise", type=float, default=None, help="Gaussian noise on the LSTM's input window while training"
+    )
     parser.add_argument("--residual", action="store_true", help="the LSTM predicts the change from the last latent")
     parser.add_argument("--lstm-units", default=None, metavar="N,N", help="LSTM layer sizes (default arch: 256,256)")
-    parser.add_argument("--reuse-autoencoder", default=None, metavar="runs/OTHER",
-                        help="start from another run's trained autoencoder (and, on the same data, its latents and split): only the LSTM trains")
-    parser.add_argument("--max-frames", type=int, default=None, help="use at most this many frames per epoch for the autoencoder (fast trials)")
+    parser.add_argument(
+        "--reuse-autoencoder",
+        default=None,
+        metavar="runs/OTHER",
+        help="start from another run's trained autoencoder (and, on the same data, its latents and split): only the LSTM trains",
+    )
+    parser.add_argument(
+        "--max-frames",
+        type=int,
+        default=None,
+        help="use at most this many frames per epoch for the autoencoder (fast trials)",
+    )
     parser.add_argument("--resume", action="store_true", help="carry on a run that was stopped or killed")
-    parser.add_argument("--distribute", choices=("none", "mirrored", "multiworker"), default="none", help="tf.distribute strategy")
-    parser.add_argument("--logical-cpus", type=int, default=0, help="split the CPU into N logical devices (to exercise --distribute here)")
+    parser.add_argument(
+        "--distribute", choices=("none", "mirrored", "multiworker"), default="none", help="tf.distribute strategy"
+    )
+    parser.add_argument(
+        "--logical-cpus",
+        type=int,
+        default=0,
+        help="split the CPU into N logical devices (to exercise --distribute here)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true", help="no per-batch progress")
 
@@ -116,7 +140,9 @@ def _callbacks(run: Path, phase: str, patience: int, monitor: str, mode: str):
     return [
         # double_checkpoint: a kill mid-save falls back to the previous epoch's backup.
         keras.callbacks.BackupAndRestore(str(run / "backup" / phase), double_checkpoint=True),
-        keras.callbacks.ModelCheckpoint(str(run / f"{phase}.best.keras"), monitor=monitor, mode=mode, save_best_only=True),
+        keras.callbacks.ModelCheckpoint(
+            str(run / f"{phase}.best.keras"), monitor=monitor, mode=mode, save_best_only=True
+        ),
         keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=patience, restore_best_weights=True),
         keras.callbacks.CSVLogger(str(logs / f"{phase}.csv"), append=True),
         keras.callbacks.TensorBoard(str(logs / "tensorboard" / phase), write_graph=False),
@@ -160,8 +186,6 @@ def _take_frames(dataset: Dataset, clips: list[int]) -> np.ndarray:
 def train_autoencoder(cfg: RunConfig, dataset: Dataset, split, run: Path, strategy, args) -> None:
     import keras
 
-    from livedance.training.models import build_autoencoder, make_silhouette_loss, silhouette_iou
-
     train_clips, val_clips = split
     train_frames, val_frames = _take_frames(dataset, train_clips), _take_frames(dataset, val_clips)
     with strategy.scope():
@@ -172,7 +196,9 @@ def train_autoencoder(cfg: RunConfig, dataset: Dataset, split, run: Path, strate
         )
     t = cfg.train
     _fit(
-        autoencoder, run, "autoencoder",
+        autoencoder,
+        run,
+        "autoencoder",
         x=_frames_dataset(train_frames, t.batch_ae, True, t.seed, args.max_frames),
         validation_data=_frames_dataset(val_frames, t.batch_ae, False, t.seed),
         epochs=t.epochs_ae,
@@ -186,8 +212,6 @@ def train_autoencoder(cfg: RunConfig, dataset: Dataset, split, run: Path, strate
 
 def encode_dataset(run: Path, dataset: Dataset, batch: int = 256) -> np.ndarray:
     import keras
-
-    from livedance.runtime.frames import to_ink
 
     encoder = keras.models.load_model(run / "encoder.keras", compile=False)
     out = np.empty((len(dataset.frames), encoder.output_shape[-1]), np.float32)
@@ -206,8 +230,6 @@ def _windows(latents: np.ndarray, dataset: Dataset, clips: list[int], window: in
 def train_predictor(cfg: RunConfig, dataset: Dataset, split, run: Path, strategy, args) -> None:
     import keras
     import tensorflow as tf
-
-    from livedance.training.models import build_predictor
 
     latents_path = run / "latents.npz"
     if latents_path.exists():
@@ -239,7 +261,9 @@ def train_predictor(cfg: RunConfig, dataset: Dataset, split, run: Path, strategy
         predictor = build_predictor(cfg.predictor, norm.shape[1])
         predictor.compile(optimizer=keras.optimizers.Adam(t.learning_rate), loss="mse")
     _fit(
-        predictor, run, "predictor",
+        predictor,
+        run,
+        "predictor",
         x=train_ds,
         validation_data=val_ds,
         epochs=t.epochs_lstm,
@@ -262,7 +286,9 @@ def run(args) -> int:
         # The architecture and data of a resumed run are the ones it started with.
         cfg.autoencoder, cfg.predictor, cfg.data = previous.autoencoder, previous.predictor, previous.data
     elif out.exists() and any(out.iterdir()):
-        raise LivedanceError(f"{out}: run folder exists and is not empty; pass --resume to carry it on, or pick a new --out")
+        raise LivedanceError(
+            f"{out}: run folder exists and is not empty; pass --resume to carry it on, or pick a new --out"
+        )
 
     source, same_data = _reused_run(args.reuse_autoencoder, cfg) if args.reuse_autoencoder else (None, False)
     datasets = [Dataset.load(p) for p in cfg.data]
@@ -279,15 +305,23 @@ def run(args) -> int:
     cfg_dict = _describe(cfg, dataset, datasets, split)
     (out / "config.json").write_text(json.dumps(cfg_dict, indent=2))
     (out / "split.json").write_text(
-        json.dumps({"train": [dataset.clip_names[i] for i in split[0]], "validation": [dataset.clip_names[i] for i in split[1]]}, indent=2)
+        json.dumps(
+            {
+                "train": [dataset.clip_names[i] for i in split[0]],
+                "validation": [dataset.clip_names[i] for i in split[1]],
+            },
+            indent=2,
+        )
     )
 
     import keras
 
     keras.utils.set_random_seed(cfg.train.seed)
     strategy = _strategy(args)
-    print(f"livedance train: {len(dataset.frames)} frames in {dataset.num_clips} clips at {dataset.fps:g} fps; "
-          f"{len(split[1])} clips held out; arch {cfg.autoencoder.arch}; {strategy.num_replicas_in_sync} replica(s)")
+    print(
+        f"livedance train: {len(dataset.frames)} frames in {dataset.num_clips} clips at {dataset.fps:g} fps; "
+        f"{len(split[1])} clips held out; arch {cfg.autoencoder.arch}; {strategy.num_replicas_in_sync} replica(s)"
+    )
     if not (out / "decoder.keras").exists():
         train_autoencoder(cfg, dataset, split, out, strategy, args)
     else:
@@ -321,7 +355,6 @@ def _split_by_name(dataset: Dataset, validation: list[str], source: Path) -> tup
 
 
 def _describe(cfg: RunConfig, dataset: Dataset, datasets: list[Dataset], split) -> dict:
-    from livedance.config import to_dict
 
     d = to_dict(cfg)
     d["fps"] = dataset.fps

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import cv2
 import numpy as np
 
 from livedance.errors import LivedanceError
@@ -40,7 +41,9 @@ def parse_colour(text, option: str = "colour") -> tuple[int, int, int]:
     if isinstance(text, (tuple, list, np.ndarray)):
         if len(text) == 3 and all(isinstance(c, (int, np.integer)) and 0 <= c <= 255 for c in text):
             return tuple(int(c) for c in text)
-        raise LivedanceError(f"{option} {tuple(text)!r}: expected a BGR triple of integers 0-255, a colour name or hex like #ff0066")
+        raise LivedanceError(
+            f"{option} {tuple(text)!r}: expected a BGR triple of integers 0-255, a colour name or hex like #ff0066"
+        )
     name = str(text).strip().lower()
     if name in COLOURS:
         return COLOURS[name]
@@ -107,7 +110,11 @@ class Look:
                     raise LivedanceError(f"{name} {value!r}: expected true or false")
                 setattr(self, name, bool(value))
             elif param.kind == "int":
-                if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not param.low <= value <= param.high:
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, (int, np.integer))
+                    or not param.low <= value <= param.high
+                ):
                     raise LivedanceError(f"{name} {value!r}: expected a whole number from {param.low} to {param.high}")
                 setattr(self, name, int(value))
             elif param.kind == "float":
@@ -139,8 +146,9 @@ class Compositor:
     shows only.
     """
 
-    def __init__(self, size: tuple[int, int] = (1920, 1080), frame_shape: tuple[int, int] = (120, 200), channels: str = "BGR"):
-        import cv2
+    def __init__(
+        self, size: tuple[int, int] = (1920, 1080), frame_shape: tuple[int, int] = (120, 200), channels: str = "BGR"
+    ):
 
         self.cv2 = cv2
         if channels not in ("BGR", "RGB"):
@@ -176,7 +184,12 @@ class Compositor:
 
     # --- per frame -------------------------------------------------------------------------
     def compose(
-        self, ink: np.ndarray, look: Look, dt: float | None = None, fade_from: np.ndarray | None = None, fade: float = 1.0
+        self,
+        ink: np.ndarray,
+        look: Look,
+        dt: float | None = None,
+        fade_from: np.ndarray | None = None,
+        fade: float = 1.0,
     ) -> np.ndarray:
         """ink (B, H, W[, 1]) float32 in [0, 1] with B == look.dancers (or (H, W) for one) ->
         the canvas (height, width, 3) uint8, BGR unless channels="RGB", valid until the next call.
@@ -255,7 +268,9 @@ class Compositor:
         previous = self._crisp(old, i, 1)
         return self.cv2.addWeighted(grey, float(fade), previous, 1.0 - float(fade), 0.0, dst=grey)
 
-    def _compose_trails(self, level: np.ndarray, old: np.ndarray | None, fade: float, look: Look, dt: float | None) -> np.ndarray:
+    def _compose_trails(
+        self, level: np.ndarray, old: np.ndarray | None, fade: float, look: Look, dt: float | None
+    ) -> np.ndarray:
         """echo = max(new crisp figure, decayed echo), at output size; then colour the whole canvas."""
         cv2 = self.cv2
         echo = self._echo

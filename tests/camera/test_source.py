@@ -183,7 +183,9 @@ def test_close_is_idempotent(short_clip):
 
 
 def test_stage_video_truth(tmp_path):
-    truth = make_stage_video(tmp_path / "stage.avi", seconds=2.0, fps=10, size=(320, 192), empty_seconds=0.5, leave_at=1.0, return_at=1.5)
+    truth = make_stage_video(
+        tmp_path / "stage.avi", seconds=2.0, fps=10, size=(320, 192), empty_seconds=0.5, leave_at=1.0, return_at=1.5
+    )
     video = read_video(tmp_path / "stage.avi")
     assert video.shape == (20, 192, 320, 3) and truth.masks.shape == (20, 192, 320)
     assert truth.size == (320, 192) and truth.fps == 10.0 and len(truth) == 20

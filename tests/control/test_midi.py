@@ -175,7 +175,11 @@ def test_a_control_reaches_the_patch_and_the_bus(rig, msg, name, value):
 
 def test_transport_noise_does_not_reach_the_patch(rig):
     r = rig()
-    r.send(mido.Message("active_sensing"), mido.Message("songpos", pos=16), mido.Message("control_change", control=7, value=64))
+    r.send(
+        mido.Message("active_sensing"),
+        mido.Message("songpos", pos=16),
+        mido.Message("control_change", control=7, value=64),
+    )
     r.wait_controls(lambda cs: cs)
     assert [m.type for m in r.patch.translated] == ["control_change"]
 
@@ -331,7 +335,11 @@ def test_close_stops_the_thread_and_is_idempotent(rig):
     "spec, names, expected",
     [
         ("nanoKONTROL2", ["nanoKONTROL2", "nanoKONTROL2 SLIDER"], "nanoKONTROL2"),
-        ("nanokontrol", ["Midi Through:0", "nanoKONTROL2:nanoKONTROL2 MIDI 1 20:0"], "nanoKONTROL2:nanoKONTROL2 MIDI 1 20:0"),
+        (
+            "nanokontrol",
+            ["Midi Through:0", "nanoKONTROL2:nanoKONTROL2 MIDI 1 20:0"],
+            "nanoKONTROL2:nanoKONTROL2 MIDI 1 20:0",
+        ),
         ("launch", ["Launchpad", "LaunchKey"], "matches 2 inputs (Launchpad, LaunchKey)"),
         ("apc", ["Launchpad"], "no such input (inputs: Launchpad)"),
         ("apc", [], "no such input (inputs: none)"),
@@ -394,7 +402,9 @@ def test_an_input_idles_without_a_midi_system(spec):
 
 
 def test_cli_list():
-    result = subprocess.run([sys.executable, "-m", "livedance.cli", "midi", "--list"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "livedance.cli", "midi", "--list"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     if NO_MIDI:
         assert NO_MIDI_LINE.match(result.stdout.strip())
@@ -408,7 +418,9 @@ def test_cli_monitor_prints_what_arrives():
     server = mido.sockets.PortServer("127.0.0.1", port)
     proc = subprocess.Popen(
         [sys.executable, "-m", "livedance.cli", "midi", "--monitor", f"tcp:127.0.0.1:{port}", "--seconds", "30"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         wait_for(lambda: server.ports, timeout=30, server=server)

@@ -255,7 +255,9 @@ def test_nested_bundles_take_the_later_timetag(bus, server, client):
 
 
 def test_a_bad_message_in_a_bundle_does_not_stop_the_rest(bus, server, client):
-    client.send(bundle(osc_bundle_builder.IMMEDIATELY, message("/livedance/nosuch", [1]), message("/livedance/seed", [3])))
+    client.send(
+        bundle(osc_bundle_builder.IMMEDIATELY, message("/livedance/nosuch", [1]), message("/livedance/seed", [3]))
+    )
     assert [c.value for c in drain_until(bus, 1)] == [3]
     assert bus.counts["osc"].refused == 1
 
@@ -401,7 +403,11 @@ def test_start_reports_status_and_close_is_prompt_and_idempotent(bus, udp):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("127.0.0.1:9001", ("127.0.0.1", 9001)), ("tablet.local:8000", ("tablet.local", 8000)), ("[::1]:9001", ("::1", 9001))],
+    [
+        ("127.0.0.1:9001", ("127.0.0.1", 9001)),
+        ("tablet.local:8000", ("tablet.local", 8000)),
+        ("[::1]:9001", ("::1", 9001)),
+    ],
 )
 def test_parse_host_port(text, expected):
     assert parse_host_port(text) == expected

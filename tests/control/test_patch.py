@@ -91,7 +91,12 @@ BROKEN = [
     ("table across lines", HEAD + '  { cc = 1,\n    param = "speed" },\n]\n', 7, "not valid TOML"),
     ("duplicate key", HEAD + '  { cc = 1, cc = 2, param = "speed" },\n]\n', 7, "not valid TOML"),
     ("unknown param", HEAD + '  { cc = 1, param = "sped" },\n]\n', 7, "parameter 'sped': unknown"),
-    ("code as a param", HEAD + "  { cc = 1, param = \"__import__('os').system('x')\" },\n]\n", 7, "unknown; expected one of"),
+    (
+        "code as a param",
+        HEAD + "  { cc = 1, param = \"__import__('os').system('x')\" },\n]\n",
+        7,
+        "unknown; expected one of",
+    ),
     ("unknown key", HEAD + '  { cc = 1, param = "speed", colour = 3 },\n]\n', 7, "unknown key 'colour'"),
     ("cc 200", HEAD + '  { cc = 200, param = "speed" },\n]\n', 7, "cc = 200: expected a whole number from 0 to 127"),
     ("cc as text", HEAD + '  { cc = "7", param = "speed" },\n]\n', 7, 'cc = "7"'),
@@ -100,9 +105,20 @@ BROKEN = [
     ("missing param", HEAD + "  { cc = 1 },\n]\n", 7, "missing param"),
     ("index on non-latent", HEAD + '  { cc = 1, param = "speed", index = 2 },\n]\n', 7, "only latent takes an index"),
     ("latent without index", HEAD + '  { cc = 1, param = "latent" },\n]\n', 7, "needs index"),
-    ("geometric on an int through 0", HEAD + '  { cc = 1, param = "seed", curve = "geometric" },\n]\n', 7, "curve geometric"),
-    ("geometric range through 0", HEAD + '  { cc = 1, param = "dancers", range = [1, 4] },\n  { cc = 2, param = "temperature", curve = "geometric", range = [0, 2] },\n]\n', 8, "curve geometric"),
-    ("unknown curve", HEAD + '  { cc = 1, param = "speed", curve = "wobbly" },\n]\n', 7, "curve = \"wobbly\""),
+    (
+        "geometric on an int through 0",
+        HEAD + '  { cc = 1, param = "seed", curve = "geometric" },\n]\n',
+        7,
+        "curve geometric",
+    ),
+    (
+        "geometric range through 0",
+        HEAD
+        + '  { cc = 1, param = "dancers", range = [1, 4] },\n  { cc = 2, param = "temperature", curve = "geometric", range = [0, 2] },\n]\n',
+        8,
+        "curve geometric",
+    ),
+    ("unknown curve", HEAD + '  { cc = 1, param = "speed", curve = "wobbly" },\n]\n', 7, 'curve = "wobbly"'),
     ("curve on a bool", HEAD + '  { cc = 1, param = "freeze", curve = "squared" },\n]\n', 7, "curve"),
     ("range outside", HEAD + '  { cc = 1, param = "scale", range = [0.1, 3] },\n]\n', 7, "within scale's 0.25 .. 2"),
     ("range of one number", HEAD + '  { cc = 1, param = "scale", range = [1] },\n]\n', 7, "range"),
@@ -123,9 +139,14 @@ BROKEN = [
     ("not a table", HEAD + "  3,\n]\n", 7, "expected an inline table"),
     ("patch channel", HEAD.replace("channel = 1", "channel = 17") + "]\n", 3, "channel = 17"),
     ("patch name", HEAD.replace('name = "desk { 1 }"', "name = 3") + "]\n", 2, "name = 3"),
-    ("unknown top key", HEAD + ']\nspeed = 3\n', 8, "unknown key 'speed'"),
+    ("unknown top key", HEAD + "]\nspeed = 3\n", 8, "unknown key 'speed'"),
     ("controls a table", 'name = "x"\n[controls]\ncc = 1\n', 2, "array of inline tables"),
-    ("multi-line string above", 'name = """a\n{ b }\n"""\ncontrols = [\n  { cc = 1, param = "speed" },\n  { cc = 1, param = "nope" },\n]\n', 6, "unknown"),
+    (
+        "multi-line string above",
+        'name = """a\n{ b }\n"""\ncontrols = [\n  { cc = 1, param = "speed" },\n  { cc = 1, param = "nope" },\n]\n',
+        6,
+        "unknown",
+    ),
 ]
 
 
@@ -147,7 +168,9 @@ def test_from_text_names_its_source():
 
 # --- translate: continuous parameters ----------------------------------------------------------
 def test_jump_maps_the_whole_range_and_the_latent_index():
-    patch = patch_of('{ cc = 7, param = "scale", takeover = "jump" }', '{ cc = 20, param = "latent", index = 5, takeover = "jump" }')
+    patch = patch_of(
+        '{ cc = 7, param = "scale", takeover = "jump" }', '{ cc = 20, param = "latent", index = 5, takeover = "jump" }'
+    )
     bus = ControlBus()
     controls = play(patch, bus, cc(7, 127), cc(7, 0), cc(20, 127))
     assert [(c.name, c.source, c.index) for c in controls] == [("scale", "midi", None)] * 2 + [("latent", "midi", 5)]
@@ -165,7 +188,21 @@ def test_registry_curve_is_the_default_and_options_reshape_it():
         '{ cc = 6, param = "dancers", takeover = "jump" }',
     )
     bus = ControlBus()
-    got = values(play(patch, bus, cc(1, 64), cc(2, 0), cc(2, 127), cc(3, 64), cc(4, 127), cc(4, 0), cc(5, 0), cc(5, 127), cc(6, 127)))
+    got = values(
+        play(
+            patch,
+            bus,
+            cc(1, 64),
+            cc(2, 0),
+            cc(2, 127),
+            cc(3, 64),
+            cc(4, 127),
+            cc(4, 0),
+            cc(5, 0),
+            cc(5, 127),
+            cc(6, 127),
+        )
+    )
     x = 64 / 127
     assert got == pytest.approx([from_norm(REGISTRY["speed"], x)[0], 0.5, 2.0, 2 * x * x, 0.0, 2.0, 2.0, 1.0, 8])
     assert isinstance(got[-1], int)
@@ -206,7 +243,9 @@ def test_scale_closes_the_gap_so_control_and_value_meet_at_the_end():
 
 
 def test_relative_encoder_steps_from_the_current_value():
-    patch = patch_of('{ cc = 22, param = "offset_x", relative = true }', '{ cc = 23, param = "dancers", relative = true }')
+    patch = patch_of(
+        '{ cc = 22, param = "offset_x", relative = true }', '{ cc = 23, param = "dancers", relative = true }'
+    )
     bus = ControlBus()
     bus.publish("offset_x", 0.5)
     assert values(play(patch, bus, cc(22, 66), cc(22, 64), cc(22, 63))) == pytest.approx([0.5 + 4 / 127, 0.5 + 2 / 127])
@@ -220,11 +259,15 @@ def test_cc_button_toggles_on_each_press_only():
     patch = patch_of('{ cc = 42, param = "freeze" }', '{ cc = 43, param = "blackout", button = "toggle" }')
     bus = ControlBus()
     controls = play(patch, bus, cc(42, 127), cc(42, 127), cc(42, 0), cc(42, 127), cc(43, 127))
-    assert [(c.name, c.op, c.value) for c in controls] == [("freeze", "toggle", None)] * 2 + [("blackout", "toggle", None)]
+    assert [(c.name, c.op, c.value) for c in controls] == [("freeze", "toggle", None)] * 2 + [
+        ("blackout", "toggle", None)
+    ]
 
 
 def test_momentary_is_on_while_held():
-    patch = patch_of('{ note = 37, param = "loop", button = "momentary" }', '{ cc = 5, param = "blackout", button = "momentary" }')
+    patch = patch_of(
+        '{ note = 37, param = "loop", button = "momentary" }', '{ cc = 5, param = "blackout", button = "momentary" }'
+    )
     bus = ControlBus()
     held = play(patch, bus, note(37, 100), mido.Message("note_off", note=37), note(37, 90), note(37, 0))
     assert values(held) == [True, False, True, False]
@@ -238,14 +281,29 @@ def test_trigger_fires_on_press_with_velocity_or_a_fixed_amount():
         '{ cc = 41, param = "reseed" }',
     )
     bus = ControlBus()
-    controls = play(patch, bus, note(36, 127), note(36, 32), mido.Message("note_off", note=36), note(40, 5), cc(41, 127), cc(41, 127), cc(41, 0), cc(41, 127))
+    controls = play(
+        patch,
+        bus,
+        note(36, 127),
+        note(36, 32),
+        mido.Message("note_off", note=36),
+        note(40, 5),
+        cc(41, 127),
+        cc(41, 127),
+        cc(41, 0),
+        cc(41, 127),
+    )
     assert [c.name for c in controls] == ["perturb", "perturb", "preset", "reseed", "reseed"]
     assert values(controls)[:3] == pytest.approx([4.0, from_norm(REGISTRY["perturb"], 32 / 127)[0], 3])
     assert values(controls)[3:] == [None, None]
 
 
 def test_program_change_picks_preset_model_and_seed():
-    patch = patch_of('{ program = true, channel = 1, param = "preset" }', '{ program = true, channel = 2, param = "model" }', '{ program = true, channel = 3, param = "seed" }')
+    patch = patch_of(
+        '{ program = true, channel = 1, param = "preset" }',
+        '{ program = true, channel = 2, param = "model" }',
+        '{ program = true, channel = 3, param = "seed" }',
+    )
     bus = ControlBus()
     controls = play(patch, bus, *(mido.Message("program_change", program=4, channel=ch) for ch in (0, 1, 2)))
     assert [(c.name, c.value) for c in controls] == [("preset", 5), ("model", 4), ("seed", 4)]
@@ -267,7 +325,14 @@ def test_choice_and_colour_from_a_fader():
 
 @pytest.mark.parametrize(
     "patch_channel, mapping_channel, message_channel, taken",
-    [(0, "", 9, True), (2, "", 1, True), (2, "", 0, False), (2, ", channel = 0", 5, True), (0, ", channel = 5", 4, True), (0, ", channel = 5", 5, False)],
+    [
+        (0, "", 9, True),
+        (2, "", 1, True),
+        (2, "", 0, False),
+        (2, ", channel = 0", 5, True),
+        (0, ", channel = 5", 4, True),
+        (0, ", channel = 5", 5, False),
+    ],
 )
 def test_channel_filter(patch_channel, mapping_channel, message_channel, taken):
     patch = patch_of(f'{{ cc = 1, param = "scale", takeover = "jump"{mapping_channel} }}', channel=patch_channel)
@@ -279,7 +344,12 @@ def test_channel_filter(patch_channel, mapping_channel, message_channel, taken):
 def test_translate_never_raises_and_ignores_what_is_not_a_control():
     patch = Patch.load(DEFAULT_PATCH)
     bus = ControlBus()
-    for msg in (mido.Message("clock"), mido.Message("sysex", data=[1, 2]), mido.Message("aftertouch", value=3), cc(99, 1)):
+    for msg in (
+        mido.Message("clock"),
+        mido.Message("sysex", data=[1, 2]),
+        mido.Message("aftertouch", value=3),
+        cc(99, 1),
+    ):
         assert patch.translate(msg, bus, 1.0) == 0
     assert patch.translate(None, bus, 1.0) == 0
     assert bus.count("midi").refused == 1 and bus.drain([]) == []
@@ -398,4 +468,3 @@ def test_markdown_layout_says_how_each_control_works():
         "| program change | `preset` | program n -> preset n+1 |",
         "| OSC /a\\|b | `speed` | 0.25 .. 4, geometric, jumps |",
     ]
-

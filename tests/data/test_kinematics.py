@@ -1,4 +1,3 @@
-
 import numpy as np
 import pytest
 
@@ -19,7 +18,11 @@ def arm(root_order=("Zrotation", "Yrotation", "Xrotation")):
         names=["root", "a", "b"],
         parents=np.array([-1, 0, 1]),
         offsets=np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]),
-        channels=[("Xposition", "Yposition", "Zposition") + tuple(root_order), ("Zrotation", "Xrotation", "Yrotation"), ()],
+        channels=[
+            ("Xposition", "Yposition", "Zposition") + tuple(root_order),
+            ("Zrotation", "Xrotation", "Yrotation"),
+            (),
+        ],
         end_sites=[(2, np.array([0.0, 0.5, 0.0]))],
     )
 
@@ -101,8 +104,11 @@ def test_vectorised_over_frames_is_fast():
     n = 43
     parents = np.array([-1] + [int(rng.integers(0, j)) for j in range(1, n)])
     skel = Skeleton(
-        [f"j{j}" for j in range(n)], parents, rng.normal(size=(n, 3)) * 0.1,
-        [("Xposition", "Yposition", "Zposition", "Zrotation", "Yrotation", "Xrotation")] + [("Zrotation", "Xrotation", "Yrotation")] * (n - 1),
+        [f"j{j}" for j in range(n)],
+        parents,
+        rng.normal(size=(n, 3)) * 0.1,
+        [("Xposition", "Yposition", "Zposition", "Zrotation", "Yrotation", "Xrotation")]
+        + [("Zrotation", "Xrotation", "Yrotation")] * (n - 1),
     )
     m = Motion(skel, rng.uniform(-90, 90, size=(30000, skel.num_channels)), 1 / 120)
     p = forward_kinematics(m)

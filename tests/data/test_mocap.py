@@ -92,7 +92,11 @@ def test_centimetre_files_render_like_metre_files(tmp_path):
     s = motion.skeleton
     values = motion.values.copy()
     values[:, :3] *= 100
-    cm = Motion(Skeleton(s.names, s.parents, s.offsets * 100, s.channels, [(j, o * 100) for j, o in s.end_sites]), values, motion.frame_time)
+    cm = Motion(
+        Skeleton(s.names, s.parents, s.offsets * 100, s.channels, [(j, o * 100) for j, o in s.end_sites]),
+        values,
+        motion.frame_time,
+    )
     for name, m in (("m", motion), ("cm", cm)):
         write_bvh(m, tmp_path / f"{name}.bvh")
         assert run_mocap(tmp_path / f"{name}.bvh", "--out", tmp_path / f"{name}.npz", "--yaws", "30") == 0
@@ -112,13 +116,19 @@ def _odd_skeleton_bvh(path):
     [
         (lambda t: [t / "missing.bvh"], "missing.bvh: no such file or folder"),
         (lambda t: [(t / "empty").mkdir() or t / "empty"], "empty: folder has no .bvh files"),
-        (lambda t: [(t / "bad.bvh").write_text("HIERARCHY\nROOT\n") and t / "bad.bvh"], "bad.bvh: line 2: expected a joint name"),
+        (
+            lambda t: [(t / "bad.bvh").write_text("HIERARCHY\nROOT\n") and t / "bad.bvh"],
+            "bad.bvh: line 2: expected a joint name",
+        ),
         (lambda t: [_odd_skeleton_bvh(t / "odd.bvh")], "odd.bvh: cannot place pelvis"),
         (lambda t: [_odd_skeleton_bvh(t / "odd.bvh"), "--yaws", "0,ninety"], "--yaws '0,ninety'"),
         (lambda t: [_odd_skeleton_bvh(t / "odd.bvh"), "--yaws", "0,90,0"], "each camera angle once"),
         (lambda t: [_odd_skeleton_bvh(t / "odd.bvh"), "--source-fps", "-5"], "--source-fps"),
         (lambda t: [_odd_skeleton_bvh(t / "odd.bvh"), "--framing", "wide"], "--framing 'wide'"),
-        (lambda t: [_odd_skeleton_bvh(t / "odd.bvh"), "--arms-from", t / "nobody.bvh"], "nobody.bvh: no such file or folder"),
+        (
+            lambda t: [_odd_skeleton_bvh(t / "odd.bvh"), "--arms-from", t / "nobody.bvh"],
+            "nobody.bvh: no such file or folder",
+        ),
     ],
 )
 def test_bad_inputs_exit_2_with_one_line(tmp_path, capsys, make_args, message):

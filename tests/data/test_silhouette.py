@@ -116,7 +116,9 @@ def test_sum_threshold_is_exact_at_pixel_level():
     rng = np.random.default_rng(1)
     frame = rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
     for level in (100, 230, 500):
-        cleaner = ThresholdCleaner(level=level, open_px=0, close_px=0, figure=MainFigure(min_area=0, part_area=0, near=1e9))
+        cleaner = ThresholdCleaner(
+            level=level, open_px=0, close_px=0, figure=MainFigure(min_area=0, part_area=0, near=1e9)
+        )
         got = cleaner(frame).mask > 0
         want = frame.sum(2, dtype=np.int32) < level
         assert np.mean(got != want) < 0.01  # exact but for sums within 2 of the level
@@ -143,7 +145,12 @@ def test_specks_and_far_blobs_removed_detached_hand_kept():
     assert stray < 0.01 * (with_hand > 0).sum()
     x, y, w, h = fig.box
     ys, xs = np.nonzero(with_hand)
-    assert abs(x - xs.min()) <= 2 and abs(y - ys.min()) <= 2 and abs(x + w - xs.max() - 1) <= 2 and abs(y + h - ys.max() - 1) <= 2
+    assert (
+        abs(x - xs.min()) <= 2
+        and abs(y - ys.min()) <= 2
+        and abs(x + w - xs.max() - 1) <= 2
+        and abs(y + h - ys.max() - 1) <= 2
+    )
 
 
 def test_no_figure_gives_white_and_keeps_framing():
@@ -219,7 +226,9 @@ def test_mog2_learns_the_stage_and_ignores_shadows():
         fig, out, want = clean_and_truth(cleaner, framer, frame, truth)
         scores.append(iou(out, want))
         sh, sw = fig.mask.shape
-        shadow_pixels.append((fig.mask[int(sh * 0.77) : int(sh * 0.88), x0 * sw // W + 3 : (x0 + 117) * sw // W] > 0).mean())
+        shadow_pixels.append(
+            (fig.mask[int(sh * 0.77) : int(sh * 0.88), x0 * sw // W + 3 : (x0 + 117) * sw // W] > 0).mean()
+        )
     assert min(scores) >= 0.9
     assert max(shadow_pixels) < 0.05
 

@@ -65,7 +65,9 @@ def test_feet_land_where_the_moves_put_them():
     skel = motion.skeleton
     ankles = forward_kinematics(motion, [skel.index("LeftFoot"), skel.index("RightFoot")])
     for k, (side, sign) in enumerate((("l", 1.0), ("r", -1.0))):
-        local = np.stack([sign * pose[f"{side}_fx"], synth.ANKLE_HEIGHT + pose[f"{side}_fy"] + pose["jump"], pose[f"{side}_fz"]], -1)
+        local = np.stack(
+            [sign * pose[f"{side}_fx"], synth.ANKLE_HEIGHT + pose[f"{side}_fy"] + pose["jump"], pose[f"{side}_fz"]], -1
+        )
         target = np.einsum("nij,nj->ni", turn, local)
         error = np.linalg.norm(ankles[:, k] - target, axis=-1)
         assert np.mean(error < 0.01) > 0.95, np.percentile(error, [50, 90, 99])
@@ -98,7 +100,9 @@ def test_synth_command_writes_frames_and_a_readable_bvh(tmp_path):
 
 def test_frame_count_is_minutes_times_fps_times_yaws(tmp_path):
     out = tmp_path / "s.npz"
-    assert main(["synth", "--out", str(out), "--minutes", "1.5", "--fps", "8", "--yaws", "0,120,240", "--bpm", "100"]) == 0
+    assert (
+        main(["synth", "--out", str(out), "--minutes", "1.5", "--fps", "8", "--yaws", "0,120,240", "--bpm", "100"]) == 0
+    )
     d = Dataset.load(out)
     assert len(d.frames) == 1.5 * 60 * 8 * 3
     assert d.num_clips == 6  # one-minute clips per yaw, so validation can hold some out

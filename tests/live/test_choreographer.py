@@ -376,7 +376,9 @@ def test_loop_with_too_little_history_loops_what_there_is(engine):
 @pytest.mark.parametrize("steps", [0, LOOP_CAPACITY + 1, 2.5, True, "8"])
 def test_loop_length_is_checked(engine, steps):
     choreographer = Choreographer(engine)
-    with pytest.raises(LivedanceError, match=f"loop steps: {steps!r}; expected a whole number from 1 to {LOOP_CAPACITY}"):
+    with pytest.raises(
+        LivedanceError, match=f"loop steps: {steps!r}; expected a whole number from 1 to {LOOP_CAPACITY}"
+    ):
         choreographer.loop(steps)
     assert choreographer.looping is None
 
@@ -395,7 +397,9 @@ def test_a_new_dancer_releases_the_loop(engine, change, seed):
     assert choreographer.looping is None and "loop" not in choreographer.mode
     if seed is not None:
         assert choreographer.seed == seed
-    assert np.array_equal(choreographer.rollout.window_norm, Choreographer(engine, seed=choreographer.seed).rollout.window_norm)
+    assert np.array_equal(
+        choreographer.rollout.window_norm, Choreographer(engine, seed=choreographer.seed).rollout.window_norm
+    )
     lstm_steps = choreographer.rollout.steps
     after = play(choreographer, 1.0, start=1.5)
     assert choreographer.rollout.steps > lstm_steps and np.all(np.isfinite(after))

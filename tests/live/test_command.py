@@ -56,7 +56,20 @@ def instrument():
 # --- the loop ----------------------------------------------------------------------------
 def test_headless_run_writes_a_video_that_moves(tmp_path, capsys):
     out = tmp_path / "run.avi"
-    args = ["live", "--model", MODEL, "--headless", "--seconds", "1", "--fps", "20", "--size", "320x240", "--out", str(out)]
+    args = [
+        "live",
+        "--model",
+        MODEL,
+        "--headless",
+        "--seconds",
+        "1",
+        "--fps",
+        "20",
+        "--size",
+        "320x240",
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "played" in printed and f"wrote {out}" in printed
@@ -126,9 +139,19 @@ def _expect(binding, inst):
     name = binding.param or binding.action.__name__
     for key, mod in binding.keys:
         c = inst.choreographer
-        before = dict(seed=c.seed, frozen=c.frozen, speed=c.speed, look=dataclasses.replace(inst.look), phase=c.phase,
-                      window=c.rollout.window_norm.copy(), hud=inst.hud.visible, full=inst.fullscreen,
-                      looping=c.looping, learning=inst.bus.learning, recording=inst.recording)
+        before = dict(
+            seed=c.seed,
+            frozen=c.frozen,
+            speed=c.speed,
+            look=dataclasses.replace(inst.look),
+            phase=c.phase,
+            window=c.rollout.window_norm.copy(),
+            hud=inst.hud.visible,
+            full=inst.fullscreen,
+            looping=c.looping,
+            learning=inst.bus.learning,
+            recording=inst.recording,
+        )
         inst.running = True
         press(inst, key, mod)
         if name in ("trails", "blackout"):

@@ -27,9 +27,21 @@ FPS = 30  # the camera's
 
 def make(tmp_path, camera, mode="generate", auto=False, loop=False, fps=30.0):
     args = Namespace(
-        model=MODEL, dancers=1, seed=0, display=0, fullscreen=False, hud=True, fps=fps,
-        camera=str(camera), camera_loop=loop, segment="mog2", segmenter=None, camera_mirror=False,
-        auto=auto, mode=mode, record_dir=str(tmp_path / "recordings"),
+        model=MODEL,
+        dancers=1,
+        seed=0,
+        display=0,
+        fullscreen=False,
+        hud=True,
+        fps=fps,
+        camera=str(camera),
+        camera_loop=loop,
+        segment="mog2",
+        segmenter=None,
+        camera_mirror=False,
+        auto=auto,
+        mode=mode,
+        record_dir=str(tmp_path / "recordings"),
     )
     return build(args, headless=True, size=(320, 240))
 
@@ -114,14 +126,33 @@ def test_auto_follows_continues_and_follows_again(tmp_path):
         assert "follow" in modes
         first_follow = modes.index("follow")
         assert "continue" in modes[first_follow:], modes  # they left: their dance goes on
-        assert "follow" in modes[modes.index("continue", first_follow):], modes  # back: followed again
+        assert "follow" in modes[modes.index("continue", first_follow) :], modes  # back: followed again
     finally:
         inst.close()
 
 
 def test_a_camera_that_wont_open_leaves_the_show_running(tmp_path, capsys):
-    code = main(["live", "--model", MODEL, "--headless", "--seconds", "1.5", "--fps", "20", "--size", "160x120",
-                 "--camera", str(tmp_path / "no-such-camera.avi"), "--mode", "follow", "--osc-port", "0", "--no-midi"])
+    code = main(
+        [
+            "live",
+            "--model",
+            MODEL,
+            "--headless",
+            "--seconds",
+            "1.5",
+            "--fps",
+            "20",
+            "--size",
+            "160x120",
+            "--camera",
+            str(tmp_path / "no-such-camera.avi"),
+            "--mode",
+            "follow",
+            "--osc-port",
+            "0",
+            "--no-midi",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0 and "played" in out
     lines = [line for line in err.splitlines() if "camera" in line]
@@ -159,8 +190,29 @@ def test_a_camera_session_replays_from_its_log(tmp_path, dancer_video):
 
     performer = threading.Thread(target=perform)
     performer.start()
-    code = main(["live", "--model", MODEL, "--headless", "--seconds", "6", "--fps", "20", "--size", "160x120",
-                 "--camera", str(dancer_video), "--mode", "follow", "--record", str(video), "--osc-port", str(port), "--no-midi"])
+    code = main(
+        [
+            "live",
+            "--model",
+            MODEL,
+            "--headless",
+            "--seconds",
+            "6",
+            "--fps",
+            "20",
+            "--size",
+            "160x120",
+            "--camera",
+            str(dancer_video),
+            "--mode",
+            "follow",
+            "--record",
+            str(video),
+            "--osc-port",
+            str(port),
+            "--no-midi",
+        ]
+    )
     performer.join()
     assert code == 0
     log = video.with_suffix(".jsonl").read_text()

@@ -46,9 +46,21 @@ def wait_until(condition, timeout=5.0):
 
 def make(tmp_path, midi_in=None, patch="default", fps=0.0, clock=True, **extra):
     settings = dict(
-        model=MODEL, dancers=1, seed=0, display=0, fullscreen=False, hud=None, fps=fps,
-        osc_port=0, osc_host="127.0.0.1", osc_feedback=None, no_osc=False,
-        midi_in=midi_in, no_midi=midi_in is None, patch=patch, learn_file=str(tmp_path / "learned.toml"),
+        model=MODEL,
+        dancers=1,
+        seed=0,
+        display=0,
+        fullscreen=False,
+        hud=None,
+        fps=fps,
+        osc_port=0,
+        osc_host="127.0.0.1",
+        osc_feedback=None,
+        no_osc=False,
+        midi_in=midi_in,
+        no_midi=midi_in is None,
+        patch=patch,
+        learn_file=str(tmp_path / "learned.toml"),
         record_dir=str(tmp_path / "recordings"),
     )
     args = Namespace(**{**settings, **extra})
@@ -345,7 +357,9 @@ def test_a_preset_republishes_what_it_moved(inst):
 def test_a_dancers_fader_sweep_lands_where_it_stopped(inst):
     for count in (2, 3, 4):  # faster than a model loads
         inst.bus.offer("dancers", count, "midi")
-    assert wait_until(lambda: (inst.run(frames=1) or True) and inst.engine.dancers == 4 and inst.switcher.pending is None, 30)
+    assert wait_until(
+        lambda: (inst.run(frames=1) or True) and inst.engine.dancers == 4 and inst.switcher.pending is None, 30
+    )
     assert inst.look.dancers == 4
 
 

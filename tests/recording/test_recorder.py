@@ -30,13 +30,15 @@ def numbered(n: int, noise: bool = False) -> np.ndarray:
     else:
         frame = np.full((height, width, 3), 128, np.uint8)
     for bit in range(BITS):
-        frame[:32, bit * 32:(bit + 1) * 32] = 255 if n >> bit & 1 else 0
+        frame[:32, bit * 32 : (bit + 1) * 32] = 255 if n >> bit & 1 else 0
     return frame
 
 
 def numbers(path) -> list[int]:
     """The frame numbers a video holds, as OpenCV decodes them."""
-    return [sum(1 << bit for bit in range(BITS) if f[:32, bit * 32:(bit + 1) * 32].mean() > 128) for f in read_video(path)]
+    return [
+        sum(1 << bit for bit in range(BITS) if f[:32, bit * 32 : (bit + 1) * 32].mean() > 128) for f in read_video(path)
+    ]
 
 
 def wait_for(condition, timeout=5.0) -> bool:
@@ -134,7 +136,9 @@ def test_a_killed_recording_leaves_playable_video(tmp_path, ext):
     per_segment = round(fps * segment)
     script = KILLED.format(tests=str(TESTS), fps=fps, segment=segment)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    child = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / f"show{ext}")], stdout=subprocess.PIPE, text=True, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path / f"show{ext}")], stdout=subprocess.PIPE, text=True, env=env
+    )
     try:
         last = 0
         for line in child.stdout:

@@ -67,5 +67,7 @@ def test_a_bad_log_is_one_line(tmp_path, text, words):
 
 def test_a_log_cut_off_mid_line_by_a_crash_still_reads(tmp_path):
     path = tmp_path / "cut.jsonl"
-    path.write_text('{"type": "session", "format": 1, "fps": 30}\n{"type": "run", "frame": 0, "t0": 0.0, "period": 0.03}\n{"type": "tick", "fr')
+    path.write_text(
+        '{"type": "session", "format": 1, "fps": 30}\n{"type": "run", "frame": 0, "t0": 0.0, "period": 0.03}\n{"type": "tick", "fr'
+    )
     assert [e["type"] for e in sessionlog.read(path)] == ["session", "run"]

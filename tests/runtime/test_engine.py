@@ -62,7 +62,9 @@ def test_buffers_are_reused_and_overwritten(engine, bundle):
     assert engine.decode(latents[0]) is engine.decode(latents[1])
     # Writing into the bound input buffer skips the copy and gives the same result.
     engine.decode_input[...] = latents[0]
-    np.testing.assert_allclose(engine.decode(engine.decode_input), bundle.decode(latents[0])[..., 0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        engine.decode(engine.decode_input), bundle.decode(latents[0])[..., 0], rtol=1e-5, atol=1e-5
+    )
 
 
 def test_wrong_shape_is_one_line(engine):

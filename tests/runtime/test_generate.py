@@ -138,7 +138,9 @@ def test_non_finite_dancer_is_reset_alone():
     np.testing.assert_array_equal(rollout.window_norm[1, :-1], before[1:])
 
 
-@pytest.mark.parametrize("kwargs, message", [({"noise": -1}, "noise -1"), ({"mean_pull": 2}, "mean_pull 2"), ({"dancers": 0}, "dancers: 0")])
+@pytest.mark.parametrize(
+    "kwargs, message", [({"noise": -1}, "noise -1"), ({"mean_pull": 2}, "mean_pull 2"), ({"dancers": 0}, "dancers: 0")]
+)
 def test_bad_settings(kwargs, message):
     with pytest.raises(LivedanceError, match=message):
         Rollout(EchoBundle(), **kwargs)

@@ -12,15 +12,41 @@ from livedance import bench  # noqa: E402
 from livedance.cli import main  # noqa: E402
 
 MODEL = str(Path(__file__).resolve().parents[2] / "models" / "default")
-TINY = ["--model", MODEL, "--seconds", "0.3", "--frames", "20", "--size", "320x240", "--no-keras", "--compositor-frames", "3",
-        "--control-seconds", "0"]
+TINY = [
+    "--model",
+    MODEL,
+    "--seconds",
+    "0.3",
+    "--frames",
+    "20",
+    "--size",
+    "320x240",
+    "--no-keras",
+    "--compositor-frames",
+    "3",
+    "--control-seconds",
+    "0",
+]
 
 
 def test_json_has_every_figure(capsys):
     assert main(["bench", "--json", *TINY]) == 0
     result = json.loads(capsys.readouterr().out)
-    for key in ("provider", "provider_line", "machine", "size", "step_decode_ms", "step_ms", "decode_ms",
-                "uncapped_fps", "loop_frames", "first_frame_s", "engine_startup_s", "peak_memory_mb", "targets"):
+    for key in (
+        "provider",
+        "provider_line",
+        "machine",
+        "size",
+        "step_decode_ms",
+        "step_ms",
+        "decode_ms",
+        "uncapped_fps",
+        "loop_frames",
+        "first_frame_s",
+        "engine_startup_s",
+        "peak_memory_mb",
+        "targets",
+    ):
         assert key in result, key
     assert set(result["step_decode_ms"]) == {"p50", "p99", "max", "mean"}
     assert result["loop_frames"] > 0 and result["uncapped_fps"] > 0 and result["peak_memory_mb"] > 0

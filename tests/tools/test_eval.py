@@ -13,16 +13,46 @@ from livedance.runtime.generate import Rollout
 from livedance.tools import metrics
 
 KEYS = {
-    "model", "data", "provider", "held_out", "reconstruction_iou", "next_step", "unseen", "generation", "crispness",
-    "passed", "seconds",
+    "model",
+    "data",
+    "provider",
+    "held_out",
+    "reconstruction_iou",
+    "next_step",
+    "unseen",
+    "generation",
+    "crispness",
+    "passed",
+    "seconds",
 }
 GENERATION_KEYS = {
-    "steps", "seeds", "noise", "mean_pull", "warmup_steps", "minute_steps", "minutes", "motion", "coherence",
-    "plausible_share", "data_plausible_share", "area_range", "diversity", "soft_edge_ratio", "display", "resets",
+    "steps",
+    "seeds",
+    "noise",
+    "mean_pull",
+    "warmup_steps",
+    "minute_steps",
+    "minutes",
+    "motion",
+    "coherence",
+    "plausible_share",
+    "data_plausible_share",
+    "area_range",
+    "diversity",
+    "soft_edge_ratio",
+    "display",
+    "resets",
 }
 PASSED = {
-    "beats_copy_last", "beats_copy_last_unseen", "holds_together", "realistic", "keeps_moving", "motion_like_data",
-    "never_still", "plausible", "crisp",
+    "beats_copy_last",
+    "beats_copy_last_unseen",
+    "holds_together",
+    "realistic",
+    "keeps_moving",
+    "motion_like_data",
+    "never_still",
+    "plausible",
+    "crisp",
 }
 
 

@@ -13,7 +13,20 @@ from livedance.tools import render
 
 
 def render_args(bundle_dir, out, *extra):
-    return ["render", "--model", str(bundle_dir), "--seconds", "1", "--fps", "12", "--size", "320x240", "--out", str(out), *extra]
+    return [
+        "render",
+        "--model",
+        str(bundle_dir),
+        "--seconds",
+        "1",
+        "--fps",
+        "12",
+        "--size",
+        "320x240",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +155,9 @@ def test_bad_input_is_one_line_and_exit_2(bundle_dir, tmp_path, capsys, extra, m
     assert err.startswith("livedance render: error: ") and message in err and "\n" not in err
 
 
-@pytest.mark.parametrize("text, bgr", [("black", (0, 0, 0)), ("White", (255, 255, 255)), ("#ff0066", (102, 0, 255)), ("#0f0", (0, 255, 0))])
+@pytest.mark.parametrize(
+    "text, bgr", [("black", (0, 0, 0)), ("White", (255, 255, 255)), ("#ff0066", (102, 0, 255)), ("#0f0", (0, 255, 0))]
+)
 def test_parse_colour(text, bgr):
     assert render.parse_colour(text) == bgr
 

@@ -71,8 +71,25 @@ def session(tmp_path_factory):
 
     performer = threading.Thread(target=perform)
     performer.start()
-    code = main(["live", "--model", MODEL, "--headless", "--seconds", str(SECONDS), "--fps", str(FPS), "--size", SIZE,
-                 "--record", str(video), "--osc-port", str(port), "--no-midi"])
+    code = main(
+        [
+            "live",
+            "--model",
+            MODEL,
+            "--headless",
+            "--seconds",
+            str(SECONDS),
+            "--fps",
+            str(FPS),
+            "--size",
+            SIZE,
+            "--record",
+            str(video),
+            "--osc-port",
+            str(port),
+            "--no-midi",
+        ]
+    )
     performer.join()
     assert code == 0
     return video
@@ -83,7 +100,15 @@ def test_the_control_log_holds_the_performance(session):
     assert lines[0]["type"] == "session" and lines[0]["fps"] == FPS and lines[0]["size"] == [160, 120]
     controls = [e for e in lines if e["type"] == "control" and e["source"] == "osc"]
     names = [e["name"] for e in controls]
-    assert names == ["invert", "speed", "seed", "scale", "perturb", "trails", "fg"]  # the reseed logged as the seed it picked
+    assert names == [
+        "invert",
+        "speed",
+        "seed",
+        "scale",
+        "perturb",
+        "trails",
+        "fg",
+    ]  # the reseed logged as the seed it picked
     assert all(isinstance(e["frame"], int) for e in controls) and lines[-1]["type"] == "end"
 
 
@@ -100,7 +125,9 @@ def test_replay_reproduces_the_recorded_frames(session, tmp_path, capsys):
 
 def test_replay_at_another_size_and_rate(session, tmp_path):
     big = tmp_path / "big.mkv"
-    assert main(["replay", str(session.with_suffix(".jsonl")), "--out", str(big), "--size", "320x240", "--fps", "40"]) == 0
+    assert (
+        main(["replay", str(session.with_suffix(".jsonl")), "--out", str(big), "--size", "320x240", "--fps", "40"]) == 0
+    )
     frames = read_video(big)
     recorded = read_video(session)
     assert frames[0].shape == (240, 320, 3)
@@ -119,13 +146,38 @@ def test_replay_at_another_size_and_rate(session, tmp_path):
 def test_a_killed_show_leaves_a_playable_video_and_a_replayable_log(tmp_path):
     # A real output size: FFmpeg's write buffer holds a few tens of kB, seconds of a thumbnail-sized video.
     video = tmp_path / "killed.mkv"
-    command = [sys.executable, "-m", "livedance.cli", "live", "--model", MODEL, "--headless", "--seconds", "60",
-               "--fps", str(FPS), "--size", "640x360", "--record", str(video), "--osc-port", "0", "--no-midi"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "SDL_VIDEODRIVER": "dummy"})
+    command = [
+        sys.executable,
+        "-m",
+        "livedance.cli",
+        "live",
+        "--model",
+        MODEL,
+        "--headless",
+        "--seconds",
+        "60",
+        "--fps",
+        str(FPS),
+        "--size",
+        "640x360",
+        "--record",
+        str(video),
+        "--osc-port",
+        "0",
+        "--no-midi",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
     log = video.with_suffix(".jsonl")
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (log.exists() and log.stat().st_size > 0 and any(tmp_path.glob("*.recording*"))):
+    while time.monotonic() < deadline and not (
+        log.exists() and log.stat().st_size > 0 and any(tmp_path.glob("*.recording*"))
+    ):
         time.sleep(0.1)
     time.sleep(8.0)  # eight seconds of show: Matroska writes a cluster (up to 5 s) at a time
     process.send_signal(signal.SIGKILL)
@@ -141,10 +193,34 @@ def test_a_killed_show_leaves_a_playable_video_and_a_replayable_log(tmp_path):
 
 def test_sigterm_finishes_the_recording(tmp_path):
     video = tmp_path / "stopped.mp4"
-    command = [sys.executable, "-m", "livedance.cli", "live", "--model", MODEL, "--headless", "--seconds", "60",
-               "--fps", str(FPS), "--size", SIZE, "--record", str(video), "--osc-port", "0", "--no-midi"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "SDL_VIDEODRIVER": "dummy"})
+    command = [
+        sys.executable,
+        "-m",
+        "livedance.cli",
+        "live",
+        "--model",
+        MODEL,
+        "--headless",
+        "--seconds",
+        "60",
+        "--fps",
+        str(FPS),
+        "--size",
+        SIZE,
+        "--record",
+        str(video),
+        "--osc-port",
+        "0",
+        "--no-midi",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
     time.sleep(6.0)
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=60)
@@ -164,8 +240,25 @@ def test_a_bad_log_is_one_line(tmp_path, capsys):
 def test_an_unwritable_folder_is_said_and_the_show_plays_on(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    code = main(["live", "--model", MODEL, "--headless", "--seconds", "0.5", "--fps", str(FPS), "--size", SIZE,
-                 "--record", str(blocker / "show.mkv"), "--osc-port", "0", "--no-midi"])
+    code = main(
+        [
+            "live",
+            "--model",
+            MODEL,
+            "--headless",
+            "--seconds",
+            "0.5",
+            "--fps",
+            str(FPS),
+            "--size",
+            SIZE,
+            "--record",
+            str(blocker / "show.mkv"),
+            "--osc-port",
+            "0",
+            "--no-midi",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0 and "played" in out
     lines = [line for line in err.splitlines() if "show.mkv" in line]
@@ -177,8 +270,9 @@ def test_a_recording_started_mid_show_replays_from_where_it_started(tmp_path):
 
     from livedance.live.command import build
 
-    args = Namespace(model=MODEL, dancers=1, seed=5, display=0, fullscreen=False, hud=None, fps=float(FPS),
-                     record_dir=str(tmp_path))
+    args = Namespace(
+        model=MODEL, dancers=1, seed=5, display=0, fullscreen=False, hud=None, fps=float(FPS), record_dir=str(tmp_path)
+    )
     inst = build(args, headless=True, size=(160, 120))
     try:
         inst.run(seconds=6.5)  # past replay's warm-up: the start is danced without being drawn

@@ -17,7 +17,10 @@ def run_dir(tmp_path_factory):
     base = tmp_path_factory.mktemp("export")
     data = drawn_dataset().save(base / "drawn.npz")
     run = base / "run"
-    assert main(["train", "--data", str(data), "--out", str(run), "--epochs-ae", "1", "--epochs-lstm", "1", "--quiet"]) == 0
+    assert (
+        main(["train", "--data", str(data), "--out", str(run), "--epochs-ae", "1", "--epochs-lstm", "1", "--quiet"])
+        == 0
+    )
     return run
 
 

@@ -17,7 +17,9 @@ from livedance.cli import main  # noqa: E402
 
 def livedance(*args, timeout=300):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "livedance", *args], capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "livedance", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +30,22 @@ def data_path(tmp_path_factory):
 @pytest.mark.parametrize("arch", ["default", "seed"])
 def test_tiny_run_of_each_arch(tmp_path, data_path, arch):
     run = tmp_path / arch
-    code = main(["train", "--data", data_path, "--out", str(run), "--arch", arch,
-                 "--epochs-ae", "1", "--epochs-lstm", "1", "--quiet"])
+    code = main(
+        [
+            "train",
+            "--data",
+            data_path,
+            "--out",
+            str(run),
+            "--arch",
+            arch,
+            "--epochs-ae",
+            "1",
+            "--epochs-lstm",
+            "1",
+            "--quiet",
+        ]
+    )
     assert code == 0
     for name in ("encoder.keras", "decoder.keras", "predictor.keras", "latents.npz", "config.json", "split.json"):
         assert (run / name).is_file(), name
@@ -46,9 +62,24 @@ def test_resume_after_kill(tmp_path, data_path):
     run = tmp_path / "killed"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "livedance", "train", "--data", data_path, "--out", str(run),
-         "--epochs-ae", "2", "--epochs-lstm", "200", "--quiet"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "livedance",
+            "train",
+            "--data",
+            data_path,
+            "--out",
+            str(run),
+            "--epochs-ae",
+            "2",
+            "--epochs-lstm",
+            "200",
+            "--quiet",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.time() + 240
@@ -68,8 +99,22 @@ def test_resume_after_kill(tmp_path, data_path):
 
 
 def test_mirrored_on_two_logical_cpus(tmp_path, data_path):
-    result = livedance("train", "--data", data_path, "--out", str(tmp_path / "m"), "--epochs-ae", "1",
-                       "--epochs-lstm", "1", "--distribute", "mirrored", "--logical-cpus", "2", "--quiet")
+    result = livedance(
+        "train",
+        "--data",
+        data_path,
+        "--out",
+        str(tmp_path / "m"),
+        "--epochs-ae",
+        "1",
+        "--epochs-lstm",
+        "1",
+        "--distribute",
+        "mirrored",
+        "--logical-cpus",
+        "2",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     assert "2 replica(s)" in result.stdout
 
@@ -106,9 +151,29 @@ def test_existing_run_needs_resume(tmp_path, data_path, capsys):
 
 def test_new_lstm_on_a_trained_autoencoder(tmp_path, data_path):
     first, second = tmp_path / "first", tmp_path / "second"
-    assert main(["train", "--data", data_path, "--out", str(first), "--epochs-ae", "1", "--epochs-lstm", "1", "--quiet"]) == 0
-    assert main(["train", "--data", data_path, "--out", str(second), "--reuse-autoencoder", str(first),
-                 "--lstm-units", "32,16", "--epochs-lstm", "1", "--quiet"]) == 0
+    assert (
+        main(["train", "--data", data_path, "--out", str(first), "--epochs-ae", "1", "--epochs-lstm", "1", "--quiet"])
+        == 0
+    )
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                data_path,
+                "--out",
+                str(second),
+                "--reuse-autoencoder",
+                str(first),
+                "--lstm-units",
+                "32,16",
+                "--epochs-lstm",
+                "1",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert (second / "encoder.keras").read_bytes() == (first / "encoder.keras").read_bytes()
     assert json.loads((second / "split.json").read_text()) == json.loads((first / "split.json").read_text())
     config = json.loads((second / "config.json").read_text())
