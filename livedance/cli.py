@@ -1,7 +1,8 @@
 """`livedance` command line: one subcommand per module, imported only when it runs.
 
-Each command module has `add_arguments(parser)` and `run(args)`; heavy libraries
-(TensorFlow above all) are imported inside `run`, so `render` and `live` never pay for them.
+Each command module has `add_arguments(parser)` and `run(args)`. Only the module of the
+command being run is imported (its help included), so `render` and `live` never load
+what `train` needs (TensorFlow above all), and `livedance --help` loads nothing.
 """
 
 from __future__ import annotations
@@ -31,26 +32,35 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command with its help line; only `command`'s module is imported, for its arguments."""
     parser = argparse.ArgumentParser(
         prog="livedance", description="A live instrument that dreams up silhouette dance video."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
+        if name != command:
+            sub.add_parser(name, help=help_text)
+            continue
         module = importlib.import_module(module_name)
         p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip().splitlines()[0])
         module.add_arguments(p)
-        p.set_defaults(_module=module_name)
     return parser
 
 
+def command_named(argv: list[str]) -> str | None:
+    """The command in `argv`: its first word that is not an option."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(command_named(argv))
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 0
-    module = importlib.import_module(args._module)
+    module = importlib.import_module(COMMANDS[args.command][0])
     try:
         result = module.run(args)
     except LivedanceError as exc:

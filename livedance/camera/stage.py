@@ -122,7 +122,8 @@ class SegmenterCleaner(_Cleaner):
         shape = list(inputs[0].shape) if inputs else []
         if len(inputs) != 1 or not outputs or len(shape) != 4 or 3 not in (shape[1], shape[3]):
             raise LivedanceError(
-                f"{self.path}: segmenter input {[i.shape for i in inputs]}; expected one image input (1, 3, H, W) or (1, H, W, 3)"
+                f"{self.path}: segmenter input {[i.shape for i in inputs]}; "
+                "expected one image input (1, 3, H, W) or (1, H, W, 3)"
             )
         self._input, self._output = inputs[0].name, outputs[0].name
         self.nchw = shape[1] == 3

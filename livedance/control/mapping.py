@@ -113,7 +113,8 @@ def mapping_from_table(table: dict, line: int = 0) -> Mapping:
     unknown = [key for key in table if key not in SOURCES + ("param",) + OPTIONS]
     if unknown:
         raise LivedanceError(
-            f"unknown key {unknown[0]!r}; a control takes one source ({', '.join(SOURCES)}), param, and options {', '.join(OPTIONS)}"
+            f"unknown key {unknown[0]!r}; a control takes one source ({', '.join(SOURCES)}), "
+            f"param, and options {', '.join(OPTIONS)}"
         )
     sources = [key for key in SOURCES if key in table]
     if not sources:
@@ -204,7 +205,8 @@ def check_mapping(m: Mapping) -> None:
         whole = isinstance(p.low, int)
         if not p.low <= m.amount <= p.high or (whole and m.amount != int(m.amount)):
             raise LivedanceError(
-                f"amount = {m.amount:g}: expected a {'whole ' if whole else ''}number from {p.low:g} to {p.high:g} for {name}"
+                f"amount = {m.amount:g}: expected a {'whole ' if whole else ''}number "
+                f"from {p.low:g} to {p.high:g} for {name}"
             )
     switched = m.button is not None and kind in ("float", "int")  # a button between default and toggle_on
     shaped = (kind in NUMBERS and not switched) or (kind == "trigger" and p.numeric and m.amount is None)
@@ -249,7 +251,8 @@ def check_mapping(m: Mapping) -> None:
                 raise LivedanceError(f"button: {name} has no on value to switch to; a fader or knob sets it")
             if m.button == "trigger":
                 raise LivedanceError(
-                    f'button = "trigger": {name} switches between {p.default:g} and {p.toggle_on:g}; expected "toggle" or "momentary"'
+                    f'button = "trigger": {name} switches between {p.default:g} and {p.toggle_on:g}; '
+                    'expected "toggle" or "momentary"'
                 )
         if kind in ("vector", "choice", "colour"):
             raise LivedanceError(f"button: {name} is {what}, set by a position, not a button")

@@ -355,15 +355,16 @@ class MidiInput:
                 return False
             if not description:
                 return False  # a note off, a sysex...: stay armed for a real control
+            line = f"learned: {description}"
+            if self.learn_file is not None:
+                try:
+                    self.patch.save(self.learn_file)
+                    line += f" (saved to {os.fspath(self.learn_file)})"
+                except Exception as exc:
+                    line += f" (not saved: {_reason(exc)})"
+            # Disarm last: whoever sees learning end also sees the saved patch and its status line.
+            self.bus.status["learn"] = line
             self.bus.learning = None
-        line = f"learned: {description}"
-        if self.learn_file is not None:
-            try:
-                self.patch.save(self.learn_file)
-                line += f" (saved to {os.fspath(self.learn_file)})"
-            except Exception as exc:
-                line += f" (not saved: {_reason(exc)})"
-        self.bus.status["learn"] = line
         return True
 
 

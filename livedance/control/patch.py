@@ -350,7 +350,10 @@ class Patch:
         with self._lock:
             mappings = list(self.mappings)
         lines = [
-            "# Written by livedance MIDI learn: one control per line; the options are described in patches/default.toml.",
+            (
+                "# Written by livedance MIDI learn: one control per line; "
+                "the options are described in patches/default.toml."
+            ),
             f"name = {_toml_string(self.name)}",
             f"channel = {self.channel}  # the controller's MIDI channel 1-16; 0 = any",
             "",

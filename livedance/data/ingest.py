@@ -167,7 +167,8 @@ def _clean_video(
                 progress.update(1)
         if seen == 0:
             raise LivedanceError(
-                f"{path}: video has no frames{' after ' + format(start, 'g') + ' s' if start else ''}; expected a video with at least one"
+                f"{path}: video has no frames{' after ' + format(start, 'g') + ' s' if start else ''}; "
+                "expected a video with at least one"
             )
         if not any(found):
             raise LivedanceError(
@@ -251,7 +252,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--clean",
         choices=CLEAN_METHODS,
         default="threshold",
-        help="threshold: dark figure on a light ground (the paper's footage); mog2: a dancer in front of any still background",
+        help="threshold: dark figure on a light ground (the paper's footage); "
+        "mog2: a dancer in front of any still background",
     )
     parser.add_argument(
         "--threshold",
@@ -264,7 +266,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="the first SECONDS of each video show the empty stage: left out, and with mog2 every frame of them trains the background",
+        help="the first SECONDS of each video show the empty stage: left out, "
+        "and with mog2 every frame of them trains the background",
     )
 
 
@@ -322,7 +325,9 @@ def run(args: argparse.Namespace) -> int:
     total_s = sum(c.total_s for c in clips)
     with_figure = sum(c.info["figure_frames"] for c in clips)
     print(
-        f"ingest: {len(clips)} clip(s), {len(data.frames)} frames at {args.fps:g} fps ({with_figure} with a figure) -> {out}; "
-        f"cleaned {cleaned / max(clean_s, 1e-9):.0f} frames/s, {cleaned / max(total_s, 1e-9):.0f} frames/s with decoding"
+        f"ingest: {len(clips)} clip(s), {len(data.frames)} frames at {args.fps:g} fps "
+        f"({with_figure} with a figure) -> {out}; "
+        f"cleaned {cleaned / max(clean_s, 1e-9):.0f} frames/s, "
+        f"{cleaned / max(total_s, 1e-9):.0f} frames/s with decoding"
     )
     return 0

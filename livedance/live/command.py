@@ -57,7 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         dest="out",
         metavar="FILE",
-        help="record what is played to a video (.mkv survives a crash whole; .mp4 and .avi are written in segments), with its control log beside it (.jsonl)",
+        help="record what is played to a video (.mkv survives a crash whole; .mp4 and .avi are written in segments), "
+        "with its control log beside it (.jsonl)",
     )
     parser.add_argument(
         "--hud",
@@ -104,7 +105,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--segment",
         choices=("mog2", "knn", "threshold"),
         default="mog2",
-        help="how the dancer is cut out: background subtraction (mog2, knn; learn the empty stage with e) or a threshold for a backlit/shadow stage (default: mog2)",
+        help="how the dancer is cut out: background subtraction (mog2, knn; learn the empty stage with e) "
+        "or a threshold for a backlit/shadow stage (default: mog2)",
     )
     camera.add_argument(
         "--segmenter",

@@ -421,7 +421,10 @@ class Instrument:
         c = self.choreographer
         cap = f"/{self.fps:g}" if self.fps else " uncapped"
         lines = [
-            f"{self.shown_fps:5.1f}{cap} fps   frame {self.frame_ms:4.1f} ms (worst {self.worst_ms:4.1f})   dropped {self.dropped}",
+            (
+                f"{self.shown_fps:5.1f}{cap} fps   frame {self.frame_ms:4.1f} ms (worst {self.worst_ms:4.1f})   "
+                f"dropped {self.dropped}"
+            ),
             f"{self.engine.provider_line}   model {self.model_name}",
             f"{self.director.mode}{' (auto)' if self.director.auto else ''}: {c.mode}   seed {c.seed}   step {c.steps}",
             f"last: {self.last_control}",

@@ -151,7 +151,10 @@ class Recorder:
             self._full.put_nowait(
                 (
                     None,
-                    f"a {shape} {getattr(canvas, 'dtype', '?')} frame does not fit the {self.size[0]}x{self.size[1]} recording",
+                    (
+                        f"a {shape} {getattr(canvas, 'dtype', '?')} frame does not fit "
+                        f"the {self.size[0]}x{self.size[1]} recording"
+                    ),
                 )
             )
             return False
@@ -383,7 +386,8 @@ class Recorder:
             else f"{len(self.segments)} segments {self.segments[0]} .. {self.segments[-1].name}"
         )
         self._say(
-            f"wrote {where}: {self.written} frames ({clock(self.seconds)}), codec {self.codec}{skipped}, {self.dropped} left out"
+            f"wrote {where}: {self.written} frames ({clock(self.seconds)}), "
+            f"codec {self.codec}{skipped}, {self.dropped} left out"
         )
         return result
 
@@ -394,7 +398,10 @@ class Recorder:
         need = sum(p.stat().st_size for p in self.segments) + self.min_free_mb * MB
         free = self._free_bytes()
         if free is not None and free < need:
-            self.note = f"not enough room to join into {self.out.name} ({free // MB} MB free, about {need // MB} MB needed); {kept}"
+            self.note = (
+                f"not enough room to join into {self.out.name} "
+                f"({free // MB} MB free, about {need // MB} MB needed); {kept}"
+            )
             self._say(self.note)
             return
 

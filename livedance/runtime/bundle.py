@@ -288,7 +288,8 @@ class Bundle:
             step_rate = float(manifest["step_rate"])
         except (KeyError, TypeError, ValueError) as exc:
             raise LivedanceError(
-                f"{manifest_path}: bad or missing {exc}; expected frame.height, frame.width, latent_dim, window, step_rate"
+                f"{manifest_path}: bad or missing {exc}; "
+                "expected frame.height, frame.width, latent_dim, window, step_rate"
             ) from None
         if min(height, width, latent_dim, window) < 1 or not (np.isfinite(step_rate) and step_rate > 0):
             raise LivedanceError(f"{manifest_path}: frame, latent_dim, window and step_rate must be positive")
@@ -407,7 +408,8 @@ class Bundle:
     def _check_shape(self, name: str, array: np.ndarray, item_shape: tuple) -> None:
         if array.ndim != len(item_shape) + 1 or array.shape[1:] != item_shape:
             raise LivedanceError(
-                f"{self.path / (name + '.onnx')}: input of shape {array.shape}; expected (N, {', '.join(map(str, item_shape))})"
+                f"{self.path / (name + '.onnx')}: input of shape {array.shape}; "
+                f"expected (N, {', '.join(map(str, item_shape))})"
             )
 
     def describe(self) -> str:
@@ -424,11 +426,13 @@ def _check_signature(path: Path, session, input_name: str, output_name: str, ite
     outputs = [o.name for o in session.get_outputs()]
     if input_name not in inputs or output_name not in outputs:
         raise LivedanceError(
-            f"{path}: has inputs {list(inputs)} and outputs {outputs}; expected input '{input_name}' and output '{output_name}'"
+            f"{path}: has inputs {list(inputs)} and outputs {outputs}; "
+            f"expected input '{input_name}' and output '{output_name}'"
         )
     shape = list(inputs[input_name])[1:]
     fixed = len(shape) == len(item_shape) and all(not isinstance(a, int) or a == b for a, b in zip(shape, item_shape))
     if not fixed:
         raise LivedanceError(
-            f"{path}: input '{input_name}' has shape {['N', *shape]}; the manifest says (N, {', '.join(map(str, item_shape))})"
+            f"{path}: input '{input_name}' has shape {['N', *shape]}; "
+            f"the manifest says (N, {', '.join(map(str, item_shape))})"
         )

@@ -70,7 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--camera",
         metavar="FILE",
-        help="also follow this video (standing in for a camera) at 60 fps: captured frames/s at the file's rate and as fast as the capture goes",
+        help="also follow this video (standing in for a camera) at 60 fps: "
+        "captured frames/s at the file's rate and as fast as the capture goes",
     )
     parser.add_argument(
         "--camera-seconds", type=float, default=10.0, help="how long each camera run lasts (default: 10)"
@@ -427,7 +428,10 @@ def format_table(r: dict) -> str:
             (
                 "paper's seed networks, Keras predict, frames/s",
                 "",
-                f"{keras['frames_per_s']:.1f} (ONNX step+decode {keras['onnx_step_decode_frames_per_s']:.0f}: x{keras['ratio']:.0f})",
+                (
+                    f"{keras['frames_per_s']:.1f} "
+                    f"(ONNX step+decode {keras['onnx_step_decode_frames_per_s']:.0f}: x{keras['ratio']:.0f})"
+                ),
             )
         )
     width = [max(len(row[i]) for row in rows) for i in range(3)]

@@ -583,7 +583,8 @@ def format_table(result: dict) -> str:
         f"(>= {TARGETS['plausible_share']})  {_mark(ok['plausible'])}",
         f"  diversity between seeds   {_num(diversity['between_seeds'])}   data pairs {_num(diversity['data_pairs'])}",
         f"  soft-edge ratio           {_num(crisp['generated'])}   displayed {_num(display['soft_edge_ratio'])}   "
-        f"reconstruction {_num(crisp['reconstruction'])}   (< {crisp['target']}; paper {crisp['paper']})  {_mark(ok['crisp'])}",
+        f"reconstruction {_num(crisp['reconstruction'])}   "
+        f"(< {crisp['target']}; paper {crisp['paper']})  {_mark(ok['crisp'])}",
         f"  resets                    {g['resets']}",
         f"({result['seconds']:.1f} s)",
     ]
@@ -598,11 +599,13 @@ def _load_data(paths: list[str], bundle, option: str):
         raise LivedanceError(f"{option} {data_path}: {len(data.frames)} frames; expected at least 2")
     if (bundle.height, bundle.width) != data.frames.shape[1:]:
         raise LivedanceError(
-            f"{option} {data_path}: frames of {data.frames.shape[1:]}; the model expects ({bundle.height}, {bundle.width})"
+            f"{option} {data_path}: frames of {data.frames.shape[1:]}; "
+            f"the model expects ({bundle.height}, {bundle.width})"
         )
     if not math.isclose(data.fps, bundle.step_rate, rel_tol=1e-3):
         raise LivedanceError(
-            f"{option} {data_path}: sampled at {data.fps:g} fps; expected the model's step rate, {bundle.step_rate:g} steps/s"
+            f"{option} {data_path}: sampled at {data.fps:g} fps; "
+            f"expected the model's step rate, {bundle.step_rate:g} steps/s"
         )
     return data, data_path
 

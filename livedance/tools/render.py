@@ -68,7 +68,8 @@ def continue_latents(bundle, video: str | os.PathLike) -> np.ndarray:
     silhouettes = np.asarray(silhouettes)
     if silhouettes.ndim != 3 or silhouettes.shape[1:] != (bundle.height, bundle.width):
         raise LivedanceError(
-            f"--continue-from {path}: silhouettes of shape {silhouettes.shape}; expected (n, {bundle.height}, {bundle.width})"
+            f"--continue-from {path}: silhouettes of shape {silhouettes.shape}; "
+            f"expected (n, {bundle.height}, {bundle.width})"
         )
     if len(silhouettes) < bundle.window:
         raise LivedanceError(
@@ -178,7 +179,8 @@ def run(args) -> int:
     noise = bundle.generation.noise if args.noise is None else args.noise
     origin = f"continuing {args.continue_from}" if args.continue_from else f"seed {args.seed}"
     print(
-        f"wrote {result.path}: {result.frames} frames, {size[0]}x{size[1]} at {args.fps:g} fps, codec {result.codec}{skipped}; "
+        f"wrote {result.path}: {result.frames} frames, {size[0]}x{size[1]} at {args.fps:g} fps, "
+        f"codec {result.codec}{skipped}; "
         f"{origin}, noise {noise:g}, {bundle.step_rate:g} steps/s on {bundle.provider}; {result.seconds:.1f} s"
     )
     return 0

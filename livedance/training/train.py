@@ -47,7 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--reuse-autoencoder",
         default=None,
         metavar="runs/OTHER",
-        help="start from another run's trained autoencoder (and, on the same data, its latents and split): only the LSTM trains",
+        help="start from another run's trained autoencoder (and, on the same data, its latents and split): "
+        "only the LSTM trains",
     )
     parser.add_argument(
         "--max-frames",

@@ -8,7 +8,7 @@ pytest.importorskip("tf2onnx")
 
 from drawn_dancer import drawn_dataset  # noqa: E402
 
-from livedance import export  # noqa: E402
+from livedance.training import export  # noqa: E402
 from livedance.cli import main  # noqa: E402
 
 
