@@ -35,7 +35,9 @@ finally:
 def test_help_imports_only_the_command_asked_about():
     listing = subprocess.run([sys.executable, "-c", HELP_ONLY, "--help"], capture_output=True, text=True, timeout=60)
     assert "loaded: ['livedance.cli', 'livedance.errors']" in listing.stdout
-    shown = subprocess.run([sys.executable, "-c", HELP_ONLY, "render", "--help"], capture_output=True, text=True, timeout=120)
+    shown = subprocess.run(
+        [sys.executable, "-c", HELP_ONLY, "render", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert shown.returncode == 0 and "--out" in shown.stdout
     assert "livedance.tools.render" in shown.stdout and "livedance.training" not in shown.stdout
 

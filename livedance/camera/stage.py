@@ -19,18 +19,18 @@ import numpy as np
 
 from livedance.config import FRAME_HEIGHT, FRAME_WIDTH
 from livedance.data.silhouette import (
+    Cleaner,
     Figure,
     Framer,
     KnnCleaner,
     MainFigure,
     Mog2Cleaner,
     ThresholdCleaner,
-    _check_frame,
-    _Cleaner,
-    _downscale,
+    check_frame,
+    downscale,
 )
 from livedance.errors import LivedanceError
-from livedance.runtime.bundle import CPU, _import_onnxruntime, _open_session
+from livedance.runtime.bundle import CPU, import_onnxruntime, open_session
 
 STAGE_METHODS = ("mog2", "knn", "threshold", "segmenter")
 WORK_HEIGHT = 240  # rows the cleaners work at: enough for a 120-row output, cheap on 2 cores
@@ -100,7 +100,7 @@ class Cutout:
     area: float  # the figure's share of the frame
 
 
-class SegmenterCleaner(_Cleaner):
+class SegmenterCleaner(Cleaner):
     """A person-segmentation ONNX network as a cleaner: RGB 0..1 in (NCHW or NHWC, sized from
     the network's input), a person probability out, thresholded at 0.5 at work resolution."""
 
@@ -117,7 +117,7 @@ class SegmenterCleaner(_Cleaner):
         if not self.path.is_file():
             raise LivedanceError(f"{self.path}: no such segmenter model; expected a person-segmentation ONNX file")
 
-        self._session = _open_session(_import_onnxruntime(), self.path, 1, [CPU], spinning=False)
+        self._session = open_session(import_onnxruntime(), self.path, 1, [CPU], spinning=False)
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         shape = list(inputs[0].shape) if inputs else []
         if len(inputs) != 1 or not outputs or len(shape) != 4 or 3 not in (shape[1], shape[3]):
@@ -149,7 +149,7 @@ class SegmenterCleaner(_Cleaner):
         return out
 
     def __call__(self, frame: np.ndarray) -> Figure:
-        small, self._small = _downscale(_check_frame(frame), self.work_height, self._small)
+        small, self._small = downscale(check_frame(frame), self.work_height, self._small)
         if small.ndim == 2:
             small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
         sh, sw = small.shape[:2]
@@ -251,7 +251,7 @@ class StageCutout:
             self._cleaner.learn(frame)
             self._learn_left -= 1
             self.learning = self._learn_left > 0
-            small = self._cleaner._mask
+            small = self._cleaner.mask
             shape = small.shape if small is not None else frame.shape[:2]
             if self._mask is None or self._mask.shape != shape:
                 self._mask = np.zeros(shape, np.uint8)

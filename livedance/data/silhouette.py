@@ -113,7 +113,7 @@ class MainFigure:
         return Figure(mask, box, (float((cx + 0.5) * sx - 0.5), float((cy + 0.5) * sy - 0.5)))
 
 
-class _Cleaner:
+class Cleaner:
     """Shared morphology + main-figure step; subclasses fill `self._mask` from a frame."""
 
     def __init__(self, work_height: int, open_px: int, close_px: int, figure: MainFigure | None):
@@ -124,6 +124,11 @@ class _Cleaner:
         self._open, self._close = _disc(self.open_px), _disc(self.close_px)
         self.figure = figure or MainFigure()
         self._mask = self._tmp = None
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The working-size mask of the last frame (None before the first): its shape sizes a blank figure."""
+        return self._mask
 
     def _buffers(self, shape: tuple[int, int]) -> None:
         if self._mask is None or self._mask.shape != shape:
@@ -149,7 +154,7 @@ class _Cleaner:
         }
 
 
-def _check_frame(frame: np.ndarray) -> np.ndarray:
+def check_frame(frame: np.ndarray) -> np.ndarray:
     if (
         not isinstance(frame, np.ndarray)
         or frame.dtype != np.uint8
@@ -160,7 +165,7 @@ def _check_frame(frame: np.ndarray) -> np.ndarray:
     return frame if frame.flags.c_contiguous else np.ascontiguousarray(frame)
 
 
-def _downscale(frame: np.ndarray, work_height: int, buf: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+def downscale(frame: np.ndarray, work_height: int, buf: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """The frame at about `work_height` rows, by an integer-factor area resize (OpenCV's fast
     path); `buf` is reused when it fits. Returns (frame, buf)."""
     h, w = frame.shape[:2]
@@ -173,7 +178,7 @@ def _downscale(frame: np.ndarray, work_height: int, buf: np.ndarray | None) -> t
     return cv2.resize(frame, (w // f, h // f), dst=buf, interpolation=cv2.INTER_AREA), buf
 
 
-class ThresholdCleaner(_Cleaner):
+class ThresholdCleaner(Cleaner):
     """Dark figure on a light ground, as in the paper's shadow-dance footage: a pixel is figure
     where R+G+B is under `level` (0..765).
 
@@ -204,7 +209,7 @@ class ThresholdCleaner(_Cleaner):
         return {"method": "threshold", "threshold": self.level, **super().settings()}
 
     def __call__(self, frame: np.ndarray) -> Figure:
-        small, self._small = _downscale(_check_frame(frame), self.work_height, self._small)
+        small, self._small = downscale(check_frame(frame), self.work_height, self._small)
         self._buffers(small.shape[:2])
         if small.ndim == 3:
             if self._mean is None or self._mean.shape != small.shape[:2]:
@@ -214,7 +219,7 @@ class ThresholdCleaner(_Cleaner):
         return self._finish()
 
 
-class Mog2Cleaner(_Cleaner):
+class Mog2Cleaner(Cleaner):
     """Ordinary footage from a still camera: MOG2 background subtraction; shadows it detects
     are not figure. It runs at about 240 rows, where MOG2 is 4x cheaper than at 480p and its
     masks lose nothing the 120-row output keeps.
@@ -256,7 +261,7 @@ class Mog2Cleaner(_Cleaner):
 
     def _work(self, frame: np.ndarray) -> np.ndarray:
         """The frame at work resolution (a reused buffer when downscaled)."""
-        small, self._small = _downscale(_check_frame(frame), self.work_height, self._small)
+        small, self._small = downscale(check_frame(frame), self.work_height, self._small)
         return small
 
     def _subtract(self, small: np.ndarray, rate: float) -> np.ndarray:

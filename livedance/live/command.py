@@ -178,7 +178,7 @@ def start_recorder(instrument, out: str) -> None:
     show plays on unrecorded."""
 
     try:
-        recorder = Recorder(out, instrument.fps, instrument.size, status=instrument._record_status)
+        recorder = Recorder(out, instrument.fps, instrument.size, status=instrument.record_status)
     except LivedanceError as exc:
         print(f"livedance live: {exc}; playing on without recording", file=sys.stderr)
         instrument.bus.status["record"] = f"not recording: {exc}"

@@ -202,7 +202,7 @@ class Instrument:
         if self._opened is not None:
             self._take_opened()
         if self.switcher.pending is not None or self._outgoing is not None:
-            self._switch_in(now)
+            self.settle_switch(now)
 
     def control(self, action) -> None:
         """Run one keyboard-only action; a bad value shows on the HUD instead of stopping the show."""
@@ -263,16 +263,18 @@ class Instrument:
         self.switcher.request(path, count, self.choreographer.seed, what or "model")
         self.last_control = f"{what}: loading"
 
-    def _switch_in(self, now: float) -> None:
+    def settle_switch(self, now: float) -> None:
+        """Take in a model that finished loading; end the crossfade when it is done."""
         ready = self.switcher.poll()
         if isinstance(ready, LivedanceError):
             self.last_control = str(ready)
         elif ready is not None:
-            self._swap(*ready, now)
+            self.swap_in(*ready, now)
         if self._outgoing is not None and now - self._outgoing[2] >= MODEL_FADE_SECONDS:
             self._outgoing = None
 
-    def _swap(self, engine, choreographer, what: str, now: float) -> None:
+    def swap_in(self, engine, choreographer, what: str, now: float) -> None:
+        """Make `engine` and `choreographer` the show, carrying the performance over; the old dancer fades out."""
         old_engine, old = self.engine, self.choreographer
         choreographer.speed = old.speed
         choreographer.temperature = old.temperature
@@ -309,8 +311,18 @@ class Instrument:
                 }
             )
         self.bus.publish("model", self.model_name)
-        self.mixer._republish()  # the new model's noise, steps per beat...
+        self.mixer.republish()  # the new model's noise, steps per beat...
         self.last_control = f"{what}: in"
+
+    @property
+    def fading(self) -> bool:
+        """True while the previous model's dancer is still dissolving out."""
+        return self._outgoing is not None
+
+    def advance_outgoing(self, now: float) -> None:
+        """Keep the outgoing dancer dancing without drawing it (replay's warm-up)."""
+        if self._outgoing is not None:
+            self._outgoing[1].frame(now)
 
     def _outgoing_frame(self, now: float) -> tuple[np.ndarray, float]:
         """The outgoing model's dancers at `now` (its engine's own buffer) and the new ones' share."""
@@ -344,7 +356,7 @@ class Instrument:
         """On a record thread: open the video; the display thread adopts it (`_take_opened`)."""
 
         try:
-            self._opened = Recorder(path, self.fps, self.size, status=self._record_status)
+            self._opened = Recorder(path, self.fps, self.size, status=self.record_status)
         except LivedanceError as exc:
             self.bus.status["record"] = f"record: {exc}"
             self._record_starting = False
@@ -376,7 +388,7 @@ class Instrument:
         if self.log is not None:
             self.log.attach(control_log_path(recorder.out), self.frames, recorder.out)
 
-    def _record_status(self, line: str) -> None:
+    def record_status(self, line: str) -> None:
         self.bus.status["record"] = line
 
     def stop_recording(self) -> None:

@@ -152,7 +152,7 @@ class Mixer:
                 action.write(inst, value, control.index)
             self.bus.publish(param.name, value, control.index)
             if before is not None:  # a preset, a tap, a reseed... move other parameters too
-                self._republish(before)
+                self.republish(before)
             if control.source not in QUIET_SOURCES:
                 label = param.name if control.index is None else f"{param.name}/{control.index}"
                 text = _params.format_value(param, value).replace(param.name, label, 1)
@@ -242,7 +242,7 @@ class Mixer:
                     pass
         return now
 
-    def _republish(self, before: dict | None = None) -> None:
+    def republish(self, before: dict | None = None) -> None:
         """After a trigger (or a model swap): publish every value it changed and stop any glide
         it overrode, so MIDI pick-up and tablets see the new state. Without `before`, every
         value that differs from what was last published."""

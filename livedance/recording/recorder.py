@@ -81,7 +81,8 @@ class Recorder:
         self._refused = 0  # push() calls turned away after the stop
         self._unwritten = 0  # frames queued before the stop that the writer then left out
         self.error: BaseException | None = None
-        self.stopped: str | None = None  # one line: why the recording ended early
+        self.stopped: str | None = None  # one line: why the recording ended early, set once when it is whole
+        self._ended = False  # the writer thread's own flag: set first, so nothing more is written
         self.note: str | None = None  # one line: where the frames are when not all in `out`
         self.segments: list[Path] = []  # finished segments still on disk, oldest first
         self.path: Path | None = None  # the finished recording, once there is one file
@@ -189,7 +190,7 @@ class Recorder:
                 self._stop(repeat)
                 continue
             try:
-                if self.stopped is None:
+                if not self._ended:
                     self._write(buffer, repeat)
                 else:
                     self._unwritten += repeat
@@ -204,11 +205,11 @@ class Recorder:
             if self.segmented and self._in_part >= self.segment_frames:
                 self._finish_part()
                 self._check_disk()
-                if self.stopped is None:
+                if not self._ended:
                     self._open_part()
             elif time.monotonic() >= self._next_check:
                 self._check_disk()
-            if self.stopped is not None:
+            if self._ended:
                 self._unwritten += repeat - done
                 return
             self.writer.write(buffer)
@@ -223,10 +224,9 @@ class Recorder:
 
     def _stop(self, reason: str) -> None:
         """Finish what was recorded and record nothing more."""
-        if self.stopped is not None:
+        if self._ended:
             return
-        self._refuse = True
-        self.stopped = reason
+        self._refuse = self._ended = True
         try:
             self._finish_part()
             self._settle()

@@ -37,7 +37,7 @@ CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 
 
-def _import_onnxruntime():
+def import_onnxruntime():
     import onnxruntime  # noqa: PLC0415  deferred: manifests and the CLI load without it
 
     # Warnings (severity 2) about providers and graph fusions are noise to a player.
@@ -58,7 +58,8 @@ def _shared_pool(onnxruntime, threads: int) -> bool:
     global _shared_pool_threads
     if _shared_pool_threads is None:
         try:
-            onnxruntime.capi._pybind_state.set_global_thread_pool_sizes(threads, 1)
+            # onnxruntime exposes the global pool only through its binding module.
+            onnxruntime.capi._pybind_state.set_global_thread_pool_sizes(threads, 1)  # noqa: SLF001
             _shared_pool_threads = threads
         except Exception:  # made by someone else, or an onnxruntime without it: per-session pools
             _shared_pool_threads = 0
@@ -83,7 +84,7 @@ def _session_options(onnxruntime, threads: int, spinning: bool = True, shared: b
     return options
 
 
-def _open_session(
+def open_session(
     onnxruntime, path: Path, threads: int, providers: list[str], spinning: bool = True, shared: bool = False
 ):
     """Open one network; a file onnxruntime cannot read becomes an error naming it."""
@@ -177,7 +178,7 @@ def _open_preferred(onnxruntime, path: Path, threads: int, spinning: bool = True
             fallback = session  # already what the CPU attempt would open
         why = _cuda_problem(onnxruntime) if accelerator == CUDA else "the session fell back to CPU"
         notes.append(f"{short} listed by {_onnxruntime_package()} but unusable: {why}")
-    session = fallback or _open_session(onnxruntime, path, threads, [CPU], spinning, shared)
+    session = fallback or open_session(onnxruntime, path, threads, [CPU], spinning, shared)
     return session, [CPU], "; ".join(notes)
 
 
@@ -322,7 +323,7 @@ class Bundle:
             if not file.is_file():
                 raise LivedanceError(f"{file}: missing; a bundle needs {', '.join(f.name for f in files.values())}")
 
-        onnxruntime = _import_onnxruntime()
+        onnxruntime = import_onnxruntime()
         sessions = {}
         names = list(NETWORKS)
         note = ""
@@ -332,7 +333,7 @@ class Bundle:
             )
         for name in names:
             if name not in sessions:
-                sessions[name] = _open_session(
+                sessions[name] = open_session(
                     onnxruntime, files[name], threads, list(providers), spinning, shared_threads
                 )
         expected_input = {

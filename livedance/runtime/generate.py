@@ -92,9 +92,10 @@ class Rollout:
     # --- seeding --------------------------------------------------------------------------
     def _seeds(self, seed: int | Sequence[int]) -> list[int]:
         """One int for a lone dancer (or dancers seed, seed+1, ...), or one per dancer."""
-        if np.ndim(seed) == 0:
-            return [int(seed) + i for i in range(self.dancers)]
-        seeds = [int(s) for s in seed]
+        given = np.asarray(seed)
+        if given.ndim == 0:
+            return [int(given) + i for i in range(self.dancers)]
+        seeds = [int(s) for s in given.ravel()]
         if len(seeds) != self.dancers:
             raise LivedanceError(f"{len(seeds)} seeds for {self.dancers} dancers; expected one per dancer")
         return seeds

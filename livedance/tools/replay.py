@@ -225,13 +225,12 @@ def replay(args) -> tuple[str, int]:
             for swap in swaps:
                 dancers = int(swap["dancers"])
                 engine = Engine(args.model or swap["model"], dancers=dancers).prepare()
-                inst._swap(engine, Choreographer(engine, dancers=dancers, seed=int(swap["seed"])), "switch", now)
-            if inst._outgoing is not None:
-                inst._switch_in(now)
+                inst.swap_in(engine, Choreographer(engine, dancers=dancers, seed=int(swap["seed"])), "switch", now)
+            if inst.fading:
+                inst.settle_switch(now)
             if now < warm_from:  # long before the recording: dance, but draw nothing
                 inst.director.latents(now)
-                if inst._outgoing is not None:
-                    inst._outgoing[1].frame(now)
+                inst.advance_outgoing(now)
                 inst.mixer.apply_late()
                 continue
             canvas = inst.draw(now)

@@ -19,13 +19,13 @@ def open_writer(path: Path, fps: float, size: tuple[int, int]):
     codecs = CODECS.get(path.suffix.lower())
     if codecs is None:
         raise LivedanceError(f"{path}: unsupported video type; expected one of {', '.join(CODECS)}")
-    failed = []
+    failed: list[str] = []
     level = cv2.utils.logging.getLogLevel()
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
     try:
         for codec in codecs:
             with quiet_stderr():
-                writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), float(fps), size)
+                writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*codec), float(fps), size)
             if writer.isOpened():
                 return writer, codec, failed
             writer.release()

@@ -18,8 +18,8 @@ import pytest  # noqa: E402
 from videos import read_video
 from virtual_clock import VirtualClock
 
-from livedance.live import keys  # noqa: E402
 from livedance.cli import main  # noqa: E402
+from livedance.live import keys  # noqa: E402
 from livedance.live.command import build  # noqa: E402
 from livedance.live.hud import Hud  # noqa: E402
 

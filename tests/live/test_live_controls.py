@@ -381,7 +381,7 @@ def test_the_second_shipped_bundle_dissolves_in(tmp_path):
             return int(np.count_nonzero((level > 64) & (level < 192)))
 
         during, frames = [], 0
-        while inst._outgoing is not None and frames < 400:
+        while inst.fading and frames < 400:
             inst.run(frames=1)
             during.append(grey(inst.compositor.canvas))
             frames += 1

@@ -16,8 +16,8 @@ from videos import read_video
 from livedance.errors import LivedanceError
 from livedance.recording.recorder import Recorder
 
-TESTS = Path(__file__).resolve().parents[1]
-ROOT = TESTS.parent
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parents[1]
 SIZE = (320, 240)
 BITS = 10  # 32x32 blocks along the top row: frame numbers up to 1023
 
@@ -114,7 +114,7 @@ def test_leftovers_of_a_killed_recording_are_kept(tmp_path):
 # --- a killed process ------------------------------------------------------------------------
 KILLED = """
 import sys, time
-sys.path.insert(0, {tests!r})
+sys.path[:0] = [{tests!r}, {helpers!r}]
 from test_recorder import numbered, SIZE
 from livedance.recording.recorder import Recorder
 
@@ -134,7 +134,7 @@ while True:
 def test_a_killed_recording_leaves_playable_video(tmp_path, ext):
     fps, segment = 30, 0.5
     per_segment = round(fps * segment)
-    script = KILLED.format(tests=str(TESTS), fps=fps, segment=segment)
+    script = KILLED.format(tests=str(TESTS), helpers=str(TESTS.parent), fps=fps, segment=segment)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     child = subprocess.Popen(
         [sys.executable, "-c", script, str(tmp_path / f"show{ext}")], stdout=subprocess.PIPE, text=True, env=env

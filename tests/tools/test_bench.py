@@ -8,8 +8,8 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 from pathlib import Path  # noqa: E402
 
-from livedance.tools import bench  # noqa: E402
 from livedance.cli import main  # noqa: E402
+from livedance.tools import bench  # noqa: E402
 
 MODEL = str(Path(__file__).resolve().parents[2] / "models" / "default")
 TINY = [

@@ -8,8 +8,8 @@ pytest.importorskip("tf2onnx")
 
 from drawn_dancer import drawn_dataset  # noqa: E402
 
-from livedance.training import export  # noqa: E402
 from livedance.cli import main  # noqa: E402
+from livedance.training import export  # noqa: E402
 
 
 @pytest.fixture(scope="module")
