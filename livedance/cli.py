@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 
+from livedance import logs
 from livedance.errors import LivedanceError
 
 # name -> (module, one-line help)
@@ -45,7 +46,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip().splitlines()[0])
         module.add_arguments(p)
+        add_diagnostics(p)
     return parser
+
+
+def add_diagnostics(parser: argparse.ArgumentParser) -> None:
+    """The logging options every command takes."""
+    group = parser.add_argument_group("diagnostics")
+    group.add_argument("--verbose", action="store_true", help="say more on the console, tracebacks included")
+    group.add_argument("--log-file", metavar="FILE", help="append everything logged, with tracebacks, to FILE")
 
 
 def command_named(argv: list[str]) -> str | None:
@@ -62,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     module = importlib.import_module(COMMANDS[args.command][0])
     try:
+        logs.setup(args.verbose, args.log_file)
         result = module.run(args)
     except LivedanceError as exc:
         print(f"livedance {args.command}: error: {exc}", file=sys.stderr)
@@ -69,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"livedance {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        logs.shutdown()
     return int(result or 0)
 
 
