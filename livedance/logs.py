@@ -37,6 +37,15 @@ class OneLineFormatter(logging.Formatter):
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
+class _InProcessQueueHandler(logging.handlers.QueueHandler):
+    """Hands the record over as it is, traceback included, for each handler to format its way
+    (the standard handler bakes the traceback into the message, for other processes)."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record.msg, record.args = record.getMessage(), None  # the arguments as they are now
+        return record
+
+
 def setup(verbose: bool = False, log_file: str | Path | None = None) -> None:
     """Route livedance's loggers to the console (and `log_file`) through a listener thread."""
     global _listener
@@ -50,13 +59,15 @@ def setup(verbose: bool = False, log_file: str | Path | None = None) -> None:
         try:
             file = logging.FileHandler(log_file, encoding="utf-8")
         except OSError as exc:
-            raise LivedanceError(f"--log-file {log_file}: cannot open ({exc.strerror}); expected a writable file") from None
+            raise LivedanceError(
+                f"--log-file {log_file}: cannot open ({exc.strerror}); expected a writable file"
+            ) from None
         file.setLevel(logging.DEBUG)
         file.setFormatter(logging.Formatter(FILE_FORMAT))
         handlers.append(file)
     records: queue.SimpleQueue = queue.SimpleQueue()
     logger = logging.getLogger(ROOT)
-    logger.handlers[:] = [logging.handlers.QueueHandler(records)]
+    logger.handlers[:] = [_InProcessQueueHandler(records)]
     logger.setLevel(logging.DEBUG if log_file is not None else console.level)
     logger.propagate = False
     _listener = logging.handlers.QueueListener(records, *handlers, respect_handler_level=True)

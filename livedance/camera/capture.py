@@ -7,6 +7,7 @@ never sees a half-written state.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -16,6 +17,9 @@ import cv2
 import numpy as np
 
 from livedance.camera.stage import StageCutout, bundle_framing
+from livedance.errors import one_line
+
+log = logging.getLogger(__name__)
 
 PREVIEW_HEIGHT = 96  # rows of the picture-in-picture mask
 _WAIT_S = 0.1  # longest wait for a camera frame: bounds how long close() takes
@@ -112,8 +116,7 @@ class Capture:
 
     def _fail(self, exc: Exception) -> None:
         self.errors += 1
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        self.last_error = text[:120]
+        self.last_error = one_line(exc, 120, first=True)
 
     def _run(self) -> None:
         seq = -1
@@ -124,12 +127,14 @@ class Capture:
                 try:
                     self.stage.learn_empty()
                 except Exception as exc:  # never out of the thread
+                    log.warning("%s", one_line(exc), exc_info=True)
                     self._fail(exc)
                 if self.stage.learning:
                     self._say("learning the empty stage")
             try:
                 got = self.camera.wait(seq, _WAIT_S)
             except Exception as exc:
+                log.warning("%s", one_line(exc), exc_info=True)
                 self._fail(exc)
                 self._stop.wait(_WAIT_S)
                 continue
@@ -142,6 +147,7 @@ class Capture:
             try:
                 self._capture(frame, grabbed, seq)
             except Exception as exc:
+                log.warning("%s", one_line(exc), exc_info=True)
                 self._fail(exc)
                 self._say(self._status.split(";")[0] or "capture")
 
@@ -178,6 +184,7 @@ class Capture:
         try:
             self._latent = _frozen(np.asarray(self.bundle.encode(ink[None])[0], np.float32))
         except Exception as exc:
+            log.warning("%s", one_line(exc), exc_info=True)
             self._fail(exc)  # keep the last latent; the frame is still shown
         present = cut.present
         if present:

@@ -14,6 +14,7 @@ unless `loop` is set.
 from __future__ import annotations
 
 import collections
+import logging
 import os
 import re
 import threading
@@ -25,6 +26,8 @@ import numpy as np
 
 from livedance.errors import LivedanceError, one_line
 from livedance.quiet import quiet_stderr
+
+log = logging.getLogger(__name__)
 
 DEFAULT_FILE_FPS = 30.0  # for files whose container gives no sane frame rate
 MAX_FILE_FPS = 240.0
@@ -159,12 +162,14 @@ class CameraSource:
                 else:
                     outcome = "dead"
             except Exception as exc:  # nothing OpenCV does may end the thread
+                log.warning("%s", one_line(exc), exc_info=True)
                 outcome, reason = ("lost" if self.opened else "dead"), one_line(exc, 160)
             finally:
                 if capture is not None:
                     try:
                         capture.release()
                     except Exception:
+                        log.debug("caught", exc_info=True)
                         pass
             self.opened = False
             self.fps = 0.0

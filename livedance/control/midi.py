@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import queue
 import socket
@@ -31,8 +32,10 @@ import mido.sockets
 
 from livedance.control.clock import ClockFollower
 from livedance.control.controls import ControlBus
-from livedance.errors import LivedanceError
+from livedance.errors import LivedanceError, one_line
 from livedance.quiet import quiet_stderr
+
+log = logging.getLogger(__name__)
 
 # The clock moves the tempo by itself: the HUD and MIDI learn follow what a performer touched.
 CLOCK_SOURCE = "midi-clock"
@@ -49,8 +52,7 @@ _LEARN_LOCK = threading.Lock()  # two inputs must not both take one armed parame
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    text = str(exc).strip().splitlines()
-    return (text[0].rstrip(".") if text else "") or type(exc).__name__
+    return one_line(exc, None, first=True).rstrip(".") or type(exc).__name__
 
 
 def input_names() -> list[str]:
@@ -195,6 +197,7 @@ class MidiInput:
                 else:
                     self._stop.wait(max(next_scan - time.perf_counter(), POLL_SLEEP))
             except Exception as exc:  # a bug or a backend surprise must not end the input
+                log.warning("%s", one_line(exc), exc_info=True)
                 self.bus.refuse(SOURCE, f"{self.spec}: {_reason(exc)}")
                 self._stop.wait(self.rescan_seconds)
         self._close_all()
@@ -208,6 +211,7 @@ class MidiInput:
                     got = True
                     self._handle(msg, time.perf_counter(), name)
             except Exception as exc:
+                log.warning("%s", one_line(exc), exc_info=True)
                 self._drop(name, f"disconnected ({_reason(exc)}); retrying")
                 continue
             if port.closed:  # a socket port closes itself when the server goes away
@@ -273,6 +277,7 @@ class MidiInput:
                 self._ports[name] = mido.open_input(name)
             return True
         except Exception as exc:
+            log.warning("%s", one_line(exc), exc_info=True)
             self._show(f"can't open {name} ({_reason(exc)}); retrying")
             return False
 
@@ -292,6 +297,7 @@ class MidiInput:
                 raise
             self._sock = sock
         except Exception as exc:
+            log.warning("%s", one_line(exc), exc_info=True)
             if not self._connected_once:
                 self._show(f"waiting for the server ({_reason(exc)})")
             else:
@@ -316,6 +322,7 @@ class MidiInput:
             try:
                 self.patch.translate(msg, self.bus, received)
             except Exception as exc:  # the patch promises not to raise; a bug must not end the input
+                log.warning("%s", one_line(exc), exc_info=True)
                 self.bus.refuse(SOURCE, f"{_describe(msg)}: {_reason(exc)}")
 
     def _transport(self, kind: str, received: float) -> None:
@@ -351,6 +358,7 @@ class MidiInput:
             try:
                 description = self.patch.learn(param, msg)
             except Exception as exc:
+                log.warning("%s", one_line(exc), exc_info=True)
                 self.bus.refuse(SOURCE, f"learn {param}: {_reason(exc)}")
                 return False
             if not description:
@@ -361,6 +369,7 @@ class MidiInput:
                     self.patch.save(self.learn_file)
                     line += f" (saved to {os.fspath(self.learn_file)})"
                 except Exception as exc:
+                    log.warning("%s", one_line(exc), exc_info=True)
                     line += f" (not saved: {_reason(exc)})"
             # Disarm last: whoever sees learning end also sees the saved patch and its status line.
             self.bus.status["learn"] = line

@@ -13,6 +13,7 @@ keyboard, MIDI and presets.
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import socket
@@ -27,6 +28,8 @@ from pythonosc.parsing import osc_types
 from livedance.control import params as _params
 from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError, one_line
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/livedance"
 SOURCE = "osc"
@@ -241,6 +244,7 @@ class OscServer:
             try:
                 self._datagram(dgram, sender, received)
             except Exception as exc:  # nothing a sender does may end the thread
+                log.warning("%s", one_line(exc), exc_info=True)
                 self.bus.refuse(SOURCE, f"packet from {sender[0]}:{sender[1]}: {one_line(exc, None)}")
 
     def _datagram(self, dgram: bytes, sender, received: float) -> None:
@@ -252,6 +256,7 @@ class OscServer:
             else:
                 raise ValueError("neither an OSC message nor a bundle")
         except Exception as exc:
+            log.warning("%s", one_line(exc), exc_info=True)
             self.bus.refuse(
                 SOURCE, f"malformed packet from {sender[0]}:{sender[1]} ({len(dgram)} bytes): {one_line(exc, None)}"
             )
@@ -262,6 +267,7 @@ class OscServer:
             try:
                 self._message(message, sender, received, due)
             except Exception as exc:
+                log.warning("%s", one_line(exc), exc_info=True)
                 self.bus.refuse(SOURCE, f"{message.address}: {one_line(exc, None)}")
 
     def _message(self, message: osc_message.OscMessage, sender, received: float, due: float) -> None:
@@ -357,6 +363,7 @@ class OscServer:
         try:
             messages = encode(name, value, index)
         except Exception as exc:
+            log.warning("%s", one_line(exc), exc_info=True)
             self.bus.refuse(SEND_SOURCE, f"{PREFIX}/{name}: cannot encode {value!r} ({one_line(exc, None)})")
             return
         for message in messages:

@@ -15,6 +15,7 @@ are in `mapping`, what a control event does to its value (soft takeover, buttons
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -40,7 +41,9 @@ from livedance.control.mapping import (
     mapping_from_table,
 )
 from livedance.control.takeover import PICKUP_TOLERANCE
-from livedance.errors import LivedanceError
+from livedance.errors import LivedanceError, one_line
+
+log = logging.getLogger(__name__)
 
 # Names other modules and tests take from here (the mapping and takeover names are re-exported).
 __all__ = [
@@ -278,6 +281,7 @@ class Patch:
                     offered += _takeover.on_midi(mapping, state, raw, bus, received)
             return offered
         except Exception as exc:  # a malformed message or a bug must never reach the MIDI thread
+            log.warning("%s", one_line(exc), exc_info=True)
             _refuse(bus, "midi", f"{msg}: {exc}")
             return 0
 
@@ -300,6 +304,7 @@ class Patch:
                     _takeover.on_control(mapping, state, x, pressed, False, bus, received, "osc")
             return True
         except Exception as exc:
+            log.warning("%s", one_line(exc), exc_info=True)
             _refuse(bus, "osc", f"{address}: {exc}")
             return True
 
@@ -375,6 +380,7 @@ def _refuse(bus, source: str, reason: str) -> None:
     try:
         bus.refuse(source, reason)
     except Exception:
+        log.debug("caught", exc_info=True)
         pass
 
 

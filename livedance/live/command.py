@@ -11,6 +11,7 @@ livedance.mp4, so the same command works on a server.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import time
@@ -22,7 +23,7 @@ from livedance.control.midi import MidiInput, input_names, parse_tcp
 from livedance.control.osc import OscServer
 from livedance.control.params import format_params
 from livedance.control.patch import Patch, resolve_patch_path
-from livedance.errors import LivedanceError
+from livedance.errors import LivedanceError, one_line
 from livedance.live.choreographer import Choreographer
 from livedance.live.instrument import Instrument, no_display_reason, use_dummy_video
 from livedance.live.keys import format_keys
@@ -31,6 +32,8 @@ from livedance.recording.sessionlog import SessionLog
 from livedance.runtime.engine import Engine
 from livedance.video.look import Compositor, Look
 from livedance.video.size import parse_size
+
+log = logging.getLogger(__name__)
 
 HEADLESS_OUT = "livedance.mp4"
 HEADLESS_SECONDS = 30.0
@@ -302,6 +305,7 @@ def run(args) -> int:
     except KeyboardInterrupt:
         pass  # Ctrl-C or SIGTERM is a way to stop: the summary and the recording still happen
     except BaseException as exc:  # even a crash finishes the recording first
+        log.warning("%s", one_line(exc), exc_info=True)
         crashed = exc
     finally:
         signal.signal(signal.SIGTERM, previous)

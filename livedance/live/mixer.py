@@ -16,15 +16,18 @@ controls from OSC and MIDI (what `livedance bench` reports).
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 import time
 
 import numpy as np
 
 from livedance.control import params as _params
-from livedance.errors import LivedanceError
+from livedance.errors import LivedanceError, one_line
 from livedance.live.actions import ACTIONS
 from livedance.recording.sessionlog import jsonable
+
+log = logging.getLogger(__name__)
 
 LATENCY_SAMPLES = 4096
 # Sources that move parameters on their own (MIDI clock's tempo): not what the HUD's "last
@@ -165,6 +168,7 @@ class Mixer:
         except LivedanceError as exc:
             inst.last_control = f"{param.name}: {exc}"
         except Exception as exc:  # nothing a control does may stop the frames
+            log.warning("%s", one_line(exc), exc_info=True)
             inst.last_control = f"{param.name}: {type(exc).__name__}: {exc}"[:200]
         self.applied += 1
         if control.source != "key":
@@ -274,6 +278,7 @@ class Mixer:
             try:
                 ACTIONS[param.name].write(inst, glide.current, glide.index)
             except Exception as exc:  # nothing a control does may stop the frames
+                log.warning("%s", one_line(exc), exc_info=True)
                 inst.last_control = f"{param.name}: {exc}"[:200]
                 done = True
             if done:

@@ -8,11 +8,14 @@ swaps the new engine and choreographer in when they are ready.
 
 from __future__ import annotations
 
+import logging
 import threading
 
-from livedance.errors import LivedanceError
+from livedance.errors import LivedanceError, one_line
 from livedance.live.choreographer import Choreographer
 from livedance.runtime.engine import Engine
+
+log = logging.getLogger(__name__)
 
 
 class Switcher:
@@ -43,7 +46,8 @@ class Switcher:
         except LivedanceError as exc:
             self._ready = exc
         except Exception as exc:  # a broken file must not take the show down: say it on the HUD
-            self._ready = LivedanceError(f"{what}: {type(exc).__name__}: {exc}".splitlines()[0])
+            log.warning("%s", one_line(exc), exc_info=True)
+            self._ready = LivedanceError(f"{what}: {type(exc).__name__}: {one_line(exc, None, first=True)}")
 
     def poll(self):
         """(engine, choreographer, what) when a load finished, a LivedanceError when it failed, else None."""

@@ -17,6 +17,7 @@ recording (`stopped` says why), never the show.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import queue
 import re
@@ -33,6 +34,8 @@ from tqdm import tqdm
 
 from livedance.errors import LivedanceError, one_line
 from livedance.video.files import CODECS, open_writer
+
+log = logging.getLogger(__name__)
 
 BUFFERS = 6  # ~37 MiB at 1920x1080: a tenth of a second of slack at 60 fps
 SEGMENT_SECONDS = 60.0
@@ -195,6 +198,7 @@ class Recorder:
                 else:
                     self._unwritten += repeat
             except Exception as exc:  # keep draining so the loop never stalls
+                log.warning("%s", one_line(exc), exc_info=True)
                 self.error = exc
                 self._stop(f"writer failed: {one_line(exc)}")
             finally:
@@ -231,6 +235,7 @@ class Recorder:
             self._finish_part()
             self._settle()
         except Exception as exc:
+            log.warning("%s", one_line(exc), exc_info=True)
             self.note = f"could not finish {self.partial}: {one_line(exc)}"
         files = self.files()
         if not files:
@@ -462,4 +467,5 @@ class Recorder:
             try:
                 self._on_status(line)
             except Exception:
+                log.debug("caught", exc_info=True)
                 pass  # a status display must not break the recording

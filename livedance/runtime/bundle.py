@@ -13,6 +13,7 @@ import ctypes
 import importlib.metadata
 import io
 import json
+import logging
 import math
 import os
 import re
@@ -23,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from livedance.config import MAX_MOTION_GAIN, PROJECT_ROOT, GenerationConfig, from_dict
-from livedance.errors import LivedanceError
+from livedance.errors import LivedanceError, one_line
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -62,6 +65,7 @@ def _shared_pool(onnxruntime, threads: int) -> bool:
             onnxruntime.capi._pybind_state.set_global_thread_pool_sizes(threads, 1)  # noqa: SLF001
             _shared_pool_threads = threads
         except Exception:  # made by someone else, or an onnxruntime without it: per-session pools
+            log.debug("caught", exc_info=True)
             _shared_pool_threads = 0
     return _shared_pool_threads > 0
 
@@ -92,8 +96,7 @@ def open_session(
         options = _session_options(onnxruntime, threads, spinning, shared)
         return onnxruntime.InferenceSession(str(path), options, providers=providers)
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/RuntimeError types
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LivedanceError(f"{path}: not a readable ONNX network ({reason[:160]})") from None
+        raise LivedanceError(f"{path}: not a readable ONNX network ({one_line(exc, 160, first=True)})") from None
 
 
 # Accelerators in order of preference (where this onnxruntime build has them); CPU is the last resort.
@@ -115,6 +118,7 @@ def _preload_cuda(onnxruntime) -> None:
         try:
             preload()
         except Exception:  # a best effort: the session probe that follows is the real test
+            log.debug("caught", exc_info=True)
             pass
 
 
@@ -167,8 +171,8 @@ def _open_preferred(onnxruntime, path: Path, threads: int, spinning: bool = True
                 str(path), _session_options(onnxruntime, threads, spinning, shared), providers=[accelerator, CPU]
             )
         except Exception as exc:  # a network this provider cannot compile; CPU decides below
-            reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
-            notes.append(f"{short} failed: {reason}")
+            log.debug("%s", one_line(exc), exc_info=True)
+            notes.append(f"{short} failed: {one_line(exc, 120, first=True)}")
             continue
         finally:
             onnxruntime.set_default_logger_severity(3)
