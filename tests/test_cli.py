@@ -34,7 +34,7 @@ finally:
 
 def test_help_imports_only_the_command_asked_about():
     listing = subprocess.run([sys.executable, "-c", HELP_ONLY, "--help"], capture_output=True, text=True, timeout=60)
-    assert "loaded: ['livedance.cli', 'livedance.errors']" in listing.stdout
+    assert "loaded: ['livedance.cli', 'livedance.errors', 'livedance.logs']" in listing.stdout
     shown = subprocess.run(
         [sys.executable, "-c", HELP_ONLY, "render", "--help"], capture_output=True, text=True, timeout=120
     )
