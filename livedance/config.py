@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+# The checkout (or install) root: shipped bundles (models/) and patches (patches/) live here.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 FRAME_HEIGHT = 120
 FRAME_WIDTH = 200
 LATENT_DIM = 128
 WINDOW = 10
+# Ink above this is figure: the one cut that generation, metrics and the compositor share.
+INK_THRESHOLD = 0.5
 
 ARCHS = ("default", "seed")
 # The boldest motion gain a bundle may ask for (GenerationConfig.motion_gain).

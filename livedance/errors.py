@@ -5,10 +5,14 @@ class LivedanceError(ValueError):
     """Bad input from a user, a file or a device. The CLI prints it as one line."""
 
 
-def one_line(value: object, limit: int | None = 200) -> str:
+def one_line(value: object, limit: int | None = 200, first: bool = False) -> str:
     """An exception (or any text) as one line for a status, the HUD or a log: whitespace
-    folded, the exception's type when it says nothing, cut at `limit` characters."""
-    text = " ".join(str(value).split())
+    folded (`first`: only its first line, for libraries whose later lines are a dump), the
+    exception's type when it says nothing, cut at `limit` characters."""
+    text = str(value).strip()
+    if first:
+        text = text.splitlines()[0] if text else ""
+    text = " ".join(text.split())
     if not text and isinstance(value, BaseException):
         text = type(value).__name__
     return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."

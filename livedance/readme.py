@@ -1,9 +1,10 @@
-"""The README's control tables, generated from the tables the code runs on.
+"""The documents' control tables, generated from the tables the code runs on.
 
-Keys come from `keys.BINDINGS`, parameters and OSC addresses from `params.REGISTRY`, controller
-layouts from the files in `patches/`. Each lives in the README between
-`<!-- generated: NAME -->` and `<!-- end: NAME -->`; `python -m livedance.readme` rewrites
-them and a test fails when the README and the code disagree.
+Keys come from `keys.BINDINGS` (in the README), parameters and OSC addresses from
+`params.REGISTRY` and controller layouts from the files in `patches/` (in
+docs/controllers.md). Each lives between `<!-- generated: NAME -->` and
+`<!-- end: NAME -->`; `python -m livedance.readme` rewrites them and a test fails when a
+document and the code disagree.
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ import re
 import sys
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+from livedance.config import PROJECT_ROOT
+from livedance.control import osc, params
+from livedance.control.patch import Patch, markdown_layout
+from livedance.live.keys import markdown_keys
+
+README = PROJECT_ROOT / "README.md"
+CONTROLLERS = PROJECT_ROOT / "docs" / "controllers.md"
+# Which document holds each generated section.
+DOCUMENTS = {"keys": README, "parameters": CONTROLLERS, "osc": CONTROLLERS, "patches": CONTROLLERS}
 
 
 def parameter_table() -> str:
-    from . import osc, params
 
     lines = ["| parameter | OSC arguments | default | what it does |", "|---|---|---|---|"]
     for group in params.GROUPS:
@@ -28,7 +36,6 @@ def parameter_table() -> str:
 
 
 def osc_table() -> str:
-    from . import osc, params
 
     lines = ["| address | arguments | what it does |", "|---|---|---|"]
     plain = {f"{osc.PREFIX}/{name}" for name in params.REGISTRY}
@@ -39,10 +46,9 @@ def osc_table() -> str:
 
 
 def patch_layouts() -> str:
-    from .patch import Patch, markdown_layout
 
     parts = []
-    for path in sorted((Path(__file__).resolve().parent.parent / "patches").glob("*.toml")):
+    for path in sorted((PROJECT_ROOT / "patches").glob("*.toml")):
         if path.name == "learned.toml":
             continue
         patch = Patch.load(path)
@@ -61,24 +67,34 @@ def _leading_comment(path: Path) -> list[str]:
 
 
 def sections() -> dict[str, str]:
-    from .keys import markdown_keys
 
     return {"keys": markdown_keys(), "parameters": parameter_table(), "osc": osc_table(), "patches": patch_layouts()}
 
 
-def render(text: str) -> str:
-    """`text` with every generated section replaced by what the code says now."""
-    for name, body in sections().items():
+def render(text: str, names: list[str] | None = None) -> str:
+    """`text` with its generated sections (`names`, default all) replaced by what the code says now."""
+    every = sections()
+    for name in every if names is None else names:
         pattern = re.compile(rf"(<!-- generated: {name} -->\n).*?(<!-- end: {name} -->)", re.S)
         if not pattern.search(text):
-            raise ValueError(f"README has no <!-- generated: {name} --> section")
+            raise ValueError(f"document has no <!-- generated: {name} --> section")
+        body = every[name]
         text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
     return text
 
 
+def documents() -> dict[Path, list[str]]:
+    """Each document and the generated sections it holds."""
+    out: dict[Path, list[str]] = {}
+    for name, path in DOCUMENTS.items():
+        out.setdefault(path, []).append(name)
+    return out
+
+
 def main() -> int:
-    README.write_text(render(README.read_text()))
-    print(f"updated {README}")
+    for path, names in documents().items():
+        path.write_text(render(path.read_text(), names))
+        print(f"updated {path}")
     return 0
 
 

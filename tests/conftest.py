@@ -1,5 +1,4 @@
 import pytest
-
 from drawn_dancer import drawn_dataset
 
 

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from livedance.dataset import Dataset
+from livedance.data.dataset import Dataset
 
 
 def draw_frame(t: float, phase: float = 0.0) -> np.ndarray:

@@ -6,8 +6,8 @@
   above 230) that only the figure reads as dark;
 - the sensor: fresh Gaussian noise of a few grey levels on every frame, plus the video codec's
   own (MJPG) artefacts;
-- the dancer: a synth dance (`livedance.synth`) drawn by the project's renderer
-  (`livedance.body.render`, full-body framing, at the video's own size, so it fills most of
+- the dancer: a synth dance (`livedance.data.synth`) drawn by the project's renderer
+  (`livedance.data.body.render`, full-body framing, at the video's own size, so it fills most of
   the height and the camera follows it sideways), dressed in dark, textured, noisy clothing
   that is not black: some clothing pixels are lighter than a threshold of 230 would allow,
   and the renderer's anti-aliased edge is blended into the stage;
@@ -26,9 +26,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from livedance.body import body_from_motion, render
-from livedance.render import open_writer
-from livedance.synth import dance
+from livedance.data.body import body_from_motion, render
+from livedance.data.synth import dance
+from livedance.video.files import open_writer
 
 CLOTHING_BGR = (62.0, 50.0, 46.0)  # dark blue-grey: mean ~53, under a threshold of 230/3
 CLOTHING_TEXTURE = 14.0  # +- grey levels of fixed fabric/shading pattern
@@ -97,7 +97,9 @@ def make_stage_video(
     masks[~present] = 0
 
     stage = _stage(rng, width, height)
-    clothing = np.asarray(CLOTHING_BGR, np.float32) + CLOTHING_TEXTURE * _smooth_noise(rng, (height, width), 48)[..., None]
+    clothing = (
+        np.asarray(CLOTHING_BGR, np.float32) + CLOTHING_TEXTURE * _smooth_noise(rng, (height, width), 48)[..., None]
+    )
     writer, _, _ = open_writer(Path(path), float(fps), (width, height))
     frame = np.empty((height, width, 3), np.float32)
     try:

@@ -1,0 +1,459 @@
+"""MIDI in: controllers, MIDI clock and MIDI learn, each input on its own thread.
+
+An input is a port name (exact, or a unique case-insensitive part of one), "all" (every input,
+including ones plugged in later), or "tcp:HOST:PORT": a mido socket port server such as
+`mido-serve`, which works on a machine with no MIDI system and lets a test or another computer
+play the controller.
+
+The thread polls its ports (1 ms), stamps each message with perf_counter on arrival and hands
+it on: clock and transport to a `ClockFollower` (tempo, tempo lock, downbeat), anything else to
+the patch (or to MIDI learn while the bus has a parameter armed). A port that errors or is
+unplugged is closed and reopened when it comes back; a TCP server that goes away is
+reconnected to. Nothing a device does raises out of the thread: it shows in the status line.
+
+`livedance midi --list` names the inputs; `livedance midi --monitor SPEC` prints what a
+controller sends, to write a patch by.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import queue
+import socket
+import sys
+import threading
+import time
+
+import mido
+import mido.sockets
+
+from livedance.control.clock import ClockFollower
+from livedance.control.controls import ControlBus
+from livedance.errors import LivedanceError, one_line
+from livedance.quiet import quiet_stderr
+
+log = logging.getLogger(__name__)
+
+# The clock moves the tempo by itself: the HUD and MIDI learn follow what a performer touched.
+CLOCK_SOURCE = "midi-clock"
+SOURCE = "midi"
+POLL_SLEEP = 0.001  # seconds between polls of open ports when nothing arrived
+CONNECT_TIMEOUT = 0.5  # seconds a tcp: connect may take, so close() stays prompt
+# Messages with nothing for a patch: clock and transport are handled here, the rest ignored.
+TRANSPORT = ("clock", "start", "stop", "continue")
+IGNORED = ("songpos", "song_select", "quarter_frame", "tune_request", "active_sensing", "reset")
+
+_LEARN_LOCK = threading.Lock()  # two inputs must not both take one armed parameter
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return one_line(exc, None, first=True).rstrip(".") or type(exc).__name__
+
+
+def input_names() -> list[str]:
+    """The MIDI inputs of this machine; LivedanceError (one line) where there is no MIDI system."""
+    try:
+        with quiet_stderr():
+            return list(mido.get_input_names())
+    except Exception as exc:  # the backend's own types: rtmidi.SystemError, ImportError, OSError
+        raise LivedanceError(f"MIDI: no MIDI system here ({_reason(exc)})") from None
+
+
+def pick_port(spec: str, names: list[str]) -> str:
+    """The input `spec` names: an exact name, else the one name containing it (any case)."""
+    if spec in names:
+        return spec
+    matches = [name for name in names if spec.lower() in name.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise LivedanceError(
+            f"MIDI {spec}: matches {len(matches)} inputs ({', '.join(matches)}); expected a unique part of one name"
+        )
+    have = ", ".join(names) if names else "none"
+    raise LivedanceError(f"MIDI {spec}: no such input (inputs: {have})")
+
+
+def parse_tcp(spec: str) -> tuple[str, int] | None:
+    """(host, port) for "tcp:HOST:PORT", None for any other spec; LivedanceError if malformed."""
+    if not spec.lower().startswith("tcp:"):
+        return None
+    host, _, port = spec[4:].rpartition(":")
+    if host and port.isdigit() and 0 < int(port) < 65536:
+        return host, int(port)
+    raise LivedanceError(f"MIDI input {spec!r}: expected tcp:HOST:PORT with a port from 1 to 65535")
+
+
+def _describe(msg: mido.Message) -> str:
+    """A message the way a patch names it (channels 1-16), with the patch line that maps it."""
+    kind = msg.type
+    channel = getattr(msg, "channel", 0) + 1
+    if kind == "control_change":
+        text, line = f"CC {msg.control} ch {channel} = {msg.value}", f"cc = {msg.control}"
+    elif kind == "note_on" and msg.velocity:
+        text, line = f"note {msg.note} ch {channel} velocity {msg.velocity}", f"note = {msg.note}"
+    elif kind in ("note_on", "note_off"):
+        return f"note {msg.note} ch {channel} off"
+    elif kind == "pitchwheel":
+        text, line = f"pitch bend ch {channel} = {msg.pitch}", "pitchbend = true"
+    elif kind == "program_change":
+        text, line = f"program change {msg.program} ch {channel}", "program = true"
+    else:
+        fields = " ".join(f"{k}={v}" for k, v in msg.dict().items() if k not in ("type", "time", "channel"))
+        return f"{kind} ch {channel} {fields}" if hasattr(msg, "channel") else f"{kind} {fields}".strip()
+    return f'{text:<32}  {{ {line}, channel = {channel}, param = "..." }}'
+
+
+class MidiInput:
+    """One input spec on its own thread, feeding the bus through a patch.
+
+    `patch` needs translate(msg, bus, received) -> int, learn(param, msg) -> str | None and
+    save(path). MIDI learn saves the patch to `learn_file` after every mapping learned.
+    """
+
+    def __init__(
+        self,
+        bus: ControlBus,
+        spec: str,
+        patch,
+        learn_file: str | os.PathLike | None = None,
+        rescan_seconds: float = 1.0,
+    ):
+        spec = str(spec).strip()
+        if not spec:
+            raise LivedanceError("MIDI input '': expected a port name, 'all' or tcp:HOST:PORT")
+        self.bus = bus
+        self.spec = spec
+        self.patch = patch
+        self.learn_file = learn_file
+        self.rescan_seconds = max(float(rescan_seconds), 0.01)
+        self.clock = ClockFollower()
+        self._clock_port: str | None = None  # the input whose clock drives the tempo
+        self._tcp = parse_tcp(spec)
+        self._all = spec.lower() == "all"
+        self._key = f"midi {spec}"
+        self._ports: dict[str, mido.ports.BaseInput] = {}
+        self._sock: socket.socket | None = None  # the tcp: connection, to shut down on close
+        self._connected_once = False
+        self._connection = "starting"
+        self._clock_text = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._show()
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> "MidiInput":
+        if self._thread is None and not self._closed:
+            self._thread = threading.Thread(target=self._run, name=f"livedance-midi {self.spec}", daemon=True)
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop the thread (within a poll or a connect timeout) and close every port; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2.0)
+        self._close_all()
+        self.bus.status.pop(self._key, None)
+
+    @property
+    def ports(self) -> list[str]:
+        """Names of the ports open now."""
+        return list(self._ports)
+
+    # --- status ---------------------------------------------------------------------------------
+    def _show(self, connection: str | None = None) -> None:
+        if connection is not None:
+            self._connection = connection
+        if self._connection.startswith("MIDI"):  # a whole line of its own: no MIDI system
+            line = self._connection
+        else:
+            line = f"MIDI {self.spec}: {self._connection}"
+        if self._clock_text:
+            line += f", {self._clock_text}"
+        self.bus.status[self._key] = line
+
+    # --- the thread -----------------------------------------------------------------------------
+    def _run(self) -> None:
+        next_scan = 0.0
+        while not self._stop.is_set():
+            try:
+                now = time.perf_counter()
+                if now >= next_scan:
+                    self._rescan()
+                    next_scan = time.perf_counter() + self.rescan_seconds
+                if self._ports:
+                    if not self._poll():
+                        self._stop.wait(POLL_SLEEP)
+                else:
+                    self._stop.wait(max(next_scan - time.perf_counter(), POLL_SLEEP))
+            except Exception as exc:  # a bug or a backend surprise must not end the input
+                log.warning("%s", one_line(exc), exc_info=True)
+                self.bus.refuse(SOURCE, f"{self.spec}: {_reason(exc)}")
+                self._stop.wait(self.rescan_seconds)
+        self._close_all()
+
+    def _poll(self) -> bool:
+        """Hand on every pending message; False when there was none."""
+        got = False
+        for name, port in list(self._ports.items()):
+            try:
+                for msg in port.iter_pending():
+                    got = True
+                    self._handle(msg, time.perf_counter(), name)
+            except Exception as exc:
+                log.warning("%s", one_line(exc), exc_info=True)
+                self._drop(name, f"disconnected ({_reason(exc)}); retrying")
+                continue
+            if port.closed:  # a socket port closes itself when the server goes away
+                self._drop(name, "reconnecting")
+        return got
+
+    def _drop(self, name: str, why: str) -> None:
+        self._release(name)
+        self._show(why if not self._all else self._all_text())
+
+    def _close_all(self) -> None:
+        for name in list(self._ports):
+            self._release(name)
+
+    def _release(self, name: str) -> None:
+        port = self._ports.pop(name, None)
+        if name == self._clock_port:  # its clock is gone: the next one to tick takes over
+            self._clock_port = None
+        if self._tcp is not None and self._sock is not None:
+            # SocketPort.close() leaves the connection open while its file objects live on.
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+            self._sock = None
+        if port is not None:
+            with contextlib.suppress(Exception):
+                port.close()
+
+    # --- opening ports --------------------------------------------------------------------------
+    def _rescan(self) -> None:
+        if self._tcp is not None:
+            if not self._ports:
+                self._connect_tcp(*self._tcp)
+            return
+        try:
+            names = input_names()
+        except LivedanceError as exc:
+            self._close_all()
+            self._show(str(exc))
+            return
+        for name in list(self._ports):
+            if name not in names:
+                self._drop(name, "unplugged; waiting for it")
+        if self._all:
+            for name in names:
+                if name not in self._ports:
+                    self._open(name)
+            self._show(self._all_text())
+            return
+        try:
+            name = pick_port(self.spec, names)
+        except LivedanceError as exc:
+            self._close_all()
+            self._show(str(exc).split(": ", 1)[1] + "; waiting")
+            return
+        if name not in self._ports:
+            self._close_all()  # the spec now picks another port
+            if self._open(name):
+                self._show("connected" if name == self.spec else f"connected ({name})")
+
+    def _open(self, name: str) -> bool:
+        try:
+            with quiet_stderr():
+                self._ports[name] = mido.open_input(name)
+            return True
+        except Exception as exc:
+            log.warning("%s", one_line(exc), exc_info=True)
+            self._show(f"can't open {name} ({_reason(exc)}); retrying")
+            return False
+
+    def _all_text(self) -> str:
+        if not self._ports:
+            return "no inputs yet"
+        return f"connected ({', '.join(self._ports)})"
+
+    def _connect_tcp(self, host: str, port: int) -> None:
+        try:
+            sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
+            try:
+                sock.settimeout(None)
+                self._ports[self.spec] = mido.sockets.SocketPort(host, port, conn=sock)
+            except Exception:
+                sock.close()
+                raise
+            self._sock = sock
+        except Exception as exc:
+            log.warning("%s", one_line(exc), exc_info=True)
+            if not self._connected_once:
+                self._show(f"waiting for the server ({_reason(exc)})")
+            else:
+                self._show("reconnecting")
+            return
+        self._connected_once = True
+        self._show("connected")
+
+    # --- messages -------------------------------------------------------------------------------
+    def _handle(self, msg: mido.Message, received: float, port: str | None = None) -> None:
+        kind = msg.type
+        if kind in TRANSPORT:
+            # One clock drives the tempo: with "all", the same clock reaching two inputs (or two
+            # clocks) would interleave their ticks. The first port to send one keeps it.
+            if self._clock_port is None:
+                self._clock_port = port
+            if port == self._clock_port:
+                self._transport(kind, received)
+        elif kind in IGNORED:
+            return
+        elif not self._learn(msg):
+            try:
+                self.patch.translate(msg, self.bus, received)
+            except Exception as exc:  # the patch promises not to raise; a bug must not end the input
+                log.warning("%s", one_line(exc), exc_info=True)
+                self.bus.refuse(SOURCE, f"{_describe(msg)}: {_reason(exc)}")
+
+    def _transport(self, kind: str, received: float) -> None:
+        clock, bus = self.clock, self.bus
+        if kind == "clock":
+            bpm = clock.tick(received)
+            if bpm is not None:
+                bus.offer("bpm", bpm, CLOCK_SOURCE, received=received)
+                self._clock_text = f"clock {bpm:.1f} BPM" if clock.running else f"clock stopped at {bpm:.1f} BPM"
+                self._show()
+            return
+        if kind == "start":
+            clock.start(received)
+            bus.offer("tempo_lock", True, CLOCK_SOURCE, received=received)
+            bus.offer("downbeat", None, CLOCK_SOURCE, received=received)
+        elif kind == "continue":
+            clock.continue_(received)
+            bus.offer("tempo_lock", True, CLOCK_SOURCE, received=received)
+        else:
+            clock.stop(received)
+        bpm = f" at {clock.bpm:.1f} BPM" if clock.bpm is not None else ""
+        self._clock_text = f"clock running{bpm}" if clock.running else f"clock stopped{bpm}"
+        self._show()
+
+    def _learn(self, msg: mido.Message) -> bool:
+        """MIDI learn: True when `msg` was taken as the control for the armed parameter."""
+        if not self.bus.learning:
+            return False
+        with _LEARN_LOCK:
+            param = self.bus.learning
+            if not param:
+                return False
+            try:
+                description = self.patch.learn(param, msg)
+            except Exception as exc:
+                log.warning("%s", one_line(exc), exc_info=True)
+                self.bus.refuse(SOURCE, f"learn {param}: {_reason(exc)}")
+                return False
+            if not description:
+                return False  # a note off, a sysex...: stay armed for a real control
+            line = f"learned: {description}"
+            if self.learn_file is not None:
+                try:
+                    self.patch.save(self.learn_file)
+                    line += f" (saved to {os.fspath(self.learn_file)})"
+                except Exception as exc:
+                    log.warning("%s", one_line(exc), exc_info=True)
+                    line += f" (not saved: {_reason(exc)})"
+            # Disarm last: whoever sees learning end also sees the saved patch and its status line.
+            self.bus.status["learn"] = line
+            self.bus.learning = None
+        return True
+
+
+# --- `livedance midi` ---------------------------------------------------------------------------
+class _Printer:
+    """A patch that only queues what arrives, for the monitor's main thread to print."""
+
+    def __init__(self):
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+
+    def translate(self, msg, bus, received) -> int:
+        self.queue.put((received, _describe(msg)))
+        return 0
+
+    def learn(self, param, msg) -> None:
+        return None
+
+    def save(self, path) -> None:
+        pass
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--list", action="store_true", help="print the MIDI input names, one per line (the default)")
+    parser.add_argument(
+        "--monitor",
+        metavar="SPEC",
+        help="print what an input sends until Ctrl-C: a port name (or a unique part of one), all, or tcp:HOST:PORT",
+    )
+    parser.add_argument("--seconds", type=float, default=None, help="stop monitoring after this many seconds")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.monitor:
+        return _monitor(args.monitor, args.seconds)
+    try:
+        names = input_names()
+    except LivedanceError as exc:
+        print(exc)
+        return 0
+    for name in names:
+        print(name)
+    if not names:
+        print("no MIDI inputs (tcp:HOST:PORT still works)", file=sys.stderr)
+    return 0
+
+
+def _monitor(spec: str, seconds: float | None) -> int:
+    if seconds is not None and not seconds > 0:
+        raise LivedanceError(f"--seconds {seconds}: expected a number above 0")
+    bus = ControlBus()
+    printer = _Printer()
+    midi = MidiInput(bus, spec, printer).start()
+    start = time.perf_counter()
+    shown: dict[str, str] = {}
+    controls: list = []
+    try:
+        while seconds is None or time.perf_counter() - start < seconds:
+            for key, line in list(bus.status.items()):
+                if shown.get(key) != line:
+                    shown[key] = line
+                    print(f"# {line}", flush=True)
+            while True:
+                try:
+                    received, text = printer.queue.get_nowait()
+                except queue.Empty:
+                    break
+                print(f"{received - start:9.3f}  {text}", flush=True)
+            for control in bus.drain(controls):
+                value = (
+                    ""
+                    if control.value is None
+                    else f" {control.value:.1f}"
+                    if isinstance(control.value, float)
+                    else f" {control.value}"
+                )
+                print(f"{control.received - start:9.3f}  clock -> {control.name}{value}", flush=True)
+            controls.clear()
+            time.sleep(0.02)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        midi.close()
+    return 0

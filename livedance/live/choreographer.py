@@ -1,0 +1,460 @@
+"""The latent state a performer plays: which dancer, how fast, how wild, held or moving.
+
+A `Choreographer` owns a `Rollout` (the LSTM's window, stepped on the engine) and a `Playhead`
+(Catmull-Rom through the last four step latents). The display loop calls `frame(now)` once per
+displayed frame with a monotonic time; a *step clock* decides when the next LSTM step is due,
+and every frame samples the curve between steps, so the dance is fluid at 60 fps and more
+while the model steps at the rate its data was sampled at (12 or 3 steps/s).
+
+Choices, so the picture never jumps or stalls:
+
+- Step clock: model step rate x `speed` (free), or `bpm` x `steps_per_beat` / 60 (tempo lock;
+  `speed` is then ignored). Changing either keeps the clock's phase, so the motion speeds up or
+  slows down without a jump.
+- Catch-up: at most `MAX_STEPS_PER_FRAME` steps per frame. After a stall the backlog beyond
+  that is dropped (counted in `skipped_steps`) and the fraction kept: the dancer resumes its
+  tempo at once instead of racing through the steps it missed.
+- Reseed / jump to seed / reset: the new dancer starts from its seed's warmed-up window at
+  once, and the picture crossfades in latent space from the pose shown at that instant to the
+  new dancer over `CROSSFADE_SECONDS` (smoothstep), so a new dancer morphs in. The warm-up
+  (one window of steps) runs inside the call: a few milliseconds, once.
+- Perturb: noise into the window the LSTM reads, never into what is shown; it shows within
+  two steps (the playhead lags the newest prediction by one to two steps).
+- Freeze: the step clock stops and the same latent is returned exactly; the clock resumes
+  where it stopped. A crossfade still runs while frozen, so a reseed is seen.
+- Safety: a latent that goes non-finite or explodes restarts the dancers from the current
+  seed (`resets` counts it); `reset()` does the same on demand.
+- Temperature and latent offsets shape what is shown, after the playhead and the crossfade:
+  `mean + (latent - mean) * temperature + offset * std` (raw units). They never reach the
+  window the LSTM reads: a constant fed back every step would be carried forward and pile up,
+  while on the display side they can't blow the rollout up, and turning a knob back gives back
+  exactly the dance that was going on underneath. Both cost nothing while neutral.
+- Nudge bends the step rate by up to +-10% (a DJ's pitch bend) in free and tempo-locked modes;
+  `downbeat()` makes the next frame take a step, so the step clock starts an interval there
+  (the picture catches up to that step in one frame: at most one step's motion).
+- Phrase loop: every step latent shown is kept in a ring of the last `LOOP_CAPACITY` steps.
+  `loop(n)` replays the last n of them, cyclically, one per clock step (the LSTM rests), so
+  the phrase repeats in time with the clock and Catmull-Rom smooths the seam. On release the
+  window is rebuilt from the phrase up to the step just shown, so the LSTM dreams on from the
+  looped pose with no jump. Reseed, reset, jump and the safety restart drop the loop; a perturb
+  while looping is lost with the window that release rebuilds.
+
+`frame` returns the choreographer's own buffer, the same array every call and overwritten by
+the next: copy what you keep.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from livedance.errors import LivedanceError
+from livedance.runtime.generate import Playhead, Rollout
+
+MIN_SPEED, MAX_SPEED = 0.1, 4.0
+MIN_BPM, MAX_BPM = 20.0, 400.0
+MAX_STEPS_PER_FRAME = 2
+# How many shown step latents the phrase loop can reach back (about 21 s at 12 steps/s).
+LOOP_CAPACITY = 256
+# Nudge at full deflection bends the step rate by this fraction.
+NUDGE_RANGE = 0.1
+CROSSFADE_SECONDS = 0.5
+# Seeds a random reseed picks from (shown on the HUD, typed back to jump to one).
+SEED_RANGE = 100_000
+
+
+def _finite_number(value, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise LivedanceError(f"{name}: {value!r}; expected a finite number")
+    return number
+
+
+class Choreographer:
+    """The live dance of `engine.dancers` dancers (dancer i follows seed + i)."""
+
+    def __init__(self, engine, dancers: int | None = None, seed: int = 0, noise: float | None = None):
+        engine.prepare()
+        if dancers is not None and int(dancers) != engine.dancers:
+            raise LivedanceError(f"dancers: {dancers}; the engine was prepared for {engine.dancers}")
+        self.engine = engine
+        self.rollout = Rollout(engine, dancers=engine.dancers, noise=noise)
+        shape = (engine.dancers, engine.latent_dim)
+        self._latent = np.zeros(shape, np.float32)  # what frame() returns
+        self._pose = np.zeros(shape, np.float32)  # the playhead after the crossfade, before temperature and offsets
+        self._mean = np.asarray(engine.bundle.latent_mean, np.float32)
+        self._std = np.asarray(engine.bundle.latent_std, np.float32)
+        self._temperature = 1.0
+        self._temperature32 = np.float32(1.0)  # made once, not per frame
+        self._offset = np.zeros(engine.latent_dim, np.float32)
+        self._offset_raw = np.zeros(engine.latent_dim, np.float32)  # offset * std, added as is
+        self._offset_on = False
+        self._nudge = 0.0
+        self._downbeat = False
+        # The phrase loop: a ring of the last shown step latents, and the phrase it replays.
+        self._ring = np.zeros((LOOP_CAPACITY, *shape), np.float32)
+        self._ring_next = 0
+        self._recorded = 0
+        self._phrase = np.zeros((LOOP_CAPACITY, *shape), np.float32)
+        self._loop_length: int | None = None
+        self._loop_position = 0  # the phrase entry the next step pushes
+        self._fade_from = np.zeros(shape, np.float32)
+        self._scratch = np.zeros(shape, np.float32)
+        self._fade_start: float | None = None
+        self._fading = False
+        self._seed_picker = np.random.default_rng()
+        self._speed = 1.0
+        self._tempo: tuple[float, int] | None = None
+        self.last_bpm = 120.0  # the tempo a lock returns to (kept while unlocked)
+        self._frozen = False
+        self._phase = 0.0  # how far the playhead is between its two middle knots, in [0, 1)
+        self._last_now: float | None = None
+        self._shown_any = False
+        self.steps = 0
+        self.skipped_steps = 0
+        self.resets = 0
+        self._seed = int(seed)
+        self.rollout.seed_random(self._seed)
+        self.playhead = Playhead(self._history())
+        self._record_history()
+
+    # --- the display loop ----------------------------------------------------------------
+    def frame(self, now: float) -> np.ndarray:
+        """The raw latents (dancers, latent_dim) to show at monotonic time `now` (seconds)."""
+        elapsed = 0.0 if self._last_now is None else max(0.0, now - self._last_now)
+        self._last_now = now
+        if not self._frozen:
+            if self._downbeat:  # a step lands on this frame and the next interval starts here
+                self._downbeat = False
+                self._phase = 1.0
+            elif elapsed:
+                self._phase += elapsed * self.step_rate
+            due = int(self._phase)
+            if due:
+                self._phase -= due
+                self.skipped_steps += max(0, due - MAX_STEPS_PER_FRAME)
+                for _ in range(min(due, MAX_STEPS_PER_FRAME)):
+                    self._step()
+        pose = self._pose
+        self.playhead.sample_into(self._phase, pose)
+        if self._fading:
+            self._crossfade(now)
+        if not math.isfinite(float(pose.sum())):
+            self._restart(self._seed, fade=False)
+            self.resets += 1
+            self.playhead.sample_into(self._phase, pose)
+        shown = self._latent
+        if self._temperature != 1.0:
+            np.subtract(pose, self._mean, out=shown)
+            shown *= self._temperature32
+            shown += self._mean
+        else:
+            np.copyto(shown, pose)
+        if self._offset_on:
+            shown += self._offset_raw
+        self._shown_any = True
+        return shown
+
+    def _step(self) -> None:
+        if self._loop_length is not None:
+            latent = self._phrase[self._loop_position]
+            self._loop_position = (self._loop_position + 1) % self._loop_length
+            self.playhead.push(latent)
+            self._record(latent)
+            self.steps += 1
+            return
+        resets = self.rollout.resets
+        shown = self.rollout.step()
+        if self.rollout.resets != resets:  # a dancer blew up: start over rather than show noise
+            self.resets += 1
+            self._restart(self._seed)
+            return
+        latent = self.engine.denormalise(shown)
+        self.playhead.push(latent)
+        self._record(latent)
+        self.steps += 1
+
+    def _record(self, latent: np.ndarray) -> None:
+        """Keep a shown step latent (dancers, D) in the loop's ring."""
+        self._ring[self._ring_next] = latent
+        self._ring_next = (self._ring_next + 1) % LOOP_CAPACITY
+        self._recorded = min(self._recorded + 1, LOOP_CAPACITY)
+
+    def _record_history(self) -> None:
+        """A new dancer's ring: just the knots it starts from."""
+        self._ring_next = self._recorded = 0
+        for knot in self.playhead.knots:
+            self._record(knot)
+
+    def _crossfade(self, now: float) -> None:
+        """Blend from the pose shown when the dancer changed towards the new dancer (smoothstep)."""
+        if self._fade_start is None:
+            self._fade_start = now
+        progress = (now - self._fade_start) / CROSSFADE_SECONDS
+        if progress >= 1.0:
+            self._fading = False
+            return
+        progress = max(progress, 0.0)
+        remaining = 1.0 - progress * progress * (3.0 - 2.0 * progress)
+        np.subtract(self._fade_from, self._pose, out=self._scratch)
+        self._scratch *= np.float32(remaining)
+        self._pose += self._scratch
+
+    def _history(self) -> np.ndarray:
+        """The rollout's last four shown latents as playhead knots (4, dancers, D), raw units."""
+        return self.engine.denormalise(self.rollout.shown.transpose(1, 0, 2))
+
+    def _restart(self, seed: int, fade: bool = True) -> None:
+        fade = fade and self._shown_any and math.isfinite(float(self._pose.sum()))
+        if fade:
+            self._fade_from[...] = self._pose
+            self._fade_start, self._fading = None, True
+        else:
+            self._fading = False
+        self._loop_length = None  # a new dancer: the old phrase is gone
+        self._seed = int(seed)
+        self.rollout.seed_random(self._seed)
+        self.playhead.reset(self._history())
+        self._record_history()
+
+    def continue_from(self, window_raw: np.ndarray, shown: np.ndarray | None = None) -> None:
+        """Every dancer carries on from a real dancer's last latents (T >= window, raw units).
+
+        The picture crossfades from `shown` (the pose on screen, e.g. the camera's dancer) to the
+        continuation, so switching from following a dancer to continuing them never jumps."""
+        self.rollout.seed_from_latents(window_raw, seed=self._seed)
+        self._loop_length = None
+        if shown is not None and math.isfinite(float(np.sum(shown))):
+            self._fade_from[...] = shown
+            self._fade_start, self._fading = None, True
+        self.playhead.reset(self._history())
+        self._record_history()
+
+    # --- operations the controls drive ---------------------------------------------------
+    def reseed(self, seed: int | None = None) -> int:
+        """Jump to dancer `seed` (or a new random one), crossfading; returns the seed."""
+        if seed is None:
+            seed = self._seed
+            while seed == self._seed:
+                seed = int(self._seed_picker.integers(SEED_RANGE))
+        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise LivedanceError(f"seed: {seed!r}; expected a whole number >= 0")
+        self._restart(int(seed))
+        return self._seed
+
+    def reset(self) -> None:
+        """The panic button: start the dancers over from the current seed (crossfading from a finite pose).
+
+        Happens by itself whenever a latent goes non-finite or explodes.
+        """
+        self._restart(self._seed)
+
+    def perturb(self, amount: float) -> None:
+        """Add Gaussian noise of std `amount` (normalised units) to every dancer's whole window."""
+        amount = _finite_number(amount, "perturb amount")
+        if amount < 0:
+            raise LivedanceError(f"perturb amount: {amount:g}; expected a number >= 0")
+        window = self.rollout.window_norm
+        for dancer, generator in enumerate(self.rollout.generators):
+            window[dancer] += np.float32(amount) * generator.standard_normal(window.shape[1:], dtype=np.float32)
+
+    def freeze(self, on: bool = True) -> None:
+        """Hold the pose (the picture stops); unfreezing carries on from the same instant."""
+        self._frozen = bool(on)
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    @property
+    def seed(self) -> int:
+        """The current seed; dancer i dances seed + i."""
+        return self._seed
+
+    @property
+    def dancers(self) -> int:
+        return self.rollout.dancers
+
+    @property
+    def noise(self) -> float:
+        """Std of the noise fed back with each prediction (normalised units): how restless the dance is."""
+        return self.rollout.noise
+
+    @noise.setter
+    def noise(self, value: float) -> None:
+        value = _finite_number(value, "noise")
+        if value < 0:
+            raise LivedanceError(f"noise: {value:g}; expected a number >= 0 (normalised latent units, e.g. 0.3)")
+        self.rollout.noise = value
+
+    @property
+    def temperature(self) -> float:
+        """Pose intensity: the shown pose's distance from the data's mean pose x this (1 = as dreamt)."""
+        return self._temperature
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        value = _finite_number(value, "temperature")
+        if value < 0:
+            raise LivedanceError(
+                f"temperature: {value:g}; expected a number >= 0 (1 = as dreamt, below tamer, above bolder)"
+            )
+        self._temperature, self._temperature32 = value, np.float32(value)
+
+    @property
+    def offset(self) -> np.ndarray:
+        """Latent offsets (latent_dim,), normalised units, added to every dancer's shown pose: a copy."""
+        return self._offset.copy()
+
+    def set_offset(self, index: int, value: float) -> None:
+        """Offset latent dimension `index` by `value` x its std."""
+        dim = len(self._offset)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < dim:
+            raise LivedanceError(f"latent index: {index!r}; expected a whole number from 0 to {dim - 1}")
+        self._offset[index] = _finite_number(value, f"latent/{index} offset")
+        self._offsets_changed()
+
+    def set_offsets(self, values) -> None:
+        """All latent offsets at once: one number per latent dimension (zeros: none)."""
+        dim = len(self._offset)
+        try:
+            array = np.asarray(values, np.float32)
+        except (TypeError, ValueError):
+            raise LivedanceError(f"latent offsets: a {type(values).__name__}; expected {dim} numbers") from None
+        if array.shape != (dim,):
+            given = f"{array.size} values" if array.ndim == 1 else f"an array of shape {array.shape}"
+            raise LivedanceError(f"latent offsets: {given}; expected {dim}, one per latent dimension")
+        if not np.all(np.isfinite(array)):
+            raise LivedanceError(f"latent offsets: not all finite; expected {dim} finite numbers")
+        self._offset[...] = array
+        self._offsets_changed()
+
+    def _offsets_changed(self) -> None:
+        np.multiply(self._offset, self._std, out=self._offset_raw)
+        self._offset_on = bool(np.any(self._offset))
+
+    @property
+    def speed(self) -> float:
+        """Multiplier of the model's step rate in free mode, clamped to [0.1, 4]."""
+        return self._speed
+
+    @speed.setter
+    def speed(self, value: float) -> None:
+        self._speed = min(max(_finite_number(value, "speed"), MIN_SPEED), MAX_SPEED)
+
+    @property
+    def nudge(self) -> float:
+        """Pitch bend of the step rate in [-1, 1]: the rate is x (1 + 0.1 nudge) while off centre."""
+        return self._nudge
+
+    @nudge.setter
+    def nudge(self, value: float) -> None:
+        self._nudge = min(max(_finite_number(value, "nudge"), -1.0), 1.0)
+
+    def downbeat(self) -> None:
+        """On the one: the next frame takes a step, and the step clock counts its intervals from there."""
+        self._downbeat = True
+
+    def tempo_double(self) -> None:
+        """Locked: twice the BPM (same steps per beat); free: twice the speed. Clamped."""
+        self._scale_tempo(2.0)
+
+    def tempo_half(self) -> None:
+        """Locked: half the BPM (same steps per beat); free: half the speed. Clamped."""
+        self._scale_tempo(0.5)
+
+    def _scale_tempo(self, factor: float) -> None:
+        if self._tempo is None:
+            self.speed = self._speed * factor
+        else:
+            bpm, steps_per_beat = self._tempo
+            self._tempo = (min(max(bpm * factor, MIN_BPM), MAX_BPM), steps_per_beat)
+
+    def loop(self, steps: int) -> None:
+        """Repeat the last `steps` shown steps (all there are, if fewer) in time with the clock.
+
+        Engaged while looping, it re-cuts the loop from the last steps shown (a loop roll).
+        """
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= LOOP_CAPACITY:
+            raise LivedanceError(f"loop steps: {steps!r}; expected a whole number from 1 to {LOOP_CAPACITY}")
+        length = min(int(steps), self._recorded)
+        entries = (self._ring_next - length + np.arange(length)) % LOOP_CAPACITY
+        self._phrase[:length] = self._ring[entries]
+        self._loop_length, self._loop_position = length, 0
+
+    def release_loop(self) -> None:
+        """Let the LSTM dream on from the looped pose: its window becomes the phrase up to the step just shown."""
+        if self._loop_length is None:
+            return
+        length, window = self._loop_length, self.engine.window
+        entries = (self._loop_position - window + np.arange(window)) % length
+        self.rollout.set_window(self.engine.normalise(self._phrase[entries].transpose(1, 0, 2)))
+        self._loop_length = None
+
+    @property
+    def looping(self) -> int | None:
+        """The loop's length in steps while a phrase loop plays, else None."""
+        return self._loop_length
+
+    def set_tempo(self, bpm: float, steps_per_beat: int | None = None) -> None:
+        """Lock the step clock to `bpm` x `steps_per_beat` / 60 steps/s.
+
+        `steps_per_beat` defaults to the whole number that keeps the dancer nearest its
+        natural rate (6 at 120 BPM for a 12 steps/s model). `bpm` is clamped to [20, 400].
+        """
+        bpm = min(max(_finite_number(bpm, "bpm"), MIN_BPM), MAX_BPM)
+        if steps_per_beat is None:
+            steps_per_beat = max(1, round(self.engine.step_rate * 60.0 / bpm))
+        elif (
+            isinstance(steps_per_beat, bool) or not isinstance(steps_per_beat, (int, np.integer)) or steps_per_beat < 1
+        ):
+            raise LivedanceError(f"steps_per_beat: {steps_per_beat!r}; expected a whole number >= 1")
+        self._tempo = (bpm, int(steps_per_beat))
+        self.last_bpm = bpm
+
+    def unlock_tempo(self) -> None:
+        """Back to the model's own rate x `speed`."""
+        self._tempo = None
+
+    @property
+    def tempo(self) -> tuple[float, int] | None:
+        """(bpm, steps_per_beat) when locked to a tempo, else None."""
+        return self._tempo
+
+    # --- what the HUD shows --------------------------------------------------------------
+    @property
+    def step_rate(self) -> float:
+        """Steps per second the clock runs at now, nudge included (0 while frozen)."""
+        return 0.0 if self._frozen else self._running_rate()
+
+    def _running_rate(self) -> float:
+        if self._tempo is not None:
+            bpm, steps_per_beat = self._tempo
+            rate = bpm * steps_per_beat / 60.0
+        else:
+            rate = self.engine.step_rate * self._speed
+        return rate * (1.0 + NUDGE_RANGE * self._nudge) if self._nudge else rate
+
+    @property
+    def phase(self) -> float:
+        """Where the playhead is between two steps, in [0, 1)."""
+        return self._phase
+
+    @property
+    def mode(self) -> str:
+        """One short line: free or tempo-locked, nudged, looping, frozen."""
+        if self._tempo is not None:
+            bpm, steps_per_beat = self._tempo
+            text = f"tempo {bpm:g} BPM x {steps_per_beat} steps/beat"
+        else:
+            text = f"free x{self._speed:.2f}"
+        if self._nudge:
+            text += f", nudge {100 * NUDGE_RANGE * self._nudge:+.2g}%"
+        text += f", {self._running_rate():.3g} steps/s"
+        if self._loop_length is not None:
+            text += f", loop {self._loop_length} steps"
+        return f"frozen ({text})" if self._frozen else text

@@ -1,0 +1,331 @@
+"""Play a model bundle live: a window (or fullscreen) that dances at the display's rate.
+
+    livedance live [--model models/default] [--fullscreen] [--display N] [--size WxH] [--fps 60]
+    livedance live --headless --seconds 10 --out run.mp4     # no window: same loop, to a file
+    livedance live --keys                                    # what the keys do
+
+A machine with no display (no DISPLAY or WAYLAND_DISPLAY on Linux) runs headless and writes
+livedance.mp4, so the same command works on a server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+
+from livedance.camera.capture import Capture
+from livedance.camera.source import CameraSource
+from livedance.camera.stage import StageCutout
+from livedance.control.midi import MidiInput, input_names, parse_tcp
+from livedance.control.osc import OscServer
+from livedance.control.params import format_params
+from livedance.control.patch import Patch, resolve_patch_path
+from livedance.errors import LivedanceError, one_line
+from livedance.live.choreographer import Choreographer
+from livedance.live.instrument import Instrument, no_display_reason, use_dummy_video
+from livedance.live.keys import format_keys
+from livedance.recording.recorder import Recorder
+from livedance.recording.sessionlog import SessionLog
+from livedance.runtime.engine import Engine
+from livedance.video.look import Compositor, Look
+from livedance.video.size import parse_size
+
+log = logging.getLogger(__name__)
+
+HEADLESS_OUT = "livedance.mp4"
+HEADLESS_SECONDS = 30.0
+WINDOW_SIZE = "1280x720"
+OSC_PORT = 9000
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="models/default", help="model bundle folder (default: models/default)")
+    parser.add_argument("--fullscreen", action="store_true", help="fill the screen (toggle with F11 or Alt+Enter)")
+    parser.add_argument("--display", type=int, default=0, help="which display to open on, from 0 (default: 0)")
+    parser.add_argument(
+        "--size", help=f"output WIDTHxHEIGHT (default: the screen's size fullscreen, else {WINDOW_SIZE})"
+    )
+    parser.add_argument("--fps", type=float, default=60.0, help="frame rate; 0 runs uncapped (default: 60)")
+    parser.add_argument("--dancers", type=int, default=1, help="dancers side by side, from offset seeds (default: 1)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the first dance (default: 0)")
+    parser.add_argument("--headless", action="store_true", help="no window: run the same loop offscreen")
+    parser.add_argument(
+        "--seconds", type=float, help=f"stop after this long (default: until quit; headless {HEADLESS_SECONDS:g})"
+    )
+    parser.add_argument(
+        "--record",
+        "--out",
+        dest="out",
+        metavar="FILE",
+        help="record what is played to a video (.mkv survives a crash whole; .mp4 and .avi are written in segments), "
+        "with its control log beside it (.jsonl)",
+    )
+    parser.add_argument(
+        "--hud",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the heads-up display at start (default: on in a window, off fullscreen and headless)",
+    )
+    parser.add_argument("--keys", action="store_true", help="print the key bindings and exit")
+    parser.add_argument("--params", action="store_true", help="print every parameter the controls can play, and exit")
+    control = parser.add_argument_group("control (OSC, MIDI, patches)")
+    control.add_argument(
+        "--osc-port", type=int, default=OSC_PORT, help=f"UDP port for OSC; 0 picks a free one (default: {OSC_PORT})"
+    )
+    control.add_argument(
+        "--osc-host",
+        default="127.0.0.1",
+        help="address OSC listens on; 0.0.0.0 opens it to the network (default: 127.0.0.1)",
+    )
+    control.add_argument(
+        "--osc-feedback", metavar="HOST:PORT", help="echo every change there, so faders on a tablet follow"
+    )
+    control.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
+    control.add_argument(
+        "--midi-in",
+        action="append",
+        metavar="NAME|all|tcp:HOST:PORT",
+        help="MIDI input: a port name, all (default), or a mido port server; repeatable",
+    )
+    control.add_argument("--no-midi", action="store_true", help="no MIDI input")
+    control.add_argument(
+        "--patch", default="default", help="controller mapping: a TOML file or a name in patches/ (default: default)"
+    )
+    control.add_argument(
+        "--learn-file",
+        default="patches/learned.toml",
+        help="where MIDI learn saves the patch (default: patches/learned.toml)",
+    )
+    camera = parser.add_argument_group("camera (follow and continue a real dancer)")
+    camera.add_argument(
+        "--camera", metavar="0|/dev/videoN|FILE|URL", help="a camera, or a video file standing in for one"
+    )
+    camera.add_argument("--camera-loop", action="store_true", help="play a camera FILE in a loop")
+    camera.add_argument(
+        "--segment",
+        choices=("mog2", "knn", "threshold"),
+        default="mog2",
+        help="how the dancer is cut out: background subtraction (mog2, knn; learn the empty stage with e) "
+        "or a threshold for a backlit/shadow stage (default: mog2)",
+    )
+    camera.add_argument(
+        "--segmenter",
+        metavar="MODEL.onnx",
+        help="cut the dancer out with your own person-segmentation ONNX model instead",
+    )
+    camera.add_argument("--camera-mirror", action="store_true", help="mirror the camera, as a mirror would")
+    camera.add_argument(
+        "--auto",
+        action="store_true",
+        help="installation mode: follow whoever is there, continue their dance when they leave",
+    )
+    camera.add_argument(
+        "--mode",
+        choices=("generate", "follow", "continue"),
+        default="generate",
+        help="where the dancer comes from at the start (default: generate)",
+    )
+    control.add_argument(
+        "--record-dir", default="recordings", help="where the record control writes videos (default: recordings)"
+    )
+
+
+def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str | None = None):
+    """Engine, choreographer, compositor and window: everything up to the first frame.
+
+    `args` needs model, dancers, seed, display, fullscreen, hud and fps (bench passes its own);
+    `size` None means the chosen display's desktop size."""
+
+    if headless:
+        use_dummy_video()
+    engine = Engine(args.model, dancers=args.dancers).prepare()
+    choreographer = Choreographer(engine, dancers=args.dancers, seed=args.seed)
+    if size is None:
+        size = _screen_size(args.display)
+    compositor = Compositor(size=size, frame_shape=(engine.height, engine.width))
+    instrument = Instrument(
+        engine,
+        choreographer,
+        compositor,
+        Look(dancers=args.dancers),
+        size,
+        fps=args.fps,
+        headless=headless,
+        fullscreen=args.fullscreen,
+        display=args.display,
+        hud=args.hud,
+        record_dir=getattr(args, "record_dir", "recordings"),
+    )
+    if args.fps:
+        instrument.log = SessionLog(
+            model=str(engine.model_path), dancers=args.dancers, seed=args.seed, fps=args.fps, size=list(size)
+        )
+    try:
+        if recorder_out:
+            start_recorder(instrument, recorder_out)
+        start_controls(args, instrument)
+        start_camera(args, instrument)
+    except BaseException:
+        instrument.finish()
+        instrument.close()
+        raise
+    instrument.mixer.publish_all()
+    return instrument
+
+
+def start_recorder(instrument, out: str) -> None:
+    """Record from the first frame. A folder that can't be written is said in one line and the
+    show plays on unrecorded."""
+
+    try:
+        recorder = Recorder(out, instrument.fps, instrument.size, status=instrument.record_status)
+    except LivedanceError as exc:
+        print(f"livedance live: {exc}; playing on without recording", file=sys.stderr)
+        instrument.bus.status["record"] = f"not recording: {exc}"
+        return
+    if not instrument.adopt_recorder(recorder):
+        print(f"livedance live: {instrument.bus.status['record']}; playing on without recording", file=sys.stderr)
+
+
+CAMERA_WAIT_SECONDS = 1.0
+
+
+def start_camera(args, instrument) -> None:
+    """Camera and capture threads. A camera that won't open is said in one line and the show
+    plays in generate mode while the camera is retried; a broken --segmenter stops the start."""
+    if not getattr(args, "camera", None):
+        return
+
+    method = "segmenter" if args.segmenter else args.segment
+    stage = StageCutout(method=method, mirror=args.camera_mirror, segmenter=args.segmenter)
+    camera = CameraSource(args.camera, loop=args.camera_loop, bus=instrument.bus).start()
+    capture = Capture(camera, instrument.engine.bundle, stage, bus=instrument.bus).start()
+    instrument.inputs += [capture, camera]
+    instrument.director.capture = capture
+    waited = time.perf_counter() + CAMERA_WAIT_SECONDS
+    while not (camera.opened or camera.error) and time.perf_counter() < waited:
+        time.sleep(0.01)
+    if camera.error and not camera.opened:
+        print(f"livedance live: {camera.error}; playing in generate mode and retrying the camera", file=sys.stderr)
+    if args.auto:
+        instrument.director.set_auto(True)
+    if args.mode != "generate":
+        try:
+            instrument.director.set_mode(args.mode)
+        except LivedanceError as exc:
+            print(f"livedance live: {exc}; starting in generate mode", file=sys.stderr)
+
+
+def start_controls(args, instrument) -> None:
+    """OSC and MIDI inputs on their own threads, feeding the instrument's control bus.
+
+    A patch with a mistake stops the start (its file, line and reason); an OSC port that is
+    taken or a machine with no MIDI system is said once, and the show goes on without it."""
+    bus = instrument.bus
+    patch = None
+    if getattr(args, "patch", None):
+        patch = Patch.load(resolve_patch_path(args.patch))
+        bus.status["patch"] = f"patch {patch.name}"
+    if getattr(args, "osc_port", None) is not None and not getattr(args, "no_osc", False):
+        server = OscServer(bus, port=args.osc_port, host=args.osc_host, feedback=args.osc_feedback, patch=patch)
+        try:
+            instrument.inputs.append(server.start())
+        except LivedanceError as exc:
+            print(f"livedance live: {exc}; going on without OSC", file=sys.stderr)
+            bus.status["osc"] = f"no OSC ({exc})"
+    if patch is not None and not getattr(args, "no_midi", False):
+        specs = args.midi_in or ["all"]
+        if any(parse_tcp(spec) is None for spec in specs):
+            try:
+                input_names()
+            except LivedanceError as exc:  # no MIDI system: network MIDI (tcp:) still works
+                print(f"livedance live: {exc}; going on without it", file=sys.stderr)
+                bus.status["midi"] = str(exc)
+                specs = [spec for spec in specs if parse_tcp(spec) is not None]
+        for spec in specs:
+            instrument.inputs.append(MidiInput(bus, spec, patch, learn_file=args.learn_file).start())
+
+
+def _screen_size(display: int) -> tuple[int, int]:
+    """The desktop size of the chosen display, made even for video codecs."""
+    import pygame  # noqa: PLC0415  deferred: headless shows never start SDL
+
+    pygame.display.init()
+    sizes = pygame.display.get_desktop_sizes()
+    if not 0 <= display < len(sizes):
+        raise LivedanceError(f"--display {display}: this machine has {len(sizes)} display(s), numbered from 0")
+    width, height = sizes[display]
+    return width - width % 2, height - height % 2
+
+
+def check_args(args) -> None:
+    if not (args.fps == 0 or 0 < args.fps <= 1000):
+        raise LivedanceError(f"--fps {args.fps:g}: expected a frame rate up to 1000, or 0 for uncapped")
+    if args.seconds is not None and not args.seconds > 0:
+        raise LivedanceError(f"--seconds {args.seconds:g}: expected a positive length")
+    if not 1 <= args.dancers <= 8:
+        raise LivedanceError(f"--dancers {args.dancers}: expected 1 to 8")
+    if args.out and args.fps == 0:
+        raise LivedanceError("--out needs a frame rate for the video; --fps 0 (uncapped) has none")
+
+
+def run(args) -> int:
+
+    if args.keys:
+        print(format_keys())
+        return 0
+    if args.params:
+        print(format_params())
+        return 0
+    check_args(args)
+    headless = args.headless
+    seconds, out = args.seconds, args.out
+    reason = None if headless else no_display_reason()
+    if reason:
+        seconds = HEADLESS_SECONDS if seconds is None else seconds
+        out = out or (HEADLESS_OUT if args.fps else None)  # uncapped has no frame rate to record at
+        doing = f"writing {out}" if out else "uncapped, recording nothing"
+        print(f"livedance live: no display here ({reason}); running headless, {doing} for {seconds:g} s")
+        headless = True
+    if headless and seconds is None:
+        seconds = HEADLESS_SECONDS
+    size = (
+        parse_size(args.size) if args.size else (None if args.fullscreen and not headless else parse_size(WINDOW_SIZE))
+    )
+
+    began = time.perf_counter()
+    instrument = build(args, headless, size, recorder_out=out)
+    crashed = None
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        instrument.run(seconds=seconds)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C or SIGTERM is a way to stop: the summary and the recording still happen
+    except BaseException as exc:  # even a crash finishes the recording first
+        log.warning("%s", one_line(exc), exc_info=True)
+        crashed = exc
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        finished = instrument.finish()
+        instrument.close()
+    if crashed is not None:
+        for line in finished:
+            print(f"livedance live: {line}", file=sys.stderr)
+        raise crashed
+    first = (instrument.first_frame_at - began) if instrument.first_frame_at else float("nan")
+    rate = instrument.frames / instrument.elapsed if instrument.elapsed else 0.0
+    cap = f"at {args.fps:g} fps" if args.fps else "uncapped"
+    print(
+        f"played {instrument.frames} frames in {instrument.elapsed:.1f} s ({rate:.1f} fps, {cap}), "
+        f"{instrument.dropped} dropped; first frame {first:.2f} s after start; {instrument.engine.provider_line}"
+    )
+    for line in finished:
+        print(line)
+    return 0
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt  # a service manager stopping the show: finish like Ctrl-C

@@ -1,0 +1,233 @@
+"""The camera path in the running loop, end to end: a video file made by the project's own
+renderer stands in for the camera (read at its own frame rate on the camera thread), the
+shipped bundle encodes and decodes, SDL's dummy driver shows it."""
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import shutil  # noqa: E402
+import time  # noqa: E402
+from argparse import Namespace  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from stage_videos import make_stage_video
+
+from livedance.cli import main  # noqa: E402
+from livedance.live.command import build  # noqa: E402
+from livedance.runtime.frames import silhouette_iou  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = str(ROOT / "models" / "default")
+FPS = 30  # the camera's
+
+
+def make(tmp_path, camera, mode="generate", auto=False, loop=False, fps=30.0):
+    args = Namespace(
+        model=MODEL,
+        dancers=1,
+        seed=0,
+        display=0,
+        fullscreen=False,
+        hud=True,
+        fps=fps,
+        camera=str(camera),
+        camera_loop=loop,
+        segment="mog2",
+        segmenter=None,
+        camera_mirror=False,
+        auto=auto,
+        mode=mode,
+        record_dir=str(tmp_path / "recordings"),
+    )
+    return build(args, headless=True, size=(320, 240))
+
+
+def until(inst, condition, seconds):
+    """Play in real time until `condition()` or `seconds` pass; True if it came true."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        inst.run(frames=3)
+        if condition():
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def dancer_video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("camera") / "dancer.avi"
+    make_stage_video(path, seconds=6.0, fps=FPS, empty_seconds=1.5, seed=1)  # 45 empty frames: the stage is learned
+    return path
+
+
+def test_follow_shows_the_camera_dancer(tmp_path, dancer_video):
+    inst = make(tmp_path, dancer_video, mode="follow")
+    try:
+        capture = inst.director.capture
+        assert inst.director.mode == "follow"
+        assert until(inst, lambda: capture.latest() is not None and capture.latest().present, 6.0)
+        scores = []
+        for _ in range(8):
+            inst.run(frames=6)
+            state = capture.latest()
+            if state.present:
+                decoded = inst.engine.decode(np.repeat(state.latent[None], inst.engine.dancers, axis=0))[0].copy()
+                scores.append(silhouette_iou(decoded[None], state.ink[None]))
+        assert scores and np.mean(scores) >= 0.7, scores
+        assert np.abs(inst.director.latents(inst.clock()) - state.latent).max() < 5.0  # the picture follows
+        assert any("capture" in line for line in inst.hud_lines())
+    finally:
+        inst.close()
+
+
+def _jump(a, b):
+    return float(np.abs(a - b).max())
+
+
+def test_continue_takes_over_without_a_jump(tmp_path, dancer_video):
+    inst = make(tmp_path, dancer_video, mode="follow")
+    try:
+        capture = inst.director.capture
+        assert until(inst, lambda: capture.latest() is not None and capture.latest().filled >= 10, 8.0)
+        inst.run(frames=5)
+        before = inst.director.latents(inst.clock()).copy()
+        inst.bus.offer("mode", "continue", "osc")
+        shown = []
+        for _ in range(40):
+            inst.run(frames=1)
+            shown.append(inst.director.latents(inst.clock()).copy())
+        assert inst.director.mode == "continue"
+        # A normal step: the largest change between two consecutive model steps of this dance.
+        knots = inst.choreographer.playhead.knots
+        normal = max(_jump(knots[i], knots[i + 1]) for i in range(len(knots) - 1))
+        assert _jump(before, shown[0]) <= normal
+        assert max(_jump(a, b) for a, b in zip(shown, shown[1:])) <= normal
+        assert _jump(shown[0], shown[-1]) > 0  # and it dances on
+    finally:
+        inst.close()
+
+
+def test_auto_follows_continues_and_follows_again(tmp_path):
+    video = tmp_path / "comes_and_goes.avi"
+    truth = make_stage_video(video, seconds=9.0, fps=FPS, empty_seconds=1.5, leave_at=4.0, return_at=6.5, seed=2)
+    assert truth.present.any() and not truth.present.all()
+    inst = make(tmp_path, video, auto=True)
+    try:
+        modes = []
+        end = time.perf_counter() + 9.5
+        while time.perf_counter() < end:
+            inst.run(frames=3)
+            if not modes or modes[-1] != inst.director.mode:
+                modes.append(inst.director.mode)
+        assert modes[:1] == ["generate"]  # nobody there yet: the model dreams
+        assert "follow" in modes
+        first_follow = modes.index("follow")
+        assert "continue" in modes[first_follow:], modes  # they left: their dance goes on
+        assert "follow" in modes[modes.index("continue", first_follow) :], modes  # back: followed again
+    finally:
+        inst.close()
+
+
+def test_a_camera_that_wont_open_leaves_the_show_running(tmp_path, capsys):
+    code = main(
+        [
+            "live",
+            "--model",
+            MODEL,
+            "--headless",
+            "--seconds",
+            "1.5",
+            "--fps",
+            "20",
+            "--size",
+            "160x120",
+            "--camera",
+            str(tmp_path / "no-such-camera.avi"),
+            "--mode",
+            "follow",
+            "--osc-port",
+            "0",
+            "--no-midi",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0 and "played" in out
+    lines = [line for line in err.splitlines() if "camera" in line]
+    assert lines and all("\n" not in line for line in lines) and "generate mode" in lines[0]
+
+
+def test_a_camera_that_dies_mid_show_leaves_the_show_running(tmp_path, dancer_video):
+    copy = tmp_path / "dying.avi"
+    shutil.copy(dancer_video, copy)
+    inst = make(tmp_path, copy, mode="follow")
+    try:
+        camera = inst.inputs[-1]
+        assert until(inst, lambda: camera.frames > 10, 5.0)
+        copy.write_bytes(b"")  # the camera is gone
+        frames = inst.frames
+        assert until(inst, lambda: camera.lost > 0 or camera.ended, 6.0)
+        inst.run(frames=30)
+        assert inst.frames >= frames + 30 and inst.director.mode == "follow"
+    finally:
+        inst.close()
+
+
+def test_a_camera_session_replays_from_its_log(tmp_path, dancer_video):
+    """The camera's part (followed latents, the window a continuation starts from) is logged."""
+    import threading
+
+    from pythonosc.udp_client import SimpleUDPClient
+    from videos import read_video
+
+    video, port = tmp_path / "camera-show.mkv", _free_port()
+
+    def perform():
+        time.sleep(4.0)  # following by then
+        SimpleUDPClient("127.0.0.1", port).send_message("/livedance/mode", "continue")
+
+    performer = threading.Thread(target=perform)
+    performer.start()
+    code = main(
+        [
+            "live",
+            "--model",
+            MODEL,
+            "--headless",
+            "--seconds",
+            "6",
+            "--fps",
+            "20",
+            "--size",
+            "160x120",
+            "--camera",
+            str(dancer_video),
+            "--mode",
+            "follow",
+            "--record",
+            str(video),
+            "--osc-port",
+            str(port),
+            "--no-midi",
+        ]
+    )
+    performer.join()
+    assert code == 0
+    log = video.with_suffix(".jsonl").read_text()
+    assert '"type":"capture"' in log and '"mode":"continue"' in log
+    again = tmp_path / "again.mkv"
+    assert main(["replay", str(video.with_suffix(".jsonl")), "--out", str(again)]) == 0
+    recorded, replayed = read_video(video), read_video(again)
+    assert len(recorded) == len(replayed)
+    mse = [np.mean((a.astype(float) - b.astype(float)) ** 2) for a, b in zip(recorded, replayed)]
+    assert max(mse) <= 255.0**2 / 10**4  # PSNR >= 40 dB on every frame
+
+
+def _free_port():
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

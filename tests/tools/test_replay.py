@@ -1,0 +1,312 @@
+"""Record a headless session driven by scripted OSC, then dance it again from its control log."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pythonosc.udp_client import SimpleUDPClient
+from videos import read_video
+
+from livedance.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = str(ROOT / "models" / "default")
+SIZE, FPS, SECONDS = "160x120", 20, 3.0
+# What a performer does, and when (seconds after the start).
+SCRIPT = [
+    (0.4, "/livedance/invert", [1]),
+    (0.8, "/livedance/speed", [2.0]),
+    (1.2, "/livedance/reseed", []),
+    (1.6, "/livedance/scale/norm", [0.8]),
+    (2.0, "/livedance/perturb", [2.0]),
+    (2.3, "/livedance/trails", [0.6]),
+    (2.6, "/livedance/fg", ["red"]),
+]
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def psnr(a, b):
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("session")
+    video, port = folder / "show.mkv", free_port()
+
+    def listening():
+        """Ping the show's OSC server; it answers /livedance/pong once it is up."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            probe.settimeout(0.05)
+            probe.sendto(b"/livedance/ping\x00,\x00\x00\x00", ("127.0.0.1", port))
+            try:
+                return probe.recv(1024).startswith(b"/livedance/pong")
+            except OSError:
+                return False
+
+    def perform():
+        give_up = time.monotonic() + 60
+        while not listening() and time.monotonic() < give_up:
+            time.sleep(0.01)
+        client = SimpleUDPClient("127.0.0.1", port)
+        began = time.monotonic()
+        for at, address, args in SCRIPT:
+            time.sleep(max(0.0, began + at - time.monotonic()))
+            client.send_message(address, args)
+
+    performer = threading.Thread(target=perform)
+    performer.start()
+    code = main(
+        [
+            "live",
+            "--model",
+            MODEL,
+            "--headless",
+            "--seconds",
+            str(SECONDS),
+            "--fps",
+            str(FPS),
+            "--size",
+            SIZE,
+            "--record",
+            str(video),
+            "--osc-port",
+            str(port),
+            "--no-midi",
+        ]
+    )
+    performer.join()
+    assert code == 0
+    return video
+
+
+def test_the_control_log_holds_the_performance(session):
+    lines = [json.loads(line) for line in session.with_suffix(".jsonl").read_text().splitlines()]
+    assert lines[0]["type"] == "session" and lines[0]["fps"] == FPS and lines[0]["size"] == [160, 120]
+    controls = [e for e in lines if e["type"] == "control" and e["source"] == "osc"]
+    names = [e["name"] for e in controls]
+    assert names == [
+        "invert",
+        "speed",
+        "seed",
+        "scale",
+        "perturb",
+        "trails",
+        "fg",
+    ]  # the reseed logged as the seed it picked
+    assert all(isinstance(e["frame"], int) for e in controls) and lines[-1]["type"] == "end"
+
+
+def test_replay_reproduces_the_recorded_frames(session, tmp_path, capsys):
+    again = tmp_path / "again.mkv"
+    assert main(["replay", str(session.with_suffix(".jsonl")), "--out", str(again)]) == 0
+    recorded, replayed = read_video(session), read_video(again)
+    assert len(replayed) == len(recorded) > FPS * SECONDS * 0.8
+    scores = [psnr(a, b) for a, b in zip(recorded, replayed)]
+    assert min(scores) >= 40.0, sorted(scores)[:5]
+    # The performance happened: inverted (light on dark) at the end, dark on light at the start.
+    assert recorded[0].mean() > 128 > recorded[-1].mean()
+
+
+def test_replay_at_another_size_and_rate(session, tmp_path):
+    big = tmp_path / "big.mkv"
+    assert (
+        main(["replay", str(session.with_suffix(".jsonl")), "--out", str(big), "--size", "320x240", "--fps", "40"]) == 0
+    )
+    frames = read_video(big)
+    recorded = read_video(session)
+    assert frames[0].shape == (240, 320, 3)
+    assert abs(len(frames) - 2 * len(recorded)) <= 3
+    # The same performance at the same moment (1.9 s in, before the trails, which draw denser
+    # echoes at a higher frame rate): the figure, scaled down, covers mostly the same pixels.
+    # Not exactly: the speed glides frame by frame, so the step clock's sum differs slightly
+    # between 20 and 40 frames a second and a step can land a frame apart.
+    import cv2
+
+    small = cv2.resize(frames[76], (160, 120), interpolation=cv2.INTER_AREA)
+    a, b = small.mean(axis=2) > 128, recorded[38].mean(axis=2) > 128
+    assert (a & b).sum() / max((a | b).sum(), 1) > 0.6
+
+
+def test_a_killed_show_leaves_a_playable_video_and_a_replayable_log(tmp_path):
+    # A real output size: FFmpeg's write buffer holds a few tens of kB, seconds of a thumbnail-sized video.
+    video = tmp_path / "killed.mkv"
+    command = [
+        sys.executable,
+        "-m",
+        "livedance.cli",
+        "live",
+        "--model",
+        MODEL,
+        "--headless",
+        "--seconds",
+        "60",
+        "--fps",
+        str(FPS),
+        "--size",
+        "640x360",
+        "--record",
+        str(video),
+        "--osc-port",
+        "0",
+        "--no-midi",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
+    log = video.with_suffix(".jsonl")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (
+        log.exists() and log.stat().st_size > 0 and any(tmp_path.glob("*.recording*"))
+    ):
+        time.sleep(0.1)
+    time.sleep(8.0)  # eight seconds of show: Matroska writes a cluster (up to 5 s) at a time
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    left = [p for p in tmp_path.iterdir() if p.suffix == ".mkv"]
+    assert left, list(tmp_path.iterdir())
+    frames = sum(len(read_video(p)) for p in left)
+    assert frames >= FPS  # at least a second of it plays
+    again = tmp_path / "again.mkv"
+    assert main(["replay", str(log), "--out", str(again)]) == 0
+    assert len(read_video(again)) >= FPS
+
+
+def test_sigterm_finishes_the_recording(tmp_path):
+    video = tmp_path / "stopped.mp4"
+    command = [
+        sys.executable,
+        "-m",
+        "livedance.cli",
+        "live",
+        "--model",
+        MODEL,
+        "--headless",
+        "--seconds",
+        "60",
+        "--fps",
+        str(FPS),
+        "--size",
+        SIZE,
+        "--record",
+        str(video),
+        "--osc-port",
+        "0",
+        "--no-midi",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
+    time.sleep(6.0)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert f"wrote {video}" in out
+    assert len(read_video(video)) >= FPS
+
+
+def test_a_bad_log_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"type": "control"}\n')
+    assert main(["replay", str(bad), "--out", str(tmp_path / "x.mkv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and str(bad) in err
+
+
+def test_an_unwritable_folder_is_said_and_the_show_plays_on(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code = main(
+        [
+            "live",
+            "--model",
+            MODEL,
+            "--headless",
+            "--seconds",
+            "0.5",
+            "--fps",
+            str(FPS),
+            "--size",
+            SIZE,
+            "--record",
+            str(blocker / "show.mkv"),
+            "--osc-port",
+            "0",
+            "--no-midi",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0 and "played" in out
+    lines = [line for line in err.splitlines() if "show.mkv" in line]
+    assert len(lines) == 1 and "playing on without recording" in lines[0]
+
+
+def test_a_recording_started_mid_show_replays_from_where_it_started(tmp_path):
+    from argparse import Namespace
+
+    from livedance.live.command import build
+
+    args = Namespace(
+        model=MODEL, dancers=1, seed=5, display=0, fullscreen=False, hud=None, fps=float(FPS), record_dir=str(tmp_path)
+    )
+    inst = build(args, headless=True, size=(160, 120))
+    try:
+        inst.run(seconds=6.5)  # past replay's warm-up: the start is danced without being drawn
+        inst.bus.offer("mirror", True, "osc")
+        inst.bus.offer("record", True, "osc")
+        inst.run(seconds=1.0)
+        inst.bus.offer("reseed", None, "osc")
+        inst.run(seconds=1.0)
+        inst.bus.offer("record", False, "osc")
+        inst.run(frames=2)
+    finally:
+        inst.close()
+    video = next(tmp_path.glob("livedance-*.mkv"))
+    again = tmp_path / "again.mkv"
+    assert main(["replay", str(video.with_suffix(".jsonl")), "--out", str(again)]) == 0
+    recorded, replayed = read_video(video), read_video(again)
+    assert len(recorded) > FPS and abs(len(replayed) - len(recorded)) <= 1
+    n = min(len(recorded), len(replayed))
+    scores = [psnr(a, b) for a, b in zip(recorded[-n:], replayed[-n:])]
+    assert np.median(scores) >= 40.0
+
+
+def test_a_camera_session_is_not_redanced_by_a_model_of_another_size(tmp_path, capsys):
+    from livedance.recording.sessionlog import jsonable
+
+    log = tmp_path / "camera.jsonl"
+    events = [
+        {"type": "session", "format": 1, "model": MODEL, "dancers": 1, "seed": 0, "fps": FPS, "size": [160, 120]},
+        {"type": "run", "frame": 0, "t0": 0.0, "period": 1 / FPS},
+        {"type": "recording", "frame": 0, "video": "camera.mkv"},
+        {"type": "capture", "frame": 1, "latent": jsonable(np.zeros(16, np.float32))},  # not the shipped model's 128
+        {"type": "end", "frame": 5},
+    ]
+    log.write_text("".join(json.dumps(e) + "\n" for e in events))
+    assert main(["replay", str(log), "--out", str(tmp_path / "x.mkv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "16" in err and "128" in err
