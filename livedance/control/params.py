@@ -23,9 +23,15 @@ from typing import Sequence
 import numpy as np
 
 from livedance.errors import LivedanceError
-from livedance.live import choreographer as _choreo
 from livedance.video.look import PARAMS as LOOK_PARAMS
 from livedance.video.look import Look, parse_colour
+
+# The dance's hard limits, which the choreographer clamps to whatever asks (keys halve the
+# speed below a knob's range); the parameters' ranges below sit inside them.
+MIN_SPEED, MAX_SPEED = 0.1, 4.0
+MIN_BPM, MAX_BPM = 20.0, 400.0
+# Seeds a random reseed picks from (shown on the HUD, typed back to jump to one).
+SEED_RANGE = 100_000
 
 KINDS = ("float", "int", "bool", "trigger", "choice", "colour", "vector")
 CURVES = ("linear", "geometric")
@@ -87,7 +93,7 @@ def _look(name: str, smoothing: float = 0.0, toggle_on=None, **extra) -> Param:
 _DECLARED: tuple[Param, ...] = (
     # --- the dance ---------------------------------------------------------------------------
     Param("reseed", "trigger", "a new random dancer (crossfades in)", "dance"),
-    Param("seed", "int", "jump to dancer N (dancer i of several dances N + i)", "dance", 0, _choreo.SEED_RANGE - 1, 0),
+    Param("seed", "int", "jump to dancer N (dancer i of several dances N + i)", "dance", 0, SEED_RANGE - 1, 0),
     Param(
         "perturb",
         "trigger",
@@ -161,7 +167,7 @@ _DECLARED: tuple[Param, ...] = (
         "step rate x this, when not locked to a tempo (knob centre = 1)",
         "tempo",
         0.25,
-        _choreo.MAX_SPEED,
+        MAX_SPEED,
         1.0,
         0.15,
         curve="geometric",
@@ -171,8 +177,8 @@ _DECLARED: tuple[Param, ...] = (
         "float",
         "tempo; setting it locks the step clock to the beat",
         "tempo",
-        _choreo.MIN_BPM,
-        _choreo.MAX_BPM,
+        MIN_BPM,
+        MAX_BPM,
         120.0,
     ),
     Param("steps_per_beat", "int", "model steps per beat when locked to a tempo", "tempo", 1, 24, 6),

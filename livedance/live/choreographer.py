@@ -49,19 +49,16 @@ import math
 
 import numpy as np
 
+from livedance.control.params import MAX_BPM, MAX_SPEED, MIN_BPM, MIN_SPEED, SEED_RANGE
 from livedance.errors import LivedanceError
 from livedance.runtime.generate import Playhead, Rollout
 
-MIN_SPEED, MAX_SPEED = 0.1, 4.0
-MIN_BPM, MAX_BPM = 20.0, 400.0
 MAX_STEPS_PER_FRAME = 2
 # How many shown step latents the phrase loop can reach back (about 21 s at 12 steps/s).
 LOOP_CAPACITY = 256
 # Nudge at full deflection bends the step rate by this fraction.
 NUDGE_RANGE = 0.1
 CROSSFADE_SECONDS = 0.5
-# Seeds a random reseed picks from (shown on the HUD, typed back to jump to one).
-SEED_RANGE = 100_000
 
 
 def _finite_number(value, name: str) -> float:

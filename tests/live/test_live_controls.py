@@ -364,17 +364,17 @@ def test_a_dancers_fader_sweep_lands_where_it_stopped(inst):
 
 
 def test_the_second_shipped_bundle_dissolves_in(tmp_path):
-    """models/default -> models/solo in the running loop: it loads on a thread, then for about
+    """models/default -> models/salsa in the running loop: it loads on a thread, then for about
     a second both dancers show at part strength (grey where only one of them is), and after
     the crossfade only the new one's crisp figure is left."""
     from livedance.runtime.bundle import shipped_bundles
 
-    assert shipped_bundles()[:2] == ["default", "solo"]
+    assert shipped_bundles()[:2] == ["default", "salsa"]
     inst = make(tmp_path)
     try:
-        inst.bus.offer("model", "solo", "osc")
-        assert wait_until(lambda: (inst.run(frames=1) or True) and inst.model_name == "solo", 20)
-        assert inst.engine.bundle.manifest["name"] == "solo"
+        inst.bus.offer("model", "salsa", "osc")
+        assert wait_until(lambda: (inst.run(frames=1) or True) and inst.model_name == "salsa", 20)
+        assert inst.engine.bundle.manifest["name"] == "salsa"
 
         def grey(canvas):
             level = canvas[..., 0]
