@@ -32,6 +32,19 @@ finally:
 """
 
 
+def test_no_command_but_train_and_export_loads_tensorflow():
+    """The live side installs without the train extra: its commands must not even import TensorFlow."""
+    heavy = "print('heavy:', sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras'}))"
+    code = HELP_ONLY.replace("finally:", "finally:\n    " + heavy)
+    for command in COMMANDS:
+        if command in ("train", "export"):
+            continue
+        result = subprocess.run(
+            [sys.executable, "-c", code, command, "--help"], capture_output=True, text=True, timeout=120
+        )
+        assert "heavy: []" in result.stdout, (command, result.stdout[-300:], result.stderr[-300:])
+
+
 def test_help_imports_only_the_command_asked_about():
     listing = subprocess.run([sys.executable, "-c", HELP_ONLY, "--help"], capture_output=True, text=True, timeout=60)
     assert "loaded: ['livedance.cli', 'livedance.errors', 'livedance.logs']" in listing.stdout

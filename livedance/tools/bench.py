@@ -34,7 +34,6 @@ from livedance.live.command import build
 from livedance.quiet import quiet_stderr
 from livedance.runtime.generate import Rollout
 from livedance.tools import metrics
-from livedance.training.models import build_autoencoder, build_predictor
 from livedance.video.look import Compositor, Look
 from livedance.video.size import parse_size
 
@@ -154,6 +153,8 @@ def time_keras(seconds: float, latent_dim: int = 128) -> dict:
 
     with quiet_stderr():  # TensorFlow's import-time banners go straight to fd 2
         importlib.import_module("tensorflow")
+    # Deferred on purpose: Keras is the train extra; the rest of the bench never loads it.
+    from livedance.training.models import build_autoencoder, build_predictor  # noqa: PLC0415
 
     _, decoder, _ = build_autoencoder(AutoencoderConfig(arch="seed", latent_dim=latent_dim))
     predictor = build_predictor(PredictorConfig(arch="seed"), latent_dim)
