@@ -72,7 +72,6 @@ def setup(verbose: bool = False, log_file: str | Path | None = None) -> None:
     logger.propagate = False
     _listener = logging.handlers.QueueListener(records, *handlers, respect_handler_level=True)
     _listener.start()
-    atexit.register(shutdown)
 
 
 def shutdown() -> None:
@@ -83,3 +82,6 @@ def shutdown() -> None:
         listener.stop()
         for handler in listener.handlers:
             handler.close()
+
+
+atexit.register(shutdown)  # what is still queued at exit is written out

@@ -25,7 +25,6 @@ DOCUMENTS = {"keys": README, "parameters": CONTROLLERS, "osc": CONTROLLERS, "pat
 
 
 def parameter_table() -> str:
-
     lines = ["| parameter | OSC arguments | default | what it does |", "|---|---|---|---|"]
     for group in params.GROUPS:
         for p in params.REGISTRY.values():
@@ -36,7 +35,6 @@ def parameter_table() -> str:
 
 
 def osc_table() -> str:
-
     lines = ["| address | arguments | what it does |", "|---|---|---|"]
     plain = {f"{osc.PREFIX}/{name}" for name in params.REGISTRY}
     for address, arguments, text in osc.address_rows():
@@ -46,7 +44,6 @@ def osc_table() -> str:
 
 
 def patch_layouts() -> str:
-
     parts = []
     for path in sorted((PROJECT_ROOT / "patches").glob("*.toml")):
         if path.name == "learned.toml":
@@ -66,19 +63,20 @@ def _leading_comment(path: Path) -> list[str]:
     return lines
 
 
-def sections() -> dict[str, str]:
+SECTIONS = {"keys": markdown_keys, "parameters": parameter_table, "osc": osc_table, "patches": patch_layouts}
 
-    return {"keys": markdown_keys(), "parameters": parameter_table(), "osc": osc_table(), "patches": patch_layouts()}
+
+def sections(names: list[str] | None = None) -> dict[str, str]:
+    """The generated sections (`names`, default all), as the code says them now."""
+    return {name: SECTIONS[name]() for name in (SECTIONS if names is None else names)}
 
 
 def render(text: str, names: list[str] | None = None) -> str:
     """`text` with its generated sections (`names`, default all) replaced by what the code says now."""
-    every = sections()
-    for name in every if names is None else names:
+    for name, body in sections(names).items():
         pattern = re.compile(rf"(<!-- generated: {name} -->\n).*?(<!-- end: {name} -->)", re.S)
         if not pattern.search(text):
             raise ValueError(f"document has no <!-- generated: {name} --> section")
-        body = every[name]
         text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
     return text
 

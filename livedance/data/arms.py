@@ -15,22 +15,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from livedance.data.body import SIDES, Body, P
+from livedance.data.body import SIDES, Body, P, unit
 from livedance.errors import LivedanceError
 
 SEGMENTS = (("shoulder", "elbow"), ("elbow", "wrist"), ("wrist", "hand"))
 FADE_SECONDS = 0.5
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
-
-
 def chest_frames(points: np.ndarray) -> np.ndarray:
     """(T, 3, 3): rows lateral (right shoulder to left), up (pelvis to neck, made orthogonal), forward."""
-    lateral = _unit(points[:, P["l_shoulder"]] - points[:, P["r_shoulder"]])
+    lateral = unit(points[:, P["l_shoulder"]] - points[:, P["r_shoulder"]])
     up = points[:, P["neck"]] - points[:, P["pelvis"]]
-    up = _unit(up - np.sum(up * lateral, axis=-1, keepdims=True) * lateral)
+    up = unit(up - np.sum(up * lateral, axis=-1, keepdims=True) * lateral)
     forward = np.cross(lateral, up)
     return np.stack([lateral, up, forward], axis=1)
 
@@ -41,7 +37,7 @@ def arm_directions(body: Body) -> np.ndarray:
     out = np.empty((len(body), len(SIDES), len(SEGMENTS), 3))
     for i, s in enumerate(SIDES):
         for k, (a, b) in enumerate(SEGMENTS):
-            world = _unit(body.points[:, P[f"{s}_{b}"]] - body.points[:, P[f"{s}_{a}"]])
+            world = unit(body.points[:, P[f"{s}_{b}"]] - body.points[:, P[f"{s}_{a}"]])
             out[:, i, k] = np.einsum("tij,tj->ti", frames, world)
     return out
 
@@ -58,7 +54,7 @@ def splice(clips: list[np.ndarray], fade: int) -> np.ndarray:
     for clip in parts[1:] + [parts[0]]:
         tail, head = out[-1][-fade:], clip[:fade]
         out[-1] = out[-1][:-fade]
-        out.append(_unit((1 - weight) * tail + weight * head))
+        out.append(unit((1 - weight) * tail + weight * head))
         out.append(clip[fade:])
     out[-1] = out[-1][:0]  # the first clip's body is already at the start: the loop closes on its head
     return np.concatenate(out)

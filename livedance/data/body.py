@@ -185,7 +185,8 @@ class Body:
         return len(self.points)
 
 
-def _unit(v: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
+def unit(v: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
+    """Vectors along the last axis scaled to length 1 (`fallback` where one has no length)."""
     n = np.linalg.norm(v, axis=-1, keepdims=True)
     out = v / np.maximum(n, 1e-9)
     if fallback is not None:
@@ -238,7 +239,7 @@ def body_from_motion(motion: Motion, body_map: BodyMap | None = None, source: st
             pts[:, P[f"{s}_hand"]] = w + 0.5 * (w - e)
         if f"{s}_toe" not in body_map.sources:  # forward from the ankle, facing from the hips
             lateral = pts[:, P["l_hip"]] - pts[:, P["r_hip"]]
-            forward = _unit(np.cross(lateral, up))
+            forward = unit(np.cross(lateral, up))
             pts[:, P[f"{s}_toe"]] = pts[:, P[f"{s}_ankle"]] + 0.1 * forward - 0.04 * up
     stature = stature_of(pts)
     if not np.isfinite(stature) or stature <= 0:
@@ -292,11 +293,11 @@ def _torso_rings(p: np.ndarray, H: float) -> tuple[np.ndarray, np.ndarray]:
     chest, neck = p[:, P["chest"]], p[:, P["neck"]]
     mid_sh = 0.5 * (p[:, P["l_shoulder"]] + p[:, P["r_shoulder"]])
     mid_hip = 0.5 * (p[:, P["l_hip"]] + p[:, P["r_hip"]])
-    up = _unit(neck - mid_hip, up0)
+    up = unit(neck - mid_hip, up0)
 
     def frame(lat_vec):
         lat = lat_vec - up * np.sum(lat_vec * up, -1, keepdims=True)
-        lat = _unit(lat, np.array([1.0, 0.0, 0.0]))
+        lat = unit(lat, np.array([1.0, 0.0, 0.0]))
         return lat, np.cross(lat, up)
 
     lat_sh, fwd_sh = frame(p[:, P["l_shoulder"]] - p[:, P["r_shoulder"]])
@@ -425,13 +426,13 @@ def render(
             ra.append(r0)
             rb.append(r1)
         wrist = p[:, P[f"{s}_wrist"]]
-        hand_dir = _unit(p[:, P[f"{s}_hand"]] - wrist, _unit(wrist - p[:, P[f"{s}_elbow"]]))
+        hand_dir = unit(p[:, P[f"{s}_hand"]] - wrist, unit(wrist - p[:, P[f"{s}_elbow"]]))
         starts.append(wrist)
         ends.append(wrist + hand_dir * HAND_LENGTH * H)
         ra.append(HAND_RADII[0])
         rb.append(HAND_RADII[1])
         ankle = p[:, P[f"{s}_ankle"]]
-        foot_dir = _unit(p[:, P[f"{s}_toe"]] - ankle)
+        foot_dir = unit(p[:, P[f"{s}_toe"]] - ankle)
         starts.append(ankle - foot_dir * HEEL * H)
         ends.append(ankle + foot_dir * FOOT_LENGTH * H)
         ra.append(FOOT_RADII[0])
@@ -448,8 +449,8 @@ def render(
 
     # Head: a spheroid whose long axis follows neck -> head.
     upper_torso, lower_torso = _torso_rings(p, H)
-    torso_up = _unit(neck - 0.5 * (p[:, P["l_hip"]] + p[:, P["r_hip"]]), np.array([0.0, 1.0, 0.0]))
-    head_up = _unit(_unit(head - neck, torso_up) + torso_up)
+    torso_up = unit(neck - 0.5 * (p[:, P["l_hip"]] + p[:, P["r_hip"]]), np.array([0.0, 1.0, 0.0]))
+    head_up = unit(unit(head - neck, torso_up) + torso_up)
     center = head + head_up * 0.036 * H
     c2 = project(center)
     up2 = np.stack([head_up @ right, -head_up[:, 1]], -1)  # image direction of head_up (row grows down)

@@ -17,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from livedance.data.arms import FADE_SECONDS, arm_directions, splice, transplant_arms
-from livedance.data.body import Body, body_from_motion, render
+from livedance.data.body import FRAMINGS, Body, body_from_motion, render
 from livedance.data.bvh import read_bvh
 from livedance.data.dataset import Dataset
 from livedance.data.kinematics import resample
@@ -27,7 +27,6 @@ CMU_CREDIT = (
     "The data used in this project was obtained from mocap.cs.cmu.edu. "
     "The database was created with funding from NSF EIA-0196217."
 )
-FRAMINGS = ("close", "full")  # as in livedance.data.body, kept here so the CLI starts without OpenCV
 
 
 def collect_inputs(paths: list[str]) -> list[Path]:
@@ -135,12 +134,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     yaws = check_rendering_arguments(args)
     if args.source_fps is not None and not (args.source_fps > 0 and math.isfinite(args.source_fps)):
         raise LivedanceError(f"--source-fps {args.source_fps}: expected a positive frame rate")
     files = collect_inputs(args.inputs)
-    arms = donor_arms(collect_inputs(args.arms_from), args.fps) if args.arms_from else None
+    donors = collect_inputs(args.arms_from) if args.arms_from else []
+    arms = donor_arms(donors, args.fps) if donors else None
 
     clips, names, sources = [], [], []
     with tqdm(files, unit="file", desc="mocap", leave=False, disable=None) as bar:
@@ -174,8 +173,8 @@ def run(args: argparse.Namespace) -> int:
         "framing": args.framing,
         "source_fps_override": args.source_fps,
     }
-    if args.arms_from:
-        meta["arms_from"] = [str(p) for p in collect_inputs(args.arms_from)]
+    if donors:
+        meta["arms_from"] = [str(p) for p in donors]
     if any(is_cmu(p) for p in files):
         meta["credit"] = CMU_CREDIT
     path = Dataset.from_clips(clips, names, args.fps, meta).save(args.out)

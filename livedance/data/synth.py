@@ -246,7 +246,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     yaws = check_rendering_arguments(args)
     if not (args.minutes > 0 and math.isfinite(args.minutes)):
         raise LivedanceError(f"--minutes {args.minutes}: expected a positive number of minutes")

@@ -130,7 +130,6 @@ def _latent_write(inst, value, index=None):
 
 
 def _preset(inst, value=None, index=None):
-
     inst.last_preset = apply_preset(inst, int(value or 1))
 
 

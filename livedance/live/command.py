@@ -273,7 +273,6 @@ def check_args(args) -> None:
 
 
 def run(args) -> int:
-
     if args.keys:
         print(format_keys())
         return 0

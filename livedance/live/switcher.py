@@ -39,7 +39,6 @@ class Switcher:
         self._thread.start()
 
     def _load(self, model_path, dancers: int, seed: int, what: str) -> None:
-
         try:
             engine = Engine(model_path, dancers=dancers).prepare()
             self._ready = (engine, Choreographer(engine, dancers=dancers, seed=seed), what)

@@ -283,12 +283,10 @@ def time_compositor(engine, frames: int = 200) -> dict:
 
 
 def keras_available() -> bool:
-
     return all(importlib.util.find_spec(name) is not None for name in ("tensorflow", "keras"))
 
 
 def bench(args) -> dict:
-
     if not args.seconds > 0:
         raise LivedanceError(f"--seconds {args.seconds:g}: expected a positive length")
     if args.frames < 10:

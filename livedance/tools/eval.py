@@ -592,7 +592,6 @@ def format_table(result: dict) -> str:
 
 
 def _load_data(paths: list[str], bundle, option: str):
-
     data = concat([Dataset.load(path) for path in paths], paths)
     data_path = ", ".join(paths)
     if len(data.frames) < 2:
@@ -611,7 +610,6 @@ def _load_data(paths: list[str], bundle, option: str):
 
 
 def run(args) -> int:
-
     if args.video:
         result = video_breakage(args.video)
         print(

@@ -158,7 +158,6 @@ def render_video(
 
 
 def run(args) -> int:
-
     if not (0 < args.seconds <= MAX_SECONDS):
         raise LivedanceError(f"--seconds {args.seconds:g}: expected a positive length, at most {MAX_SECONDS}")
     if not (0 < args.fps <= 240):

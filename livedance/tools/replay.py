@@ -118,7 +118,6 @@ CAMERA_CONTROLS = ("mode", "auto", "camera_learn")
 
 
 def _controls(events: list[dict]) -> list:
-
     return [
         Control(
             e["name"],
@@ -144,7 +143,6 @@ class _LoggedCapture:
         return self.state
 
     def take(self, event: dict) -> None:
-
         latest = self.state
         if event["type"] == "capture":
             self.seq += 1
@@ -162,7 +160,6 @@ class _LoggedCapture:
 
 
 def replay(args) -> tuple[str, int]:
-
     timeline = _Timeline(read(args.log))
     header = timeline.header
     size = parse_size(args.size) if args.size else tuple(header["size"])

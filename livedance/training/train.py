@@ -356,7 +356,6 @@ def _split_by_name(dataset: Dataset, validation: list[str], source: Path) -> tup
 
 
 def _describe(cfg: RunConfig, dataset: Dataset, datasets: list[Dataset], split) -> dict:
-
     d = to_dict(cfg)
     d["fps"] = dataset.fps
     d["sources"] = [
