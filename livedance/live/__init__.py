@@ -1,7 +1,9 @@
 """Live: the instrument on stage.
 
-The `live` command builds an `Instrument` (pacing, the per-frame pipeline, the window)
-from a bundle, a look and the controllers; the choreographer, mixer, modes, actions,
-keys, HUD and model switcher are its parts. May import every package above except
-`training` and `tools`.
+The `live` command builds an `Instrument` from `LiveSettings`: the instrument only plays
+(pacing, the per-frame pipeline, the window). What is dancing and what the performer set is
+the `Performance`, which the mixer, actions and modes reach through the narrow `Show`
+interface; recording on demand (`takes`), model switches (`switcher`), frame statistics,
+the choreographer, keys and HUD are parts of their own. May import every package above
+except `training` and `tools`.
 """

@@ -1,7 +1,7 @@
 """What each parameter of the registry does to a running instrument, and how to read it back.
 
-`ACTIONS[name]` is a pair of small functions: `read(inst)` (the value now, for MIDI pick-up,
-toggles, feedback and the HUD) and `write(inst, value, index)` (make it so; a trigger's value
+`ACTIONS[name]` is a pair of small functions: `read(show)` (the value now, for MIDI pick-up,
+toggles, feedback and the HUD) and `write(show, value, index)` (make it so; a trigger's value
 is its amount or None). They run on the display loop's thread only, called by the mixer, so
 they may touch the choreographer, the look and the window freely. A value is already coerced
 to the parameter's type and range (`params.coerce`); what can still be refused (a model that
@@ -29,147 +29,147 @@ class Action(NamedTuple):
 
 
 def _look_field(name: str) -> Action:
-    def read(inst):
-        return getattr(inst.look, name)
+    def read(show):
+        return getattr(show.performance.look, name)
 
-    def write(inst, value, index=None):
-        setattr(inst.look, name, value)  # the compositor re-checks a look changed in place
+    def write(show, value, index=None):
+        setattr(show.performance.look, name, value)  # the compositor re-checks a look changed in place
 
     return Action(read, write)
 
 
 def _attribute(owner: str, name: str) -> Action:
-    def read(inst):
-        return getattr(getattr(inst, owner), name)
+    def read(show):
+        return getattr(getattr(show.performance, owner), name)
 
-    def write(inst, value, index=None):
-        setattr(getattr(inst, owner), name, value)
+    def write(show, value, index=None):
+        setattr(getattr(show.performance, owner), name, value)
 
     return Action(read, write)
 
 
 def _own(name: str) -> Action:
-    """A setting the instrument itself keeps (the perturb key's amount, the loop's length)."""
+    """A setting the performance itself keeps (the perturb key's amount, the loop's length)."""
 
-    def write(inst, value, index=None):
-        setattr(inst, name, value)
+    def write(show, value, index=None):
+        setattr(show.performance, name, value)
 
-    return Action(lambda inst: getattr(inst, name), write)
+    return Action(lambda show: getattr(show.performance, name), write)
 
 
 def _trigger(fire: Callable) -> Action:
-    return Action(lambda inst: None, fire)
+    return Action(lambda show: None, fire)
 
 
 # --- the dance -------------------------------------------------------------------------------
-def _reseed(inst, value=None, index=None):
-    inst.choreographer.reseed()
+def _reseed(show, value=None, index=None):
+    show.performance.choreographer.reseed()
 
 
-def _seed(inst, value, index=None):
-    inst.choreographer.reseed(int(value))
+def _seed(show, value, index=None):
+    show.performance.choreographer.reseed(int(value))
 
 
-def _perturb(inst, value=None, index=None):
-    inst.choreographer.perturb(inst.perturb_amount if value is None else value)
+def _perturb(show, value=None, index=None):
+    show.performance.choreographer.perturb(show.performance.perturb_amount if value is None else value)
 
 
-def _freeze(inst, value, index=None):
-    inst.choreographer.freeze(bool(value))
+def _freeze(show, value, index=None):
+    show.performance.choreographer.freeze(bool(value))
 
 
-def _loop_read(inst):
-    return inst.choreographer.looping is not None
+def _loop_read(show):
+    return show.performance.choreographer.looping is not None
 
 
-def _loop_write(inst, value, index=None):
-    c = inst.choreographer
+def _loop_write(show, value, index=None):
+    c = show.performance.choreographer
     if value:
-        c.loop(loop_steps(inst))
+        c.loop(loop_steps(show))
     else:
         c.release_loop()
 
 
-def loop_steps(inst) -> int:
+def loop_steps(show) -> int:
     """The phrase loop's length in steps: `loop_beats` beats at the current steps per beat."""
-    c = inst.choreographer
+    c = show.performance.choreographer
     if c.tempo is not None:
         per_beat = c.tempo[1]
     else:
         per_beat = c.engine.step_rate * c.speed * 60.0 / FREE_BEAT_BPM
-    return min(max(2, round(inst.loop_beats * per_beat)), LOOP_CAPACITY)
+    return min(max(2, round(show.performance.loop_beats * per_beat)), LOOP_CAPACITY)
 
 
-def _reset(inst, value=None, index=None):
-    inst.choreographer.reset()
+def _reset(show, value=None, index=None):
+    show.performance.choreographer.reset()
 
 
-def _mode_write(inst, value, index=None):
-    inst.director.set_mode(value)
+def _mode_write(show, value, index=None):
+    show.director.set_mode(value)
 
 
-def _auto_write(inst, value, index=None):
-    inst.director.set_auto(bool(value))
+def _auto_write(show, value, index=None):
+    show.director.set_auto(bool(value))
 
 
-def _camera_learn(inst, value=None, index=None):
-    if inst.director.capture is None:
+def _camera_learn(show, value=None, index=None):
+    if show.director.capture is None:
         raise LivedanceError("camera_learn: needs a camera (livedance live --camera 0|FILE); none is open")
-    inst.director.capture.learn_empty()
+    show.director.capture.learn_empty()
 
 
-def _latent_read(inst):
-    return inst.choreographer.offset
+def _latent_read(show):
+    return show.performance.choreographer.offset
 
 
-def _latent_write(inst, value, index=None):
+def _latent_write(show, value, index=None):
     if index is None:
-        inst.choreographer.set_offsets(value)
+        show.performance.choreographer.set_offsets(value)
     else:
-        inst.choreographer.set_offset(index, value)
+        show.performance.choreographer.set_offset(index, value)
 
 
-def _preset(inst, value=None, index=None):
-    inst.last_preset = apply_preset(inst, int(value or 1))
+def _preset(show, value=None, index=None):
+    show.performance.last_preset = apply_preset(show.performance, int(value or 1))
 
 
 # --- time ------------------------------------------------------------------------------------
-def _bpm_read(inst):
-    tempo = inst.choreographer.tempo
-    return tempo[0] if tempo else inst.choreographer.last_bpm
+def _bpm_read(show):
+    tempo = show.performance.choreographer.tempo
+    return tempo[0] if tempo else show.performance.choreographer.last_bpm
 
 
-def _bpm_write(inst, value, index=None):
-    tempo = inst.choreographer.tempo
-    inst.choreographer.set_tempo(value, tempo[1] if tempo else None)
+def _bpm_write(show, value, index=None):
+    tempo = show.performance.choreographer.tempo
+    show.performance.choreographer.set_tempo(value, tempo[1] if tempo else None)
 
 
-def _steps_per_beat_read(inst):
-    tempo = inst.choreographer.tempo
+def _steps_per_beat_read(show):
+    tempo = show.performance.choreographer.tempo
     return tempo[1] if tempo else None
 
 
-def _steps_per_beat_write(inst, value, index=None):
-    tempo = inst.choreographer.tempo
-    inst.choreographer.set_tempo(tempo[0] if tempo else inst.choreographer.last_bpm, int(value))
+def _steps_per_beat_write(show, value, index=None):
+    tempo = show.performance.choreographer.tempo
+    show.performance.choreographer.set_tempo(tempo[0] if tempo else show.performance.choreographer.last_bpm, int(value))
 
 
-def _tempo_lock_write(inst, value, index=None):
-    c = inst.choreographer
+def _tempo_lock_write(show, value, index=None):
+    c = show.performance.choreographer
     if value and c.tempo is None:
         c.set_tempo(c.last_bpm)
     elif not value:
         c.unlock_tempo()
 
 
-def _tap(inst, value=None, index=None):
-    bpm = inst.tap_tempo.tap(inst.control_time)
+def _tap(show, value=None, index=None):
+    bpm = show.performance.tap_tempo.tap(show.performance.control_time)
     if bpm is not None:
-        _bpm_write(inst, bpm)  # set_tempo clamps to the choreographer's range
+        _bpm_write(show, bpm)  # set_tempo clamps to the choreographer's range
 
 
-def _faster(inst, value=None, index=None, faster=True):
-    c = inst.choreographer
+def _faster(show, value=None, index=None, faster=True):
+    c = show.performance.choreographer
     if c.tempo is not None:
         bpm, steps_per_beat = c.tempo
         c.set_tempo(bpm + (BPM_STEP if faster else -BPM_STEP), steps_per_beat)
@@ -177,78 +177,78 @@ def _faster(inst, value=None, index=None, faster=True):
         c.speed = c.speed * (SPEED_STEP if faster else 1.0 / SPEED_STEP)
 
 
-def _slower(inst, value=None, index=None):
-    _faster(inst, faster=False)
+def _slower(show, value=None, index=None):
+    _faster(show, faster=False)
 
 
-def _tempo_double(inst, value=None, index=None):
-    inst.choreographer.tempo_double()
+def _tempo_double(show, value=None, index=None):
+    show.performance.choreographer.tempo_double()
 
 
-def _tempo_half(inst, value=None, index=None):
-    inst.choreographer.tempo_half()
+def _tempo_half(show, value=None, index=None):
+    show.performance.choreographer.tempo_half()
 
 
 # --- the show --------------------------------------------------------------------------------
-def _dancers_write(inst, value, index=None):
-    inst.switch(dancers=int(value))
+def _dancers_write(show, value, index=None):
+    show.switch(dancers=int(value))
 
 
-def _model_read(inst):
-    return inst.model_name
+def _model_read(show):
+    return show.performance.model_name
 
 
-def _model_write(inst, value, index=None):
-    inst.switch(model=value)
+def _model_write(show, value, index=None):
+    show.switch(model=value)
 
 
-def _record_read(inst):
-    return inst.recording
+def _record_read(show):
+    return show.takes.recording
 
 
-def _record_write(inst, value, index=None):
+def _record_write(show, value, index=None):
     if value:
-        inst.start_recording()
+        show.takes.start()
     else:
-        inst.stop_recording()
+        show.takes.stop()
 
 
-def _hud_write(inst, value, index=None):
-    inst.hud.visible = bool(value)
+def _hud_write(show, value, index=None):
+    show.hud.visible = bool(value)
 
 
-def _fullscreen_write(inst, value, index=None):
-    if bool(value) != inst.fullscreen:
-        inst.toggle_fullscreen()
+def _fullscreen_write(show, value, index=None):
+    if bool(value) != show.window.fullscreen:
+        show.window.toggle_fullscreen()
 
 
-def _learn_write(inst, value, index=None):
-    inst.bus.learning = None if value == "off" else value
+def _learn_write(show, value, index=None):
+    show.bus.learning = None if value == "off" else value
 
 
 ACTIONS: dict[str, Action] = {
     "reseed": _trigger(_reseed),
-    "seed": Action(lambda inst: inst.choreographer.seed, _seed),
+    "seed": Action(lambda show: show.performance.choreographer.seed, _seed),
     "perturb": _trigger(_perturb),
     "perturb_amount": _own("perturb_amount"),
     "noise": _attribute("choreographer", "noise"),
     "temperature": _attribute("choreographer", "temperature"),
-    "freeze": Action(lambda inst: inst.choreographer.frozen, _freeze),
+    "freeze": Action(lambda show: show.performance.choreographer.frozen, _freeze),
     "loop": Action(_loop_read, _loop_write),
     "loop_beats": _own("loop_beats"),
     "reset": _trigger(_reset),
-    "mode": Action(lambda inst: inst.director.mode, _mode_write),
-    "auto": Action(lambda inst: inst.director.auto, _auto_write),
+    "mode": Action(lambda show: show.director.mode, _mode_write),
+    "auto": Action(lambda show: show.director.auto, _auto_write),
     "camera_learn": _trigger(_camera_learn),
     "latent": Action(_latent_read, _latent_write),
     "preset": _trigger(_preset),
     "speed": _attribute("choreographer", "speed"),
     "bpm": Action(_bpm_read, _bpm_write),
     "steps_per_beat": Action(_steps_per_beat_read, _steps_per_beat_write),
-    "tempo_lock": Action(lambda inst: inst.choreographer.tempo is not None, _tempo_lock_write),
+    "tempo_lock": Action(lambda show: show.performance.choreographer.tempo is not None, _tempo_lock_write),
     "tap": _trigger(_tap),
     "nudge": _attribute("choreographer", "nudge"),
-    "downbeat": _trigger(lambda inst, value=None, index=None: inst.choreographer.downbeat()),
+    "downbeat": _trigger(lambda show, value=None, index=None: show.performance.choreographer.downbeat()),
     "tempo_double": _trigger(_tempo_double),
     "tempo_half": _trigger(_tempo_half),
     "faster": _trigger(_faster),
@@ -257,10 +257,10 @@ ACTIONS: dict[str, Action] = {
         name: _look_field(name)
         for name in ("fg", "bg", "invert", "mirror", "trails", "scale", "offset_x", "offset_y", "blackout")
     },
-    "dancers": Action(lambda inst: inst.look.dancers, _dancers_write),
+    "dancers": Action(lambda show: show.performance.look.dancers, _dancers_write),
     "model": Action(_model_read, _model_write),
     "record": Action(_record_read, _record_write),
-    "hud": Action(lambda inst: inst.hud.visible, _hud_write),
-    "fullscreen": Action(lambda inst: inst.fullscreen, _fullscreen_write),
-    "learn": Action(lambda inst: inst.bus.learning or "off", _learn_write),
+    "hud": Action(lambda show: show.hud.visible, _hud_write),
+    "fullscreen": Action(lambda show: show.window.fullscreen, _fullscreen_write),
+    "learn": Action(lambda show: show.bus.learning or "off", _learn_write),
 }

@@ -232,6 +232,17 @@ class Choreographer:
         self._record_history()
 
     # --- operations the controls drive ---------------------------------------------------
+    def carry_over(self, old: Choreographer) -> None:
+        """Take the performer's settings from the choreographer this one replaces (a model switch)."""
+        self.speed = old.speed
+        self.temperature = old.temperature
+        self.nudge = old.nudge
+        if old.tempo is not None:
+            self.set_tempo(*old.tempo)
+        self.freeze(old.frozen)
+        if self.offset.shape == old.offset.shape:
+            self.set_offsets(old.offset)
+
     def reseed(self, seed: int | None = None) -> int:
         """Jump to dancer `seed` (or a new random one), crossfading; returns the seed."""
         if seed is None:

@@ -25,8 +25,12 @@ from livedance.control.params import format_params
 from livedance.control.patch import Patch, resolve_patch_path
 from livedance.errors import LivedanceError, one_line
 from livedance.live.choreographer import Choreographer
-from livedance.live.instrument import Instrument, no_display_reason, use_dummy_video
+from livedance.live.instrument import Instrument
 from livedance.live.keys import format_keys
+from livedance.live.performance import Performance
+from livedance.live.settings import DEFAULT_MODEL, LEARN_FILE, LiveSettings
+from livedance.live.takes import RECORD_DIR
+from livedance.live.window import Window, no_display_reason, use_dummy_video
 from livedance.recording.recorder import Recorder
 from livedance.recording.sessionlog import SessionLog
 from livedance.runtime.engine import Engine
@@ -42,7 +46,7 @@ OSC_PORT = 9000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default="models/default", help="model bundle folder (default: models/default)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"model bundle folder (default: {DEFAULT_MODEL})")
     parser.add_argument("--fullscreen", action="store_true", help="fill the screen (toggle with F11 or Alt+Enter)")
     parser.add_argument("--display", type=int, default=0, help="which display to open on, from 0 (default: 0)")
     parser.add_argument(
@@ -96,8 +100,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     control.add_argument(
         "--learn-file",
-        default="patches/learned.toml",
-        help="where MIDI learn saves the patch (default: patches/learned.toml)",
+        default=LEARN_FILE,
+        help=f"where MIDI learn saves the patch (default: {LEARN_FILE})",
     )
     camera = parser.add_argument_group("camera (follow and continue a real dancer)")
     camera.add_argument(
@@ -129,45 +133,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where the dancer comes from at the start (default: generate)",
     )
     control.add_argument(
-        "--record-dir", default="recordings", help="where the record control writes videos (default: recordings)"
+        "--record-dir", default=RECORD_DIR, help=f"where the record control writes videos (default: {RECORD_DIR})"
     )
 
 
-def build(args, headless: bool, size: tuple[int, int] | None, recorder_out: str | None = None):
+def build(settings: LiveSettings, headless: bool, size: tuple[int, int] | None, recorder_out: str | None = None):
     """Engine, choreographer, compositor and window: everything up to the first frame.
 
-    `args` needs model, dancers, seed, display, fullscreen, hud and fps (bench passes its own);
     `size` None means the chosen display's desktop size."""
-
     if headless:
         use_dummy_video()
-    engine = Engine(args.model, dancers=args.dancers).prepare()
-    choreographer = Choreographer(engine, dancers=args.dancers, seed=args.seed)
+    engine = Engine(settings.model, dancers=settings.dancers).prepare()
+    choreographer = Choreographer(engine, dancers=settings.dancers, seed=settings.seed)
     if size is None:
-        size = _screen_size(args.display)
-    compositor = Compositor(size=size, frame_shape=(engine.height, engine.width))
-    instrument = Instrument(
-        engine,
-        choreographer,
-        compositor,
-        Look(dancers=args.dancers),
-        size,
-        fps=args.fps,
-        headless=headless,
-        fullscreen=args.fullscreen,
-        display=args.display,
-        hud=args.hud,
-        record_dir=getattr(args, "record_dir", "recordings"),
-    )
-    if args.fps:
-        instrument.log = SessionLog(
-            model=str(engine.model_path), dancers=args.dancers, seed=args.seed, fps=args.fps, size=list(size)
+        size = _screen_size(settings.display)
+    performance = Performance(engine, choreographer, Look(dancers=settings.dancers))
+    if settings.fps:
+        performance.log = SessionLog(
+            model=str(engine.model_path),
+            dancers=settings.dancers,
+            seed=settings.seed,
+            fps=settings.fps,
+            size=list(size),
         )
+    instrument = Instrument(
+        performance,
+        Compositor(size=size, frame_shape=(engine.height, engine.width)),
+        Window(size, headless=headless, fullscreen=settings.fullscreen, display=settings.display),
+        fps=settings.fps,
+        hud=settings.hud,
+        record_dir=settings.record_dir,
+    )
     try:
         if recorder_out:
             start_recorder(instrument, recorder_out)
-        start_controls(args, instrument)
-        start_camera(args, instrument)
+        start_controls(settings, instrument)
+        start_camera(settings, instrument)
     except BaseException:
         instrument.finish()
         instrument.close()
@@ -180,29 +181,30 @@ def start_recorder(instrument, out: str) -> None:
     """Record from the first frame. A folder that can't be written is said in one line and the
     show plays on unrecorded."""
 
+    takes = instrument.takes
     try:
-        recorder = Recorder(out, instrument.fps, instrument.size, status=instrument.record_status)
+        recorder = Recorder(out, takes.fps, takes.size, status=takes.status)
     except LivedanceError as exc:
         print(f"livedance live: {exc}; playing on without recording", file=sys.stderr)
-        instrument.bus.status["record"] = f"not recording: {exc}"
+        takes.status(f"not recording: {exc}")
         return
-    if not instrument.adopt_recorder(recorder):
+    if not takes.adopt(recorder):
         print(f"livedance live: {instrument.bus.status['record']}; playing on without recording", file=sys.stderr)
 
 
 CAMERA_WAIT_SECONDS = 1.0
 
 
-def start_camera(args, instrument) -> None:
+def start_camera(settings: LiveSettings, instrument) -> None:
     """Camera and capture threads. A camera that won't open is said in one line and the show
     plays in generate mode while the camera is retried; a broken --segmenter stops the start."""
-    if not getattr(args, "camera", None):
+    if not settings.camera:
         return
 
-    method = "segmenter" if args.segmenter else args.segment
-    stage = StageCutout(method=method, mirror=args.camera_mirror, segmenter=args.segmenter)
-    camera = CameraSource(args.camera, loop=args.camera_loop, bus=instrument.bus).start()
-    capture = Capture(camera, instrument.engine.bundle, stage, bus=instrument.bus).start()
+    method = "segmenter" if settings.segmenter else settings.segment
+    stage = StageCutout(method=method, mirror=settings.camera_mirror, segmenter=settings.segmenter)
+    camera = CameraSource(settings.camera, loop=settings.camera_loop, bus=instrument.bus).start()
+    capture = Capture(camera, instrument.performance.engine.bundle, stage, bus=instrument.bus).start()
     instrument.inputs += [capture, camera]
     instrument.director.capture = capture
     waited = time.perf_counter() + CAMERA_WAIT_SECONDS
@@ -210,34 +212,36 @@ def start_camera(args, instrument) -> None:
         time.sleep(0.01)
     if camera.error and not camera.opened:
         print(f"livedance live: {camera.error}; playing in generate mode and retrying the camera", file=sys.stderr)
-    if args.auto:
+    if settings.auto:
         instrument.director.set_auto(True)
-    if args.mode != "generate":
+    if settings.mode != "generate":
         try:
-            instrument.director.set_mode(args.mode)
+            instrument.director.set_mode(settings.mode)
         except LivedanceError as exc:
             print(f"livedance live: {exc}; starting in generate mode", file=sys.stderr)
 
 
-def start_controls(args, instrument) -> None:
+def start_controls(settings: LiveSettings, instrument) -> None:
     """OSC and MIDI inputs on their own threads, feeding the instrument's control bus.
 
     A patch with a mistake stops the start (its file, line and reason); an OSC port that is
     taken or a machine with no MIDI system is said once, and the show goes on without it."""
     bus = instrument.bus
     patch = None
-    if getattr(args, "patch", None):
-        patch = Patch.load(resolve_patch_path(args.patch))
+    if settings.patch:
+        patch = Patch.load(resolve_patch_path(settings.patch))
         bus.status["patch"] = f"patch {patch.name}"
-    if getattr(args, "osc_port", None) is not None and not getattr(args, "no_osc", False):
-        server = OscServer(bus, port=args.osc_port, host=args.osc_host, feedback=args.osc_feedback, patch=patch)
+    if settings.osc_port is not None:
+        server = OscServer(
+            bus, port=settings.osc_port, host=settings.osc_host, feedback=settings.osc_feedback, patch=patch
+        )
         try:
             instrument.inputs.append(server.start())
         except LivedanceError as exc:
             print(f"livedance live: {exc}; going on without OSC", file=sys.stderr)
             bus.status["osc"] = f"no OSC ({exc})"
-    if patch is not None and not getattr(args, "no_midi", False):
-        specs = args.midi_in or ["all"]
+    if patch is not None and settings.midi:
+        specs = settings.midi_in or ["all"]
         if any(parse_tcp(spec) is None for spec in specs):
             try:
                 input_names()
@@ -246,7 +250,7 @@ def start_controls(args, instrument) -> None:
                 bus.status["midi"] = str(exc)
                 specs = [spec for spec in specs if parse_tcp(spec) is not None]
         for spec in specs:
-            instrument.inputs.append(MidiInput(bus, spec, patch, learn_file=args.learn_file).start())
+            instrument.inputs.append(MidiInput(bus, spec, patch, learn_file=settings.learn_file).start())
 
 
 def _screen_size(display: int) -> tuple[int, int]:
@@ -296,7 +300,7 @@ def run(args) -> int:
     )
 
     began = time.perf_counter()
-    instrument = build(args, headless, size, recorder_out=out)
+    instrument = build(LiveSettings.from_args(args), headless, size, recorder_out=out)
     crashed = None
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
@@ -314,12 +318,13 @@ def run(args) -> int:
         for line in finished:
             print(f"livedance live: {line}", file=sys.stderr)
         raise crashed
-    first = (instrument.first_frame_at - began) if instrument.first_frame_at else float("nan")
-    rate = instrument.frames / instrument.elapsed if instrument.elapsed else 0.0
+    stats, frames = instrument.stats, instrument.performance.frames
+    first = (stats.first_frame_at - began) if stats.first_frame_at else float("nan")
+    rate = frames / stats.elapsed if stats.elapsed else 0.0
     cap = f"at {args.fps:g} fps" if args.fps else "uncapped"
     print(
-        f"played {instrument.frames} frames in {instrument.elapsed:.1f} s ({rate:.1f} fps, {cap}), "
-        f"{instrument.dropped} dropped; first frame {first:.2f} s after start; {instrument.engine.provider_line}"
+        f"played {frames} frames in {stats.elapsed:.1f} s ({rate:.1f} fps, {cap}), {stats.dropped} dropped; "
+        f"first frame {first:.2f} s after start; {instrument.performance.engine.provider_line}"
     )
     for line in finished:
         print(line)

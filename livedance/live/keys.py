@@ -16,6 +16,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from livedance.control.params import REGISTRY  # noqa: E402
+from livedance.live.performance import Performance  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -47,30 +48,31 @@ PRESET_BASE = {name: p.default for name, p in REGISTRY.items() if p.group == "lo
 
 
 # --- actions outside the registry: what only the performer at the keyboard may do -------------
-def quit_(inst) -> str:
-    inst.running = False
+def quit_(show) -> str:
+    show.running = False
     return "quit"
 
 
-def learn_last(inst) -> str:
+def learn_last(show) -> str:
     """Arm MIDI learn for the parameter touched last (press again to disarm)."""
-    if inst.bus.learning:
-        inst.bus.learning = None
+    if show.bus.learning:
+        show.bus.learning = None
         return "learn off"
-    name = inst.last_param
+    name = show.performance.last_param
     if not name:
         return "learn: touch a parameter first (a key, OSC) or send /livedance/learn <parameter>"
-    inst.bus.learning = name
+    show.bus.learning = name
     return f"learn: move a MIDI control for {name}"
 
 
-def apply_preset(inst, number: int) -> str:
+def apply_preset(performance: Performance, number: int) -> str:
+    """Jump the look, speed and seed to preset `number`."""
     preset = PRESETS[number]
-    valid = {f.name for f in dataclasses.fields(inst.look)}
+    valid = {f.name for f in dataclasses.fields(performance.look)}
     values = {k: v for k, v in {**PRESET_BASE, **preset.look}.items() if k in valid}
-    inst.look = dataclasses.replace(inst.look, **values)
-    inst.choreographer.speed = preset.speed
-    inst.choreographer.reseed(preset.seed)
+    performance.look = dataclasses.replace(performance.look, **values)
+    performance.choreographer.speed = preset.speed
+    performance.choreographer.reseed(preset.seed)
     return f"preset {number} {preset.name} (seed {preset.seed})"
 
 

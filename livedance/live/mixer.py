@@ -23,8 +23,10 @@ import time
 import numpy as np
 
 from livedance.control import params as _params
+from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError, one_line
 from livedance.live.actions import ACTIONS
+from livedance.live.performance import Show
 from livedance.recording.sessionlog import jsonable
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,8 @@ class _Glide:
 
 
 class Mixer:
-    def __init__(self, instrument, bus):
-        self.instrument = instrument
+    def __init__(self, show: Show, bus: ControlBus):
+        self.show = show
         self.bus = bus
         self._incoming: list = []  # reused every frame
         self._later: list = []  # heap of (due, order, control)
@@ -58,7 +60,7 @@ class Mixer:
         self._glides: dict = {}
         self._settled: list = []
         self._last: float | None = None
-        self._applied_at: list[float] = []  # arrival times of controls this frame uses
+        self._applied_at: list[tuple[float, bool]] = []  # arrival times of controls this frame uses
         self.latencies = np.zeros(LATENCY_SAMPLES, np.float64)
         self.latency_look = np.zeros(LATENCY_SAMPLES, bool)  # which samples were look controls
         self.latency_count = 0
@@ -121,7 +123,7 @@ class Mixer:
             if param.kind in ("trigger", "vector"):
                 continue
             try:
-                value = ACTIONS[name].read(self.instrument)
+                value = ACTIONS[name].read(self.show)
             except (AttributeError, LivedanceError):
                 continue
             if value is not None:
@@ -137,52 +139,56 @@ class Mixer:
 
     # --- one control -------------------------------------------------------------------------
     def _apply(self, control, late: bool = False) -> None:
-        inst = self.instrument
+        show = self.show
         param = _params.REGISTRY.get(control.name)
         if param is None:
             return
         action = ACTIONS[control.name]
-        inst.control_time = control.received
+        show.performance.control_time = control.received
         try:
             value = control.value
             if control.op == "toggle":
-                value = self._toggled(param, action.read(inst))
+                value = self._toggled(param, action.read(show))
             started = False
             before = self._snapshot() if param.kind == "trigger" else None
             if param.continuous and param.smoothing > 0 and value is not None:
                 started = self._glide_to(param, control.index, value)
             else:
-                action.write(inst, value, control.index)
+                action.write(show, value, control.index)
             self.bus.publish(param.name, value, control.index)
             if before is not None:  # a preset, a tap, a reseed... move other parameters too
                 self.republish(before)
             if control.source not in QUIET_SOURCES:
                 label = param.name if control.index is None else f"{param.name}/{control.index}"
                 text = _params.format_value(param, value).replace(param.name, label, 1)
-                inst.last_control = text if control.source == "key" else f"{text} ({control.source})"
-                inst.last_param = label
-            if inst.log is not None:
+                show.performance.last_control = text if control.source == "key" else f"{text} ({control.source})"
+                show.performance.last_param = label
+            if show.performance.log is not None:
                 self._log(control, value, late)
             if late and started:  # its glide's first step is this frame's, like the others'
                 self._step_glides(self._dt, only=param.name if control.index is None else (param.name, control.index))
-        except LivedanceError as exc:
-            inst.last_control = f"{param.name}: {exc}"
+        except LivedanceError as exc:  # most refusals name their parameter already
+            text = str(exc)
+            show.performance.last_control = text if text.startswith(param.name) else f"{param.name}: {text}"
         except Exception as exc:  # nothing a control does may stop the frames
             log.warning("%s", one_line(exc), exc_info=True)
-            inst.last_control = f"{param.name}: {type(exc).__name__}: {exc}"[:200]
+            show.performance.last_control = f"{param.name}: {type(exc).__name__}: {exc}"[:200]
         self.applied += 1
         if control.source != "key":
             self._applied_at.append((max(control.received, control.due), control.name in LATE))
 
     def _log(self, control, value, late: bool) -> None:
         """What was applied, so a replay applies the same at the same frame."""
-        inst = self.instrument
+        show = self.show
+        session = show.performance.log
+        if session is None:
+            return
         name = control.name
         if name == "reseed":  # random: log the seed it picked
-            name, value = "seed", inst.choreographer.seed
+            name, value = "seed", show.performance.choreographer.seed
         event = {
             "type": "control",
-            "frame": inst.frames,
+            "frame": show.performance.frames,
             "name": name,
             "value": jsonable(value),
             "source": control.source,
@@ -192,7 +198,7 @@ class Mixer:
             event["index"] = control.index
         if late:
             event["late"] = True
-        inst.log.add(event)
+        session.add(event)
 
     @staticmethod
     def _toggled(param, current):
@@ -205,11 +211,11 @@ class Mixer:
     # --- glides --------------------------------------------------------------------------------
     def _glide_to(self, param, index, target) -> bool:
         """Glide towards `target`; True when this started a new glide (not yet stepped this frame)."""
-        inst = self.instrument
+        show = self.show
         key = param.name if index is None else (param.name, index)
         glide = self._glides.get(key)
         if glide is None:
-            current = ACTIONS[param.name].read(inst)
+            current = ACTIONS[param.name].read(show)
             if param.kind == "vector":
                 if index is not None and index >= len(current):
                     raise LivedanceError(
@@ -220,7 +226,7 @@ class Mixer:
                     for other in [k for k in self._glides if isinstance(k, tuple) and k[0] == param.name]:
                         del self._glides[other]
             if current is None:
-                ACTIONS[param.name].write(inst, target, index)
+                ACTIONS[param.name].write(show, target, index)
                 return False
             glide = self._glides[key] = _Glide(param, index, current, target)
             started = True
@@ -230,18 +236,18 @@ class Mixer:
             target = np.asarray(target, np.float32)
             if np.shape(target) != np.shape(glide.current):
                 del self._glides[key]
-                ACTIONS[param.name].write(inst, target, None)  # the instrument names the length it wants
+                ACTIONS[param.name].write(show, target, None)  # the instrument names the length it wants
                 return False
         glide.target = target
         return started
 
     def _snapshot(self) -> dict:
         """Every plain parameter's value now (a trigger compares before and after)."""
-        inst, now = self.instrument, {}
+        show, now = self.show, {}
         for name, param in _params.REGISTRY.items():
             if param.kind not in ("trigger", "vector"):
                 try:
-                    now[name] = ACTIONS[name].read(inst)
+                    now[name] = ACTIONS[name].read(show)
                 except (AttributeError, LivedanceError):
                     pass
         return now
@@ -258,7 +264,7 @@ class Mixer:
                 self.bus.publish(name, value)
 
     def _step_glides(self, dt: float, only=None) -> None:
-        inst = self.instrument
+        show = self.show
         settled = self._settled
         for key, glide in self._glides.items():
             if only is not None and key != only:
@@ -276,10 +282,10 @@ class Mixer:
                 if done:
                     glide.current = glide.target
             try:
-                ACTIONS[param.name].write(inst, glide.current, glide.index)
+                ACTIONS[param.name].write(show, glide.current, glide.index)
             except Exception as exc:  # nothing a control does may stop the frames
                 log.warning("%s", one_line(exc), exc_info=True)
-                inst.last_control = f"{param.name}: {exc}"[:200]
+                show.performance.last_control = f"{param.name}: {exc}"[:200]
                 done = True
             if done:
                 settled.append(key)

@@ -13,7 +13,8 @@ carrying on the camera's dancer.
   mask (an arm leaving the frame, a shadow) from flipping the mode.
 
 The display loop calls `latents(now)` once per frame; it reads the capture's latest-value slot
-and never waits for the camera.
+and never waits for the camera. The director sees the performance (the choreographer, the
+session log), not the instrument.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import math
 import numpy as np
 
 from livedance.errors import LivedanceError
+from livedance.live.performance import Performance
 from livedance.recording.sessionlog import jsonable
 
 MODES = ("generate", "follow", "continue")
@@ -32,8 +34,8 @@ ARRIVE_SECONDS = 0.5
 
 
 class Director:
-    def __init__(self, instrument, capture=None, auto: bool = False):
-        self.instrument = instrument
+    def __init__(self, performance: Performance, capture=None, auto: bool = False):
+        self.performance = performance
         self.capture = capture
         self.mode = "generate"
         self.auto = False
@@ -59,9 +61,9 @@ class Director:
             self._start_following()
         self.mode = mode
         self.switches += 1
-        log = self.instrument.log
+        log = self.performance.log
         if log is not None:  # what a replay needs: the camera's part is not in the controls
-            event = {"type": "mode", "frame": self.instrument.frames, "mode": mode}
+            event = {"type": "mode", "frame": self.performance.frames, "mode": mode}
             if window is not None:
                 event["window"] = jsonable(window)
             log.add(event)
@@ -75,22 +77,22 @@ class Director:
     def _start_following(self) -> None:
         self._shown = None  # starts at the next captured latent, crossfading is the glide itself
 
-    def _continue(self) -> None:
+    def _continue(self) -> np.ndarray:
         state = self.capture.latest() if self.capture is not None else None
         if state is None or state.filled < 2:
             raise LivedanceError("mode continue: nothing captured yet to continue from")
         window = state.window[-state.filled :] if state.filled < len(state.window) else state.window
-        need = self.instrument.choreographer.engine.window
+        need = self.performance.choreographer.engine.window
         if len(window) < need:  # too little captured: hold its first pose for the rest
             window = np.concatenate([np.repeat(window[:1], need - len(window), axis=0), window])
         shown = self._shown if self.mode == "follow" and self._shown is not None else None
-        self.instrument.choreographer.continue_from(window, shown=shown)
+        self.performance.choreographer.continue_from(window, shown=shown)
         return window
 
     # --- per frame -----------------------------------------------------------------------------
     def latents(self, now: float) -> np.ndarray:
         """The raw latents (dancers, D) to show at loop time `now`."""
-        choreographer = self.instrument.choreographer
+        choreographer = self.performance.choreographer
         if self.capture is None:
             return choreographer.frame(now)
         state = self.capture.latest()
@@ -107,11 +109,11 @@ class Director:
         dt = 0.0 if self._last_now is None else max(0.0, now - self._last_now)
         self._last_now = now
         target = state.latent
-        log = self.instrument.log
+        log = self.performance.log
         if log is not None and state.seq != self._seen_seq:
             self._seen_seq = state.seq
-            log.add({"type": "capture", "frame": self.instrument.frames, "latent": jsonable(target)})
-        dancers = self.instrument.choreographer.dancers
+            log.add({"type": "capture", "frame": self.performance.frames, "latent": jsonable(target)})
+        dancers = self.performance.choreographer.dancers
         if self._shown is None or self._shown.shape != (dancers, target.shape[-1]):
             self._shown = np.empty((dancers, target.shape[-1]), np.float32)
             self._shown[...] = target
@@ -128,7 +130,7 @@ class Director:
                 self._present_since = now
             if self.mode != "follow" and now - self._present_since >= ARRIVE_SECONDS:
                 self.set_mode("follow")
-                self.instrument.last_control = "auto: someone is here, following"
+                self.performance.last_control = "auto: someone is here, following"
         else:
             self._present_since = None
             if self._absent_since is None:
@@ -136,6 +138,6 @@ class Director:
             if self.mode == "follow" and now - self._absent_since >= LEAVE_SECONDS:
                 try:
                     self.set_mode("continue")
-                    self.instrument.last_control = "auto: they left, continuing their dance"
+                    self.performance.last_control = "auto: they left, continuing their dance"
                 except LivedanceError:
                     self.set_mode("generate")

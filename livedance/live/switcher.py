@@ -1,46 +1,79 @@
 """Loading another model, or the same one for a different number of dancers, mid-show.
 
-Opening onnxruntime sessions and warming them up takes a few hundred milliseconds: far more
-than a frame. The switcher does it on its own thread while the current dancers keep dancing;
-the display loop polls it once per frame (a non-blocking look at a latest-value slot) and
-swaps the new engine and choreographer in when they are ready.
+Finding the bundle on disk, opening onnxruntime sessions and warming them up takes a few
+hundred milliseconds: far more than a frame. The switcher does it all on its own thread
+while the current dancers keep dancing; the display loop polls it once per frame (a
+non-blocking look at a latest-value slot) and swaps the new engine and choreographer in when
+they are ready. The old dancers then dissolve out over `FADE_SECONDS` (`Crossfade`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
+
+import numpy as np
 
 from livedance.errors import LivedanceError, one_line
 from livedance.live.choreographer import Choreographer
+from livedance.runtime.bundle import MANIFEST, resolve_bundle_path, shipped_bundles
 from livedance.runtime.engine import Engine
 
 log = logging.getLogger(__name__)
 
+Loaded = tuple[Engine, Choreographer, str]  # a finished load: what `Instrument.swap_in` takes
+
+FADE_SECONDS = 1.0  # a model switch crossfades the old dancers' frames into the new ones'
+
+
+def find_bundle(model: str | int) -> Path:
+    """A model named by the controls: a name in models/, an index into them, or a bundle folder."""
+    names = shipped_bundles()
+    if isinstance(model, int):
+        if not 0 <= model < len(names):
+            raise LivedanceError(
+                f"model {model}: there are {len(names)} models in models/ ({', '.join(names)}), numbered from 0"
+            )
+        model = names[model]
+    path = resolve_bundle_path(model if model not in names else f"models/{model}")
+    if not (Path(path) / MANIFEST).is_file():
+        raise LivedanceError(
+            f"model {model}: no model bundle there; expected one of {', '.join(names)} or a bundle folder"
+        )
+    return Path(path)
+
 
 class Switcher:
-    def __init__(self):
+    def __init__(self) -> None:
         self._thread: threading.Thread | None = None
-        self._ready = None  # (engine, choreographer, what) or a LivedanceError, once
-        self._queued = None  # the newest request made while loading
+        self._ready: Loaded | LivedanceError | None = None  # (engine, choreographer, what) or the error, once
+        self._queued: tuple | None = None  # the newest request made while loading
         self.pending: str | None = None  # what is loading, for the HUD
+        self.outgoing: Crossfade | None = None  # the previous model's dancers while they fade out
 
-    def request(self, model_path, dancers: int, seed: int, what: str) -> None:
-        """Start loading `model_path` for `dancers` dancers dancing from `seed`. While a load is
-        under way the newest request waits its turn (a fader swept over the dancer count
-        lands on where it stopped), replacing any that waited before it."""
+    @property
+    def busy(self) -> bool:
+        """A load under way or a crossfade still running: the loop has something to settle."""
+        return self.pending is not None or self.outgoing is not None
+
+    def request(self, model: str | int | Path, dancers: int, seed: int, what: str) -> None:
+        """Start loading `model` (see `find_bundle`) for `dancers` dancers dancing from `seed`.
+        While a load is under way the newest request waits its turn (a fader swept over the
+        dancer count lands on where it stopped), replacing any that waited before it."""
         if self.pending is not None:
-            self._queued = (model_path, dancers, seed, what)
+            self._queued = (model, dancers, seed, what)
             return
         self.pending = what
         self._thread = threading.Thread(
-            target=self._load, args=(model_path, dancers, seed, what), name="livedance-switcher", daemon=True
+            target=self._load, args=(model, dancers, seed, what), name="livedance-switcher", daemon=True
         )
         self._thread.start()
 
-    def _load(self, model_path, dancers: int, seed: int, what: str) -> None:
+    def _load(self, model, dancers: int, seed: int, what: str) -> None:
         try:
-            engine = Engine(model_path, dancers=dancers).prepare()
+            path = model if isinstance(model, Path) else find_bundle(model)
+            engine = Engine(path, dancers=dancers).prepare()
             self._ready = (engine, Choreographer(engine, dancers=dancers, seed=seed), what)
         except LivedanceError as exc:
             self._ready = exc
@@ -48,7 +81,7 @@ class Switcher:
             log.warning("%s", one_line(exc), exc_info=True)
             self._ready = LivedanceError(f"{what}: {type(exc).__name__}: {one_line(exc, None, first=True)}")
 
-    def poll(self):
+    def poll(self) -> Loaded | LivedanceError | None:
         """(engine, choreographer, what) when a load finished, a LivedanceError when it failed, else None."""
         ready = self._ready
         if ready is None:
@@ -63,3 +96,18 @@ class Switcher:
     def close(self) -> None:
         if self._thread is not None:
             self._thread.join(timeout=5.0)
+
+
+class Crossfade:
+    """The previous model's dancers, still dancing while they dissolve out over the new ones."""
+
+    def __init__(self, engine: Engine, choreographer: Choreographer, start: float):
+        self.engine, self.choreographer, self.start = engine, choreographer, start
+
+    def done(self, now: float) -> bool:
+        return now - self.start >= FADE_SECONDS
+
+    def frame(self, now: float) -> tuple[np.ndarray, float]:
+        """The outgoing dancers at `now` (their engine's own buffer) and the new ones' share, eased."""
+        progress = min(max((now - self.start) / FADE_SECONDS, 0.0), 1.0)
+        return self.engine.decode(self.choreographer.frame(now)), progress * progress * (3.0 - 2.0 * progress)

@@ -19,7 +19,6 @@ import platform
 import sys
 import threading
 import time
-from argparse import Namespace
 
 import numpy as np
 from pythonosc.udp_client import SimpleUDPClient
@@ -31,6 +30,8 @@ from livedance.config import AutoencoderConfig, PredictorConfig
 from livedance.control.osc import OscServer
 from livedance.errors import LivedanceError
 from livedance.live.command import build
+from livedance.live.framestats import FrameStats
+from livedance.live.settings import LiveSettings
 from livedance.quiet import quiet_stderr
 from livedance.runtime.generate import Rollout
 from livedance.tools import metrics
@@ -200,7 +201,7 @@ def time_control_latency(instrument, seconds: float, fps: float = 60.0) -> dict:
             sent[0] += 1
 
     sender = threading.Thread(target=send, name="livedance-bench-osc", daemon=True)
-    instrument.fps, instrument.frames, instrument.dropped = fps, 0, 0
+    _restart(instrument, fps)
     before = instrument.mixer.latency_count
     sender.start()
     try:
@@ -221,7 +222,7 @@ def time_control_latency(instrument, seconds: float, fps: float = 60.0) -> dict:
         "control_packets": int(sent[0]),
         "control_applied": int(taken),
         "control_fps": fps,
-        "control_dropped_frames": instrument.dropped,
+        "control_dropped_frames": instrument.stats.dropped,
     }
 
 
@@ -230,11 +231,11 @@ def time_camera(instrument, camera_path: str, seconds: float, realtime: bool, fp
     camera and capture threads cut out, frame and encode every camera frame."""
 
     camera = CameraSource(camera_path, loop=True, bus=instrument.bus, realtime=realtime).start()
-    capture = Capture(camera, instrument.engine.bundle, StageCutout("mog2"), bus=instrument.bus).start()
+    capture = Capture(camera, instrument.performance.engine.bundle, StageCutout("mog2"), bus=instrument.bus).start()
     instrument.inputs += [capture, camera]
     instrument.director.capture = capture
     instrument.director.set_mode("follow")
-    instrument.fps, instrument.frames, instrument.dropped = fps, 0, 0
+    _restart(instrument, fps)
     before = capture.frames
     instrument.run(seconds=seconds)
     captured = capture.frames - before
@@ -244,10 +245,17 @@ def time_camera(instrument, camera_path: str, seconds: float, realtime: bool, fp
     return {
         "camera": camera_path,
         "camera_realtime": realtime,
-        "captured_fps": round(captured / instrument.elapsed, 1),
-        "display_fps": round(instrument.frames / instrument.elapsed, 1),
-        "display_dropped": instrument.dropped,
+        "captured_fps": round(captured / instrument.stats.elapsed, 1),
+        "display_fps": round(instrument.performance.frames / instrument.stats.elapsed, 1),
+        "display_dropped": instrument.stats.dropped,
     }
+
+
+def _restart(instrument, fps: float) -> None:
+    """Count a new measurement from zero, at `fps` (0: uncapped)."""
+    instrument.fps = fps
+    instrument.performance.frames = 0
+    instrument.stats = FrameStats()
 
 
 COMPOSITOR_SIZES = ((1920, 1080), (3840, 2160))
@@ -294,17 +302,16 @@ def bench(args) -> dict:
     size = parse_size(args.size)
     began = time.perf_counter()
     age_at_start = process_age()
-    live_args = Namespace(model=args.model, dancers=1, seed=0, display=0, fullscreen=False, hud=False, fps=0.0)
-    instrument = build(live_args, headless=True, size=size)
+    instrument = build(LiveSettings(model=args.model, hud=False, fps=0.0), headless=True, size=size)
     try:
         instrument.run(frames=1)
-        first_in_process = instrument.first_frame_at - began
-        engine = instrument.engine
+        first_in_process = instrument.stats.first_frame_at - began
+        engine = instrument.performance.engine
         latency = time_step_decode(engine, args.frames)
         compositor = time_compositor(engine, args.compositor_frames) if args.compositor_frames > 0 else {}
-        instrument.frames = instrument.dropped = 0
+        _restart(instrument, 0.0)
         instrument.run(seconds=args.seconds)
-        loop_frames, loop_seconds = instrument.frames, instrument.elapsed
+        loop_frames, loop_seconds = instrument.performance.frames, instrument.stats.elapsed
         control = time_control_latency(instrument, args.control_seconds) if args.control_seconds else {}
         if args.camera:
             control["camera_paced"] = time_camera(instrument, args.camera, args.camera_seconds, realtime=True)

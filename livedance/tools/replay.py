@@ -19,7 +19,6 @@ and the window each continuation started from.
 from __future__ import annotations
 
 import argparse
-from argparse import Namespace
 from types import SimpleNamespace
 
 from tqdm import tqdm
@@ -28,6 +27,7 @@ from livedance.control.controls import Control
 from livedance.errors import LivedanceError
 from livedance.live.choreographer import Choreographer
 from livedance.live.command import build
+from livedance.live.settings import LiveSettings
 from livedance.recording.recorder import Recorder
 from livedance.recording.sessionlog import from_json, read
 from livedance.runtime.engine import Engine
@@ -54,7 +54,8 @@ class _Timeline:
         self.late: dict[int, list[dict]] = {}
         self.swaps: dict[int, dict] = {}
         self.camera: dict[int, list[dict]] = {}  # the camera's part: captured latents, mode switches
-        runs, drops = {}, {}
+        runs: dict[int, dict] = {}
+        drops: dict[int, int] = {}
         self.drops = drops  # frame -> slots missed just before it (the recording repeats the frame)
         last, self.start, self.end = 0, 0, None
         for event in events[1:]:
@@ -165,28 +166,21 @@ def replay(args) -> tuple[str, int]:
     size = parse_size(args.size) if args.size else tuple(header["size"])
     fps = float(args.fps or header["fps"])
     model = args.model or header["model"]
-    settings = Namespace(
-        model=model,
-        dancers=int(header["dancers"]),
-        seed=int(header["seed"]),
-        display=0,
-        fullscreen=False,
-        hud=False,
-        fps=fps,
-    )
+    settings = LiveSettings(model=model, dancers=int(header["dancers"]), seed=int(header["seed"]), hud=False, fps=fps)
     inst = build(settings, headless=True, size=size)
-    inst.log = None  # a replay is not a session of its own
+    inst.performance.log = None  # a replay is not a session of its own
     captured = next((e for events in timeline.camera.values() for e in events if e["type"] == "capture"), None)
-    if captured is not None and captured["latent"].get("shape", [0])[-1] != inst.engine.latent_dim:
+    latent_dim = inst.performance.engine.latent_dim
+    if captured is not None and captured["latent"].get("shape", [0])[-1] != latent_dim:
         inst.close()
         raise LivedanceError(
             f"{args.log}: the camera's dancer was encoded for a model with {captured['latent']['shape'][-1]} "
-            f"latent dimensions; {model} has {inst.engine.latent_dim}, so it can't re-dance them"
+            f"latent dimensions; {model} has {latent_dim}, so it can't re-dance them"
         )
     inst.switch = lambda model=None, dancers=None: None  # switches land where the log says
-    inst.start_recording = inst.stop_recording = lambda: None
+    inst.takes.start = inst.takes.stop = lambda: None  # the replay is the recording
     bus = inst.mixer.bus = _ReplayBus(inst.bus)
-    captured = inst.director.capture = _LoggedCapture()
+    logged = inst.director.capture = _LoggedCapture()
     first = 0 if args.all else timeline.start
     recorded = timeline.times
     same_rate = abs(fps - float(header["fps"])) < 1e-9
@@ -216,7 +210,7 @@ def replay(args) -> tuple[str, int]:
             bus.frame(early, late)
             inst.mixer.apply(now)
             for event in camera:
-                captured.take(event)
+                logged.take(event)
                 if event["type"] == "mode":
                     inst.director.set_mode(event["mode"])
             for swap in swaps:

@@ -9,7 +9,6 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import dataclasses  # noqa: E402
 import shutil  # noqa: E402
-from argparse import Namespace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -22,6 +21,7 @@ from livedance.cli import main  # noqa: E402
 from livedance.live import keys  # noqa: E402
 from livedance.live.command import build  # noqa: E402
 from livedance.live.hud import Hud  # noqa: E402
+from livedance.live.settings import LiveSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(ROOT / "models" / "default")
@@ -29,8 +29,7 @@ README = ROOT / "README.md"
 
 
 def make(seed=0, size=(320, 240), dancers=1):
-    args = Namespace(model=MODEL, dancers=dancers, seed=seed, display=0, fullscreen=False, hud=None, fps=0.0)
-    instrument = build(args, headless=True, size=size)
+    instrument = build(LiveSettings(model=MODEL, dancers=dancers, seed=seed, fps=0.0), headless=True, size=size)
     instrument.clock = VirtualClock()
     return instrument
 
@@ -86,7 +85,7 @@ def test_frames_change_over_time(instrument):
         instrument.run(frames=15)  # a quarter of a virtual second each
         shots.append(canvas(instrument))
     assert all(np.abs(a.astype(int) - b).mean() > 0.1 for a, b in zip(shots, shots[1:]))
-    assert instrument.frames == 62 and instrument.dropped == 0  # uncapped: nothing is ever late
+    assert instrument.performance.frames == 62 and instrument.stats.dropped == 0  # uncapped: nothing is ever late
 
 
 def test_same_seed_same_frames_and_reseed_changes_the_dancer():
@@ -96,7 +95,7 @@ def test_same_seed_same_frames_and_reseed_changes_the_dancer():
         inst.run(frames=30)
         if reseed:
             press(inst, pygame.K_SPACE)
-            assert inst.choreographer.seed != 3 and inst.last_control.startswith("reseed")
+            assert inst.performance.choreographer.seed != 3 and inst.performance.last_control.startswith("reseed")
         else:
             inst.run(frames=1)
         inst.run(frames=60)  # past the crossfade
@@ -135,22 +134,22 @@ def test_look_keys_change_the_pixels(instrument):
 
 def _expect(binding, inst):
     """Press each of the binding's keys; check it did what it should have."""
-    c = inst.choreographer
+    c = inst.performance.choreographer
     name = binding.param or binding.action.__name__
     for key, mod in binding.keys:
-        c = inst.choreographer
+        c = inst.performance.choreographer
         before = dict(
             seed=c.seed,
             frozen=c.frozen,
             speed=c.speed,
-            look=dataclasses.replace(inst.look),
+            look=dataclasses.replace(inst.performance.look),
             phase=c.phase,
             window=c.rollout.window_norm.copy(),
             hud=inst.hud.visible,
-            full=inst.fullscreen,
+            full=inst.window.fullscreen,
             looping=c.looping,
             learning=inst.bus.learning,
-            recording=inst.recording,
+            recording=inst.takes.recording,
         )
         inst.running = True
         press(inst, key, mod)
@@ -168,9 +167,9 @@ def _expect(binding, inst):
         elif name in ("perturb", "reset"):
             assert not np.array_equal(c.rollout.window_norm, before["window"]), label
         elif name in ("invert", "mirror", "trails", "blackout"):
-            assert getattr(inst.look, name) != getattr(before["look"], name), label
+            assert getattr(inst.performance.look, name) != getattr(before["look"], name), label
         elif name == "fullscreen":
-            assert inst.fullscreen != before["full"], label
+            assert inst.window.fullscreen != before["full"], label
         elif name == "hud":
             assert inst.hud.visible != before["hud"], label
         elif name == "quit_":
@@ -180,22 +179,22 @@ def _expect(binding, inst):
         elif name == "learn_last":
             assert inst.bus.learning != before["learning"], label
         elif name == "record":
-            assert "record" in inst.last_control, label  # uncapped: refused with a reason
+            assert "record" in inst.performance.last_control, label  # uncapped: refused with a reason
         elif name in ("mode", "auto", "camera_learn"):
             if binding.value == "generate":
                 assert inst.director.mode == "generate", label
             else:
-                assert "camera" in inst.last_control, label  # no camera here: said, and the show goes on
+                assert "camera" in inst.performance.last_control, label  # no camera here: said, and the show goes on
         elif name in ("tap", "downbeat"):
-            assert inst.last_control.startswith(name), label
+            assert inst.performance.last_control.startswith(name), label
         elif name == "preset":
             preset = keys.PRESETS[binding.value]
             assert c.seed == preset.seed and c.speed == pytest.approx(preset.speed), label
             for field, value in preset.look.items():
-                assert getattr(inst.look, field) == pytest.approx(value), label
+                assert getattr(inst.performance.look, field) == pytest.approx(value), label
         else:
             raise AssertionError(f"no check for the action of {binding.label}: {name}")
-        assert inst.last_control != "-"
+        assert inst.performance.last_control != "-"
         if name == "freeze" and c.frozen:
             c.freeze(False)
         if name == "loop" and c.looping is not None:
@@ -206,18 +205,18 @@ def test_every_key_in_the_table_does_its_action(instrument):
     for binding in keys.BINDINGS:
         _expect(binding, instrument)
     # Plain Enter is not Alt+Enter.
-    full = instrument.fullscreen
+    full = instrument.window.fullscreen
     press(instrument, pygame.K_RETURN)
-    assert instrument.fullscreen == full
+    assert instrument.window.fullscreen == full
 
 
 def test_tempo_keys_move_the_bpm_when_locked(instrument):
-    instrument.choreographer.set_tempo(120, 6)
+    instrument.performance.choreographer.set_tempo(120, 6)
     press(instrument, pygame.K_UP)
-    assert instrument.choreographer.tempo[0] == 124
+    assert instrument.performance.choreographer.tempo[0] == 124
     press(instrument, pygame.K_MINUS)
     press(instrument, pygame.K_MINUS)
-    assert instrument.choreographer.tempo[0] == 116
+    assert instrument.performance.choreographer.tempo[0] == 116
 
 
 def test_hud_draws_and_renders_text_only_when_it_changes(instrument):
@@ -225,7 +224,9 @@ def test_hud_draws_and_renders_text_only_when_it_changes(instrument):
     assert instrument.hud.visible  # off by default headless
     instrument.run(frames=5)
     lines = instrument.hud_lines()
-    assert any(instrument.engine.provider_line in line for line in lines) and any("seed" in line for line in lines)
+    assert any(instrument.performance.engine.provider_line in line for line in lines) and any(
+        "seed" in line for line in lines
+    )
     hud = Hud()
     hud.update(["a", "b"], now=0.0)
     hud.update(["a", "c"], now=1.0)
@@ -272,3 +273,12 @@ def test_bad_arguments_are_one_line(capsys):
     assert main(["live", "--headless", "--dancers", "0"]) == 2
     assert main(["live", "--headless", "--size", "12x9"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 3
+
+
+def test_the_instrument_keeps_to_a_few_parts():
+    """Pacing, the pipeline and the window's parts: the rest lives in the performance and its own classes."""
+    instrument = make()
+    try:
+        assert len(vars(instrument)) <= 15, sorted(vars(instrument))
+    finally:
+        instrument.close()

@@ -9,7 +9,6 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import socket  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from argparse import Namespace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import mido  # noqa: E402
@@ -24,6 +23,7 @@ from virtual_clock import VirtualClock
 from livedance.cli import main  # noqa: E402
 from livedance.control.osc import OscServer  # noqa: E402
 from livedance.live.command import build  # noqa: E402
+from livedance.live.settings import LiveSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(ROOT / "models" / "default")
@@ -45,26 +45,18 @@ def wait_until(condition, timeout=5.0):
 
 
 def make(tmp_path, midi_in=None, patch="default", fps=0.0, clock=True, **extra):
-    settings = dict(
+    settings = LiveSettings(
         model=MODEL,
-        dancers=1,
-        seed=0,
-        display=0,
-        fullscreen=False,
-        hud=None,
         fps=fps,
         osc_port=0,
-        osc_host="127.0.0.1",
-        osc_feedback=None,
-        no_osc=False,
         midi_in=midi_in,
-        no_midi=midi_in is None,
+        midi=midi_in is not None,
         patch=patch,
         learn_file=str(tmp_path / "learned.toml"),
         record_dir=str(tmp_path / "recordings"),
+        **extra,
     )
-    args = Namespace(**{**settings, **extra})
-    inst = build(args, headless=True, size=(320, 240))
+    inst = build(settings, headless=True, size=(320, 240))
     if clock:
         inst.clock = VirtualClock()
     inst.run(frames=2)
@@ -92,35 +84,43 @@ def test_osc_packets_change_parameters_and_frames(inst):
     client.send_message("/livedance/freeze", 1)
     assert received(inst, "osc", 1)
     inst.run(frames=1)
-    assert inst.choreographer.frozen
+    assert inst.performance.choreographer.frozen
     plain = inst.compositor.canvas.copy()
     client.send_message("/livedance/invert", 1)
     assert received(inst, "osc", 2)
     inst.run(frames=1)  # the very next frame shows it
-    assert inst.look.invert and inst.compositor.canvas.mean() < 128 < plain.mean()
+    assert inst.performance.look.invert and inst.compositor.canvas.mean() < 128 < plain.mean()
     client.send_message("/livedance/seed", 42)
     client.send_message("/livedance/scale/norm", 1.0)
     assert received(inst, "osc", 4)
     inst.run(frames=200)  # the scale glides
-    assert inst.choreographer.seed == 42 and inst.look.scale == pytest.approx(2.0)
-    assert "osc" in inst.last_control
+    assert inst.performance.choreographer.seed == 42 and inst.performance.look.scale == pytest.approx(2.0)
+    assert "osc" in inst.performance.last_control
 
 
 @pytest.mark.parametrize(
     "address, args, check",
     [
-        ("/livedance/speed", [2.0], lambda i: i.choreographer.speed == pytest.approx(2.0, rel=1e-3)),
-        ("/livedance/speed/norm", [0.5], lambda i: i.choreographer.speed == pytest.approx(1.0, rel=1e-3)),
-        ("/livedance/bpm", [128.0], lambda i: i.choreographer.tempo[0] == pytest.approx(128.0)),
-        ("/livedance/temperature", [0.5], lambda i: i.choreographer.temperature == pytest.approx(0.5, rel=1e-3)),
-        ("/livedance/noise", [0.2], lambda i: i.choreographer.noise == pytest.approx(0.2, rel=1e-3)),
-        ("/livedance/fg", ["red"], lambda i: i.look.fg == (0, 0, 255)),
-        ("/livedance/bg", [0, 0, 255], lambda i: i.look.bg == (255, 0, 0)),
-        ("/livedance/mirror", [True], lambda i: i.look.mirror),
-        ("/livedance/trails", [0.5], lambda i: i.look.trails == pytest.approx(0.5, rel=1e-3)),
-        ("/livedance/latent/3", [1.5], lambda i: i.choreographer.offset[3] == pytest.approx(1.5, rel=1e-3)),
-        ("/livedance/loop", [1], lambda i: i.choreographer.looping is not None),
-        ("/livedance/preset", [4], lambda i: i.choreographer.seed == 42 and i.look.bg == (0, 0, 0)),
+        ("/livedance/speed", [2.0], lambda i: i.performance.choreographer.speed == pytest.approx(2.0, rel=1e-3)),
+        ("/livedance/speed/norm", [0.5], lambda i: i.performance.choreographer.speed == pytest.approx(1.0, rel=1e-3)),
+        ("/livedance/bpm", [128.0], lambda i: i.performance.choreographer.tempo[0] == pytest.approx(128.0)),
+        (
+            "/livedance/temperature",
+            [0.5],
+            lambda i: i.performance.choreographer.temperature == pytest.approx(0.5, rel=1e-3),
+        ),
+        ("/livedance/noise", [0.2], lambda i: i.performance.choreographer.noise == pytest.approx(0.2, rel=1e-3)),
+        ("/livedance/fg", ["red"], lambda i: i.performance.look.fg == (0, 0, 255)),
+        ("/livedance/bg", [0, 0, 255], lambda i: i.performance.look.bg == (255, 0, 0)),
+        ("/livedance/mirror", [True], lambda i: i.performance.look.mirror),
+        ("/livedance/trails", [0.5], lambda i: i.performance.look.trails == pytest.approx(0.5, rel=1e-3)),
+        ("/livedance/latent/3", [1.5], lambda i: i.performance.choreographer.offset[3] == pytest.approx(1.5, rel=1e-3)),
+        ("/livedance/loop", [1], lambda i: i.performance.choreographer.looping is not None),
+        (
+            "/livedance/preset",
+            [4],
+            lambda i: i.performance.choreographer.seed == 42 and i.performance.look.bg == (0, 0, 0),
+        ),
         ("/livedance/learn", ["speed"], lambda i: i.bus.learning == "speed"),
         ("/livedance/hud", [1], lambda i: i.hud.visible),
     ],
@@ -129,7 +129,7 @@ def test_osc_address_space(inst, address, args, check):
     SimpleUDPClient("127.0.0.1", osc_port(inst)).send_message(address, args)
     assert received(inst, "osc", 1)
     inst.run(frames=90)  # past any glide
-    assert check(inst), (address, args, inst.last_control)
+    assert check(inst), (address, args, inst.performance.last_control)
 
 
 def test_wrong_messages_are_counted_and_the_show_goes_on(inst):
@@ -138,10 +138,10 @@ def test_wrong_messages_are_counted_and_the_show_goes_on(inst):
     client.send_message("/livedance/nothing", 1)
     client.send_message("/livedance/scale", 99.0)
     assert received(inst, "osc", 3)
-    frames = inst.frames
+    frames = inst.performance.frames
     inst.run(frames=30)
     counts = inst.bus.count("osc")
-    assert counts.refused == 2 and counts.clamped == 1 and inst.frames == frames + 30
+    assert counts.refused == 2 and counts.clamped == 1 and inst.performance.frames == frames + 30
     assert any("refused" in line for line in inst.hud_lines())
 
 
@@ -155,10 +155,10 @@ def test_a_bundle_acts_at_its_timetag(inst):
     client.send(now.build())
     assert received(inst, "osc", 2)
     inst.run(frames=1)
-    assert inst.look.mirror and not inst.look.invert  # not due yet
+    assert inst.performance.look.mirror and not inst.performance.look.invert  # not due yet
     time.sleep(0.35)
     inst.run(frames=1)
-    assert inst.look.invert
+    assert inst.performance.look.invert
 
 
 def _message(address, value):
@@ -231,9 +231,9 @@ def test_midi_cc_and_notes_play_the_instrument(tmp_path, controller):
         controller.send(mido.Message("control_change", channel=0, control=45, value=127))  # rec: record toggle
         controller.send(mido.Message("control_change", channel=0, control=41, value=127))  # play: reseed
         assert received(inst, "midi", 2)
-        seed = inst.choreographer.seed
+        seed = inst.performance.choreographer.seed
         inst.run(frames=2)
-        assert inst.choreographer.seed != seed
+        assert inst.performance.choreographer.seed != seed
     finally:
         inst.close()
 
@@ -257,9 +257,9 @@ def test_midi_clock_locks_the_step_clock(tmp_path, controller):
         inst.run(seconds=3.0)
         stop.set()
         player.join()
-        bpm, steps_per_beat = inst.choreographer.tempo
+        bpm, steps_per_beat = inst.performance.choreographer.tempo
         assert bpm == pytest.approx(120.0, rel=0.01)
-        assert inst.choreographer.step_rate == pytest.approx(120.0 * steps_per_beat / 60.0, rel=0.01)
+        assert inst.performance.choreographer.step_rate == pytest.approx(120.0 * steps_per_beat / 60.0, rel=0.01)
     finally:
         inst.close()
 
@@ -285,10 +285,10 @@ def test_record_control_writes_a_video(tmp_path):
         SimpleUDPClient("127.0.0.1", osc_port(inst)).send_message("/livedance/record", 1)
         assert received(inst, "osc", 1)
         inst.run(seconds=1.0)
-        assert inst.recording
+        assert inst.takes.recording
         inst.bus.offer("record", False, "osc")
         inst.run(frames=1)
-        assert not inst.recording
+        assert not inst.takes.recording
     finally:
         inst.close()
     videos = list((tmp_path / "recordings").glob("livedance-*.mkv"))
@@ -301,15 +301,19 @@ def test_model_and_dancer_switches_crossfade_without_stopping(tmp_path, bundle_d
     try:
         inst.bus.offer("dancers", 3, "osc")
         inst.run(frames=1)
-        assert wait_until(lambda: (inst.run(frames=1) or True) and inst.engine.dancers == 3, 20)
-        assert inst.look.dancers == 3 and inst.compositor.canvas.shape == (240, 320, 3)
+        assert wait_until(lambda: (inst.run(frames=1) or True) and inst.performance.engine.dancers == 3, 20)
+        assert inst.performance.look.dancers == 3 and inst.compositor.canvas.shape == (240, 320, 3)
         inst.bus.offer("model", str(bundle_dir), "osc")
-        frames = inst.frames
-        assert wait_until(lambda: (inst.run(frames=1) or True) and inst.model_name == Path(bundle_dir).name, 20)
-        assert inst.frames > frames  # the show went on while the model loaded
-        inst.bus.offer("model", "nothing-here", "osc")
-        inst.run(frames=1)
-        assert "nothing-here" in inst.last_control
+        frames = inst.performance.frames
+        assert wait_until(
+            lambda: (inst.run(frames=1) or True) and inst.performance.model_name == Path(bundle_dir).name, 20
+        )
+        assert inst.performance.frames > frames  # the show went on while the model loaded
+        inst.bus.offer("model", "nothing-here", "osc")  # looked for on the switcher's thread, not the display's
+        assert wait_until(
+            lambda: (inst.run(frames=1) or True) and "no model bundle there" in inst.performance.last_control, 20
+        )
+        assert inst.performance.model_name == Path(bundle_dir).name  # the show plays on with what it had
     finally:
         inst.close()
 
@@ -339,9 +343,9 @@ def test_latency_is_measured_from_arrival_to_frame(inst):
 def test_a_control_the_instrument_refuses_never_stops_the_frames(inst, address, args, words):
     SimpleUDPClient("127.0.0.1", osc_port(inst)).send_message(address, args)
     assert received(inst, "osc", 1)
-    frames = inst.frames
+    frames = inst.performance.frames
     inst.run(frames=10)
-    assert inst.frames == frames + 10 and words in inst.last_control
+    assert inst.performance.frames == frames + 10 and words in inst.performance.last_control
 
 
 def test_a_preset_republishes_what_it_moved(inst):
@@ -351,16 +355,19 @@ def test_a_preset_republishes_what_it_moved(inst):
     assert inst.bus.values["speed"] == pytest.approx(0.5) and inst.bus.values["trails"] == pytest.approx(0.9)
     inst.bus.offer("faster", None, "osc")
     inst.run(frames=1)
-    assert inst.choreographer.speed > 0.5 and inst.bus.values["speed"] == pytest.approx(inst.choreographer.speed)
+    assert inst.performance.choreographer.speed > 0.5 and inst.bus.values["speed"] == pytest.approx(
+        inst.performance.choreographer.speed
+    )
 
 
 def test_a_dancers_fader_sweep_lands_where_it_stopped(inst):
     for count in (2, 3, 4):  # faster than a model loads
         inst.bus.offer("dancers", count, "midi")
     assert wait_until(
-        lambda: (inst.run(frames=1) or True) and inst.engine.dancers == 4 and inst.switcher.pending is None, 30
+        lambda: (inst.run(frames=1) or True) and inst.performance.engine.dancers == 4 and inst.switcher.pending is None,
+        30,
     )
-    assert inst.look.dancers == 4
+    assert inst.performance.look.dancers == 4
 
 
 def test_the_second_shipped_bundle_dissolves_in(tmp_path):
@@ -373,8 +380,8 @@ def test_the_second_shipped_bundle_dissolves_in(tmp_path):
     inst = make(tmp_path)
     try:
         inst.bus.offer("model", "salsa", "osc")
-        assert wait_until(lambda: (inst.run(frames=1) or True) and inst.model_name == "salsa", 20)
-        assert inst.engine.bundle.manifest["name"] == "salsa"
+        assert wait_until(lambda: (inst.run(frames=1) or True) and inst.performance.model_name == "salsa", 20)
+        assert inst.performance.engine.bundle.manifest["name"] == "salsa"
 
         def grey(canvas):
             level = canvas[..., 0]

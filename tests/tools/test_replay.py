@@ -16,6 +16,8 @@ from pythonosc.udp_client import SimpleUDPClient
 from videos import read_video
 
 from livedance.cli import main
+from livedance.live.command import build
+from livedance.live.settings import LiveSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(ROOT / "models" / "default")
@@ -266,14 +268,8 @@ def test_an_unwritable_folder_is_said_and_the_show_plays_on(tmp_path, capsys):
 
 
 def test_a_recording_started_mid_show_replays_from_where_it_started(tmp_path):
-    from argparse import Namespace
-
-    from livedance.live.command import build
-
-    args = Namespace(
-        model=MODEL, dancers=1, seed=5, display=0, fullscreen=False, hud=None, fps=float(FPS), record_dir=str(tmp_path)
-    )
-    inst = build(args, headless=True, size=(160, 120))
+    settings = LiveSettings(model=MODEL, seed=5, fps=float(FPS), record_dir=str(tmp_path))
+    inst = build(settings, headless=True, size=(160, 120))
     try:
         inst.run(seconds=6.5)  # past replay's warm-up: the start is danced without being drawn
         inst.bus.offer("mirror", True, "osc")

@@ -1,0 +1,53 @@
+"""What a show is built from: the bundle, the dance, the frame rate, the controllers and the camera.
+
+`livedance live` fills it from its flags (`from_args`); bench, replay and the tests build one
+directly. The defaults are a bare show: no OSC, no MIDI, no patch and no camera, which each
+caller turns on by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, fields
+
+from livedance.live.takes import RECORD_DIR
+
+DEFAULT_MODEL = "models/default"
+LEARN_FILE = "patches/learned.toml"
+
+
+@dataclass
+class LiveSettings:
+    model: str = DEFAULT_MODEL
+    dancers: int = 1
+    seed: int = 0
+    fps: float = 60.0  # 0 runs uncapped
+    display: int = 0
+    fullscreen: bool = False
+    hud: bool | None = None  # None: on in a window, off fullscreen and headless
+    record_dir: str = RECORD_DIR
+    # Controls: a patch maps MIDI (and OSC aliases); OSC listens when it has a port (0: any free one).
+    patch: str | None = None
+    osc_port: int | None = None
+    osc_host: str = "127.0.0.1"
+    osc_feedback: str | None = None
+    midi: bool = True  # with a patch: open `midi_in`
+    midi_in: list[str] | None = None  # port names, "all" or "tcp:HOST:PORT"; None: all
+    learn_file: str = LEARN_FILE
+    # The camera: a device, or a video file standing in for one.
+    camera: str | None = None
+    camera_loop: bool = False
+    segment: str = "mog2"
+    segmenter: str | None = None
+    camera_mirror: bool = False
+    auto: bool = False
+    mode: str = "generate"
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> LiveSettings:
+        """The settings `livedance live`'s flags ask for (`--no-osc` and `--no-midi` turn them off)."""
+        given = {f.name: getattr(args, f.name) for f in fields(cls) if hasattr(args, f.name)}
+        if getattr(args, "no_osc", False):
+            given["osc_port"] = None
+        given["midi"] = not getattr(args, "no_midi", False)
+        return cls(**given)

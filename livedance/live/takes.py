@@ -1,0 +1,177 @@
+"""Recording on demand: the record control starts and stops takes while the show plays.
+
+Choosing a file name, opening the video and finishing it touch the disk, so they happen on
+record threads; the display thread only adopts a recorder that is ready (`poll`) and hands
+each frame to it (`push`, which never blocks). The control log goes beside each video.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from livedance.control.controls import ControlBus
+from livedance.errors import LivedanceError
+from livedance.live.performance import Performance
+from livedance.recording.recorder import Recorder
+
+log = logging.getLogger(__name__)
+
+RECORD_DIR = "recordings"
+
+
+def control_log_path(video) -> Path:
+    """The control log of a recording: beside the video, same name, .jsonl."""
+    return Path(video).with_suffix(".jsonl")
+
+
+def new_take_path(folder: Path) -> Path:
+    """A file name no earlier take has: the time, and a number after it when needed."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    # Matroska: a file that plays up to the last frame written even if the process dies.
+    path = folder / f"livedance-{stamp}.mkv"
+    number = 1
+    while path.exists():
+        number += 1
+        path = folder / f"livedance-{stamp}-{number}.mkv"
+    return path
+
+
+class Takes:
+    """The show's recorder, if any, and the threads that open and finish recordings."""
+
+    def __init__(
+        self,
+        performance: Performance,
+        bus: ControlBus,
+        fps: float,
+        size: tuple[int, int],
+        record_dir: str | Path = RECORD_DIR,
+    ):
+        self.performance = performance
+        self.bus = bus
+        self.fps = fps
+        self.size = size
+        self.record_dir = Path(record_dir)
+        self.recorder: Recorder | None = None
+        self._threads: list[threading.Thread] = []
+        self._starting = False
+        self._cancel = False
+        self._opened: Recorder | None = None  # opened by a record thread, for the display thread to adopt
+
+    @property
+    def recording(self) -> bool:
+        return self.recorder is not None or self._starting
+
+    def status(self, line: str) -> None:
+        """The recording's line on the HUD (a recorder calls it from its writer thread)."""
+        self.bus.status["record"] = line
+
+    # --- on the display thread ----------------------------------------------------------------
+    def start(self) -> None:
+        """Open a new video in `record_dir` on a thread; frames go to it from the next one ready."""
+        if self.recording:
+            return
+        if not self.fps:
+            raise LivedanceError("record: needs a frame rate; --fps 0 (uncapped) has none")
+        self._starting, self._cancel = True, False
+        self.status(f"recording: opening a take in {self.record_dir}")
+        self._thread(self._open)
+
+    def stop(self) -> None:
+        """Detach the recorder now; it and its log finish writing on a thread."""
+        if self._starting:
+            self._cancel = True
+            return
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:
+            self.status(f"finishing {recorder.out}")
+            self._thread(self._finish, recorder, self.performance.frames)
+
+    def poll(self) -> None:
+        """Adopt a recorder a record thread has opened (or drop it, if stopped meanwhile)."""
+        if self._opened is None:
+            return
+        recorder, self._opened = self._opened, None
+        self._starting = False
+        if self._cancel:  # stopped while it was opening: nothing was recorded
+            self.status("record: cancelled")
+            self._thread(Recorder.abort, recorder)
+        else:
+            self.adopt(recorder)
+
+    def adopt(self, recorder: Recorder) -> bool:
+        """Frames go to `recorder` from the next one drawn, and its control log says so. A log
+        that can't be written stops the recording, not the show."""
+        session = self.performance.log
+        try:
+            if session is not None:
+                session.attach(control_log_path(recorder.out), self.performance.frames, str(recorder.out))
+        except LivedanceError as exc:
+            self.status(f"not recording: {exc}")
+            recorder.abort()
+            return False
+        self.recorder = recorder
+        self.status(f"recording to {recorder.out} ({recorder.codec})")
+        return True
+
+    def push(self, canvas: np.ndarray, repeat: int) -> None:
+        if self.recorder is not None:
+            self.recorder.push(canvas, repeat)
+
+    # --- at the end ---------------------------------------------------------------------------
+    def finish(self) -> list[str]:
+        """Wait for takes opening or finishing, then end the current one; a line on each file."""
+        self.join()
+        if self._opened is not None:  # opened but never shown a frame
+            self._cancel = True
+            self.poll()
+        recorder, self.recorder = self.recorder, None
+        return self._finish(recorder, self.performance.frames) if recorder is not None else []
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
+
+    # --- on record threads --------------------------------------------------------------------
+    def _open(self) -> None:
+        try:
+            path = new_take_path(self.record_dir)
+            self.status(f"recording: opening {path}")
+            self._opened = Recorder(path, self.fps, self.size, status=self.status)
+        except LivedanceError as exc:
+            self.status(f"record: {exc}")
+            self._starting = False
+
+    def _finish(self, recorder: Recorder, frame: int) -> list[str]:
+        """Finish a recording and its control log (ended at `frame`); one line on each, the
+        first also on the HUD."""
+        lines = []
+        session = self.performance.log
+        if session is not None:
+            error = session.detach(control_log_path(recorder.out), frame)
+            lines.append(f"control log {control_log_path(recorder.out)}" + (f" incomplete: {error}" if error else ""))
+        try:
+            path = recorder.close()
+            skipped = f" ({', '.join(recorder.codecs_failed)} unavailable)" if recorder.codecs_failed else ""
+            stopped = f"; stopped early: {recorder.stopped}" if recorder.stopped else ""
+            stopped += f"; {recorder.note}" if recorder.note else ""
+            lines.insert(
+                0,
+                f"wrote {path}: {recorder.written} frames, {self.size[0]}x{self.size[1]} at {self.fps:g} fps, "
+                f"codec {recorder.codec}{skipped}; {recorder.dropped} left out (writer behind){stopped}",
+            )
+        except LivedanceError as exc:
+            lines.insert(0, str(exc))
+        self.status(lines[0])
+        return lines
+
+    def _thread(self, target, *args) -> None:
+        self._threads = [t for t in self._threads if t.is_alive()]
+        thread = threading.Thread(target=target, args=args, name="livedance-record", daemon=True)
+        self._threads.append(thread)
+        thread.start()
