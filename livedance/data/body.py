@@ -148,11 +148,11 @@ def map_body(skeleton: Skeleton, source: str = "skeleton") -> BodyMap:
     for part in PARTS:
         side, _, base = part.partition("_") if part[:2] in ("l_", "r_") else ("", "", part)
         for pattern in NAME_TABLE[base]:
-            j = keys.get(pattern.format(s=side))
-            if j is not None and j not in used:
-                sources[part] = (j, None)
-                labels[part] = skeleton.names[j]
-                used.add(j)
+            joint = keys.get(pattern.format(s=side))
+            if joint is not None and joint not in used:
+                sources[part] = (joint, None)
+                labels[part] = skeleton.names[joint]
+                used.add(joint)
                 break
     missing = [p for p in REQUIRED if p not in sources]
     if missing:
@@ -162,7 +162,7 @@ def map_body(skeleton: Skeleton, source: str = "skeleton") -> BodyMap:
             f"(expected names such as hip/Hips, lThigh/LeftUpLeg, lShin/LeftLeg, lFoot/LeftFoot; "
             f"joints seen: {', '.join(skeleton.names)})"
         )
-    ends = {}
+    ends: dict[int, np.ndarray] = {}
     for j, offset in skeleton.end_sites:
         ends.setdefault(j, offset)
     for side in SIDES:  # an end site below the wrist or ankle is a good hand or toe point
@@ -474,17 +474,17 @@ def render(
     lower_i = np.round(project(lower_torso) * fix).astype(np.int32)
 
     hs, ws = height * supersample, width * supersample
-    for a in range(0, T, batch):
-        b = min(a + batch, T)
-        canvas = np.full(((b - a) * hs, ws), 255, np.uint8)
-        for t in range(a, b):
-            tile = canvas[(t - a) * hs : (t - a + 1) * hs]
+    for first in range(0, T, batch):
+        stop = min(first + batch, T)
+        canvas = np.full(((stop - first) * hs, ws), 255, np.uint8)
+        for t in range(first, stop):
+            tile = canvas[(t - first) * hs : (t - first + 1) * hs]
             for hull_src in (upper_i[t], lower_i[t]):
                 hull = cv2.convexHull(hull_src)
                 cv2.fillConvexPoly(tile, hull, 0, cv2.LINE_8, shift)
             for poly in caps_i[t]:
                 cv2.fillConvexPoly(tile, poly, 0, cv2.LINE_8, shift)
             cv2.fillConvexPoly(tile, head_i[t], 0, cv2.LINE_8, shift)
-        small = cv2.resize(canvas, (width, (b - a) * height), interpolation=cv2.INTER_AREA)
-        out[a:b] = small.reshape(b - a, height, width)
+        small = cv2.resize(canvas, (width, (stop - first) * height), interpolation=cv2.INTER_AREA)
+        out[first:stop] = small.reshape(stop - first, height, width)
     return out

@@ -253,7 +253,7 @@ def read_bvh(path: str | os.PathLike) -> Motion:
     def line_at(k):
         return lines[k] if k < len(lines) else None
 
-    frames = _parse_header_number(path, i + 1, line_at(i), "Frames:", int)
+    frames = int(_parse_header_number(path, i + 1, line_at(i), "Frames:", int))
     if frames < 0:
         raise LivedanceError(f"{path}: line {i + 1}: expected a frame count of 0 or more, found {frames}")
     frame_time = _parse_header_number(path, i + 2, line_at(i + 1), "Frame Time:", float)

@@ -144,18 +144,19 @@ def _clean_video(
     try:
         cleaner = make_cleaner(clean, threshold)
         framer = Framer(fps)
-        mog2 = isinstance(cleaner, Mog2Cleaner)
-        if mog2 and not empty_stage:
+        background = cleaner if isinstance(cleaner, Mog2Cleaner) else None
+        mog2 = background is not None
+        if background is not None and not empty_stage:
             # No empty stage to learn from: the dancer of the first frame would haunt the masks.
-            cleaner.learn_median(_spread_frames(path, _MEDIAN_FRAMES, start))
+            background.learn_median(_spread_frames(path, _MEDIAN_FRAMES, start))
         frames, found, times = [], [], []
         seen, clean_s = 0, 0.0
         # Every frame of the empty stage trains MOG2's background, not only the sampled ones.
         for t, frame, sampled in _samples(cap, path, fps, start, empty_stage if mog2 else 0.0):
             seen += 1
             if t < empty_stage:
-                if mog2:
-                    cleaner.learn(frame)
+                if background is not None:
+                    background.learn(frame)
                 continue
             t0 = time.perf_counter()
             figure = cleaner(frame)
@@ -226,7 +227,7 @@ def video_silhouettes(
         duration = _duration(cap)
         cap.release()
         start = max(0.0, duration - (last + 1) / fps - _WARMUP_S)
-    if start:
+    if start and last is not None:
         try:
             frames = _clean_video(path, fps, clean, threshold, start=start).frames
             if len(frames) >= last:

@@ -108,10 +108,10 @@ def attached_points(
         for k, (j, offset) in enumerate(points):
             if offset is None or not np.any(offset):
                 out[frames, k] = pos[j]
-            elif rot[j] is None:
+            elif (turn := rot[j]) is None:
                 out[frames, k] = pos[j] + offset
             else:
-                out[frames, k] = pos[j] + rot[j] @ np.asarray(offset, dtype=np.float64)
+                out[frames, k] = pos[j] + turn @ np.asarray(offset, dtype=np.float64)
     return out * scale
 
 

@@ -141,7 +141,9 @@ def run(args: argparse.Namespace) -> int:
     donors = collect_inputs(args.arms_from) if args.arms_from else []
     arms = donor_arms(donors, args.fps) if donors else None
 
-    clips, names, sources = [], [], []
+    clips: list = []
+    names: list[str] = []
+    sources: list[dict] = []
     with tqdm(files, unit="file", desc="mocap", leave=False, disable=None) as bar:
         for path in bar:
             bar.set_postfix_str(path.name)

@@ -67,7 +67,7 @@ def skeleton() -> Skeleton:
     """The synth dancer's skeleton (metres, y up, facing +z, about 1.70 m tall)."""
     names = [j[0] for j in _JOINTS]
     parents = [-1 if j[1] is None else names.index(j[1]) for j in _JOINTS]
-    ends = [(names.index(n), o) for n, o in _END_SITES.items()]
+    ends = [(names.index(n), np.asarray(o, np.float64)) for n, o in _END_SITES.items()]
     return Skeleton(names, np.array(parents), np.array([j[2] for j in _JOINTS]), [j[3] for j in _JOINTS], ends)
 
 

@@ -19,6 +19,7 @@ import platform
 import sys
 import threading
 import time
+from typing import Any
 
 import numpy as np
 from pythonosc.udp_client import SimpleUDPClient
@@ -167,13 +168,13 @@ def time_keras(seconds: float, latent_dim: int = 128) -> dict:
 
     for _ in range(3):  # tracing and first-call allocation are not per-frame costs
         one_frame()
-    times = []
+    taken: list[float] = []
     began = time.perf_counter()
-    while time.perf_counter() - began < seconds or len(times) < 3:
+    while time.perf_counter() - began < seconds or len(taken) < 3:
         t0 = time.perf_counter()
         one_frame()
-        times.append(time.perf_counter() - t0)
-    times = np.asarray(times)
+        taken.append(time.perf_counter() - t0)
+    times = np.asarray(taken)
     return {
         "frames_per_s": round(len(times) / float(times.sum()), 2),
         "frame_ms": _percentiles(times),
@@ -272,7 +273,7 @@ def time_compositor(engine, frames: int = 200) -> dict:
     result = {}
     for size in COMPOSITOR_SIZES:
         compositor = Compositor(size, (engine.height, engine.width))
-        row = {}
+        row: dict[str, Any] = {}
         for name, look in (("ms", Look()), ("trails_ms", Look(trails=0.8))):
             times = np.empty(frames)
             for i in range(frames + 3):

@@ -217,8 +217,8 @@ class GenerationStats:
 
     def __init__(self, dancers: int, lag: int, allowed_area: tuple[float, float]):
         self.dancers, self.lag, self.allowed_area = dancers, lag, allowed_area
-        self.tail = None  # last `lag` masks (T, B, P)
-        self.motion = []  # per chunk (n, B)
+        self.tail: np.ndarray | None = None  # last `lag` masks (T, B, P)
+        self.motion: list[np.ndarray] = []  # per chunk (n, B)
         self.lag_change = 0.0
         self.lag_pairs = 0
         self.step_change = 0.0
@@ -227,7 +227,7 @@ class GenerationStats:
         self.frames = 0
         self.grey = 0
         self.figure = 0
-        self.diversity = []
+        self.diversity: list[np.ndarray] = []
 
     def add(self, ink: np.ndarray) -> None:
         """ink: (n, B, H, W[, 1]) decoded frames of n consecutive steps of every dancer."""

@@ -125,7 +125,7 @@ def export(run: Path, out: Path, noise: float | None = None, motion_gain: float 
         _convert(model, input_name, shape, path)
         parity[name] = _parity(model, path, samples[name])
         print(f"livedance export: {name}.onnx max |onnx - keras| = {parity[name]:.2e}")
-    worst = max(parity, key=parity.get)
+    worst = max(parity, key=parity.__getitem__)
     if parity[worst] > PARITY_LIMIT:
         shutil.rmtree(tmp, ignore_errors=True)
         raise LivedanceError(

@@ -294,7 +294,7 @@ def run(args) -> int:
     source, same_data = _reused_run(args.reuse_autoencoder, cfg) if args.reuse_autoencoder else (None, False)
     datasets = [Dataset.load(p) for p in cfg.data]
     dataset = concat(datasets, cfg.data)
-    if same_data:
+    if same_data and source is not None:
         split = _split_by_name(dataset, json.loads((source / "split.json").read_text())["validation"], source)
     else:
         split = split_clips(dataset, cfg.train.val_fraction, cfg.train.seed)
