@@ -1,35 +1,192 @@
-"""Video files the show writes: the codecs tried per container, best first, and the writer."""
+"""Video files the show writes, through PyAV (FFmpeg's libraries): real H.264, ProRes and FFV1.
+
+The file name's suffix picks the container and its codecs, tried best first:
+
+- `.mp4`: H.264 in fragmented MP4. Each fragment (a second: one keyframe each) is whole
+  on disk as soon as it is written, so a killed process leaves a file that plays up to
+  its last second.
+- `.mkv`: H.264 in Matroska, readable up to the last frame written; `codec="ffv1"`
+  makes it lossless.
+- `.mov`: ProRes 4444 with an alpha channel (a figure keyed over the next layer), in
+  fragmented QuickTime.
+- `.avi`: Motion JPEG, for old tools; not crash-safe (the recorder writes it in segments).
+
+`NVENC` takes H.264 on NVIDIA GPUs when asked for (`hardware=True`) and the driver answers.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import cv2
+import numpy as np
 
-from livedance.errors import LivedanceError
-from livedance.quiet import quiet_stderr
+from livedance.errors import LivedanceError, one_line
 
-# Containers and the codecs tried for them, best first (avc1 needs an H.264 encoder that
-# many OpenCV builds lack; mp4v always works).
-CODECS = {".mp4": ("avc1", "mp4v"), ".mkv": ("avc1", "mp4v", "MJPG"), ".avi": ("MJPG", "XVID")}
+log = logging.getLogger(__name__)
+
+# Every packet goes to disk as it is muxed (FFmpeg would otherwise hold up to 32 KiB, a minute
+# of flat silhouettes); MP4 and QuickTime close a fragment at every keyframe, Matroska a
+# cluster every second.
+FLUSHED = {"flush_packets": "1"}
+FRAGMENTED = {**FLUSHED, "movflags": "frag_keyframe+empty_moov+default_base_moof"}
+CLUSTERED = {**FLUSHED, "cluster_time_limit": "1000"}
+# Constant quality, not bitrate: silhouettes are mostly flat colour, so most frames cost little.
+H264_QUALITY = {"crf": "20", "preset": "ultrafast", "tune": "zerolatency"}
 
 
-def open_writer(path: Path, fps: float, size: tuple[int, int]):
-    """A cv2.VideoWriter for the first codec that opens; returns (writer, codec, codecs_failed)."""
-    codecs = CODECS.get(path.suffix.lower())
-    if codecs is None:
-        raise LivedanceError(f"{path}: unsupported video type; expected one of {', '.join(CODECS)}")
+@dataclass(frozen=True)
+class Codec:
+    """One way of encoding: the FFmpeg encoder, its pixel format, and its options."""
+
+    name: str  # what the summary and the HUD call it
+    encoder: str
+    pix_fmt: str
+    options: dict[str, str] = field(default_factory=dict)
+    alpha: bool = False  # takes BGRA frames and keeps their alpha
+    hardware: bool = False  # tried only when hardware encoding is asked for
+
+
+H264 = Codec("h264", "libx264", "yuv420p", H264_QUALITY)
+NVENC = Codec("h264_nvenc", "h264_nvenc", "yuv420p", {"preset": "p4", "rc": "vbr", "cq": "21"}, hardware=True)
+PRORES_4444 = Codec("prores4444", "prores_ks", "yuva444p10le", {"profile": "4"}, alpha=True)
+FFV1 = Codec("ffv1", "ffv1", "bgr0", {"level": "3", "slices": "4"})
+MJPEG = Codec("mjpeg", "mjpeg", "yuvj420p", {"q:v": "3"})
+CODECS_BY_NAME = {c.name: c for c in (H264, NVENC, PRORES_4444, FFV1, MJPEG)}
+
+
+@dataclass(frozen=True)
+class Container:
+    codecs: tuple[Codec, ...]  # best first
+    options: dict[str, str] = field(default_factory=dict)
+    crash_safe: bool = True  # readable up to what was written, whatever kills the writer
+    extra: tuple[Codec, ...] = ()  # codecs it takes when named, beside its defaults
+
+
+CONTAINERS = {
+    ".mp4": Container((NVENC, H264), FRAGMENTED),
+    ".mkv": Container((NVENC, H264), CLUSTERED, extra=(FFV1,)),
+    ".mov": Container((PRORES_4444,), FRAGMENTED),
+    ".avi": Container((MJPEG,), crash_safe=False),
+}
+CODECS = tuple(CONTAINERS)  # the suffixes a video may have
+
+
+def container_for(path: Path) -> Container:
+    container = CONTAINERS.get(path.suffix.lower())
+    if container is None:
+        raise LivedanceError(f"{path}: unsupported video type; expected one of {', '.join(CONTAINERS)}")
+    return container
+
+
+def frame_rate(fps: float) -> Fraction:
+    """The exact rate for the usual ones (29.97 is 30000/1001), a close fraction for the rest."""
+    if not fps > 0:
+        raise LivedanceError(f"frame rate {fps:g}: expected a number above 0")
+    ntsc = round(fps * 1.001)
+    if fps != round(fps) and abs(fps - ntsc / 1.001) < 0.005:
+        return Fraction(ntsc * 1000, 1001)
+    return Fraction(fps).limit_denominator(1000)
+
+
+class VideoWriter:
+    """Frames in (BGR, or BGRA for a codec with alpha), a file out; the cv2.VideoWriter calls
+    (`write`, `release`) so the recorder and render need not know which library writes."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int], codec: Codec, options: dict[str, str]):
+        self.path, self.codec = Path(path), codec
+        self.size = (int(size[0]), int(size[1]))
+        try:
+            self._file = av.open(str(self.path), "w", options=options)
+        except (OSError, av.FFmpegError) as exc:
+            raise LivedanceError(f"{self.path}: cannot write it ({one_line(exc, None, first=True)})") from None
+        try:
+            rate = frame_rate(fps)
+            stream = self._file.add_stream(
+                codec.encoder, rate=rate, options={"g": str(max(1, round(fps))), **codec.options}
+            )
+            if not isinstance(stream, av.video.stream.VideoStream):
+                raise ValueError(f"{codec.encoder} is not a video encoder")
+            stream.width, stream.height = self.size
+            stream.pix_fmt = codec.pix_fmt
+            stream.thread_type = "AUTO"
+            stream.codec_context.open()  # fails here, not on the first frame, when the encoder can't run
+        except BaseException:
+            self._file.close()
+            raise
+        try:
+            # Opens the file and writes the header, so a folder that cannot be written says so now.
+            self._file.start_encoding()
+        except OSError as exc:
+            self._file.close()
+            raise LivedanceError(f"{self.path}: cannot write it ({exc.strerror or one_line(exc)})") from None
+        self._stream = stream
+        self._format = "bgra" if codec.alpha else "bgr24"
+        # 4:2:0 codecs get their planes from OpenCV, several times faster than FFmpeg's swscale here.
+        self._i420 = np.empty((self.size[1] * 3 // 2, self.size[0]), np.uint8) if codec.pix_fmt == "yuv420p" else None
+        self._open = True
+
+    def isOpened(self) -> bool:  # noqa: N802  cv2.VideoWriter's name
+        return self._open
+
+    def write(self, image: np.ndarray) -> None:
+        """Encode one frame: (H, W, 3) BGR, or (H, W, 4) BGRA (its alpha kept where the codec has one)."""
+        channels = 4 if self._format == "bgra" else 3
+        if image.shape[2] != channels:
+            image = _with_channels(image, channels)
+        if self._i420 is not None:
+            planes = cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420, dst=self._i420)
+            frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")  # type: ignore[arg-type]
+        else:
+            frame = av.VideoFrame.from_ndarray(image, format=self._format)
+        for packet in self._stream.encode(frame):
+            self._file.mux(packet)
+
+    def release(self) -> None:
+        """Flush the encoder and finish the file; safe to call twice."""
+        if not self._open:
+            return
+        self._open = False
+        try:
+            for packet in self._stream.encode():
+                self._file.mux(packet)
+        finally:
+            self._file.close()
+
+
+def _with_channels(image: np.ndarray, channels: int) -> np.ndarray:
+    if channels == 3:
+        return np.ascontiguousarray(image[..., :3])
+    opaque = np.full(image.shape[:2] + (1,), 255, np.uint8)
+    return np.concatenate([image, opaque], axis=2)
+
+
+def open_writer(
+    path: Path, fps: float, size: tuple[int, int], codec: str | None = None, hardware: bool = False
+) -> tuple[VideoWriter, str, list[str]]:
+    """A writer for the first codec that opens for `path`'s container (or `codec` by name);
+    returns (writer, codec name, codecs that failed before it)."""
+    path = Path(path)
+    container = container_for(path)
+    if codec is not None:
+        chosen = [c for c in container.codecs + container.extra if c.name == codec]
+        if not chosen:
+            names = ", ".join(c.name for c in container.codecs + container.extra)
+            raise LivedanceError(f"--codec {codec}: {path.suffix} files take {names}")
+    else:
+        chosen = [c for c in container.codecs if hardware or not c.hardware]
     failed: list[str] = []
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    try:
-        for codec in codecs:
-            with quiet_stderr():
-                writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*codec), float(fps), size)
-            if writer.isOpened():
-                return writer, codec, failed
-            writer.release()
-            failed.append(codec)
-    finally:
-        cv2.utils.logging.setLogLevel(level)
-    raise LivedanceError(f"{path}: OpenCV could not open a video writer with any of {', '.join(codecs)}")
+    for candidate in chosen:
+        try:
+            return VideoWriter(path, fps, size, candidate, container.options), candidate.name, failed
+        except LivedanceError:
+            raise
+        except (av.FFmpegError, ValueError) as exc:
+            log.debug("%s: %s did not open: %s", path, candidate.name, one_line(exc))
+            failed.append(candidate.name)
+            path.unlink(missing_ok=True)
+    raise LivedanceError(f"{path}: could not open a video encoder with any of {', '.join(failed)}")

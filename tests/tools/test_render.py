@@ -53,7 +53,7 @@ def test_frame_count_size_and_no_leftovers(rendered, bundle_dir, tmp_path, capsy
     assert main(render_args(bundle_dir, out, "--fps", "10", "--seconds", "1.5", "--size", "200x120")) == 0
     assert read_video(out).shape == (15, 120, 200, 3)
     assert [p.name for p in tmp_path.iterdir()] == ["clip.avi"]
-    assert "codec MJPG" in capsys.readouterr().out
+    assert "codec mjpeg" in capsys.readouterr().out
 
 
 def test_same_seed_same_video(rendered):
