@@ -1,15 +1,17 @@
 """The parameter registry: one declaration per parameter, values coerced the same for every control."""
 
 import math
+from dataclasses import fields
 
 import numpy as np
 import pytest
 
 from livedance.control import params
+from livedance.control.kinds import FLOAT, INT
 from livedance.control.params import REGISTRY, coerce, from_norm, lookup, to_norm
 from livedance.errors import LivedanceError
 from livedance.live.actions import ACTIONS
-from livedance.video.look import PARAMS as LOOK_PARAMS
+from livedance.video.look import Look
 
 
 def test_every_parameter_has_an_action_and_sane_declaration():
@@ -18,13 +20,16 @@ def test_every_parameter_has_an_action_and_sane_declaration():
         assert p.help and p.group in params.GROUPS
         if p.numeric:
             assert p.low < p.high, p.name
-        if p.default is not None and p.kind in ("float", "int"):
+        if p.default is not None and p.kind in (FLOAT, INT):
             assert p.low <= p.default <= p.high, p.name
 
 
-def test_look_ranges_are_declared_once():
-    for name, spec in LOOK_PARAMS.items():
-        assert (REGISTRY[name].low, REGISTRY[name].high) == (spec.low, spec.high)
+def test_the_look_group_is_the_look_with_its_defaults():
+    """Every Look field is a look parameter whose default is what Look() draws (declared once)."""
+    look = Look()
+    assert [f.name for f in fields(Look)] == [n for n, p in REGISTRY.items() if p.group == "look"]
+    for field in fields(Look):
+        assert REGISTRY[field.name].default == getattr(look, field.name), field.name
 
 
 @pytest.mark.parametrize(
@@ -34,6 +39,10 @@ def test_look_ranges_are_declared_once():
         ("speed", 9.5, 4.0, True),
         ("speed", 0.01, 0.25, True),
         ("scale", 1.5, 1.5, False),
+        ("scale", 0, 0.25, True),  # the look's ranges are the registry's: a control clamps into them
+        ("trails", 1.5, 0.95, True),
+        ("offset_x", -2, -1.0, True),
+        ("dancers", 0, 1, True),
         ("dancers", 3.4, 3, False),
         ("dancers", 12, 8, True),
         ("seed", 42, 42, False),
@@ -117,13 +126,13 @@ def test_from_norm(name, x, expected):
     assert not clamped
 
 
-@pytest.mark.parametrize("name", [n for n, p in REGISTRY.items() if p.kind in ("float", "int")])
+@pytest.mark.parametrize("name", [n for n, p in REGISTRY.items() if p.kind in (FLOAT, INT)])
 def test_to_norm_inverts_from_norm(name):
     param = REGISTRY[name]
     for x in (0.0, 0.25, 1.0):
         value, _ = from_norm(param, x)
         back = to_norm(param, value)
-        assert back == pytest.approx(x, abs=0.5 / max(param.high - param.low, 1) if param.kind == "int" else 1e-9)
+        assert back == pytest.approx(x, abs=0.5 / max(param.high - param.low, 1) if param.kind is INT else 1e-9)
 
 
 def test_norm_out_of_range_is_clamped_and_said():
