@@ -157,7 +157,7 @@ class Kind:
             return f"({value.size} values)"
         if isinstance(value, float):
             return f"{value:.3g}"
-        return str(value)
+        return f"{value}"  # format(), as the HUD always showed NumPy scalars
 
     def range_text(self, param: Param) -> str:
         return f"{param.low:g} .. {param.high:g}" if param.numeric else "-"
@@ -183,7 +183,7 @@ class FloatKind(Kind):
     no_default = "model's"  # the model bundle sets it (noise)
 
     def to_norm(self, param: Param, value: object) -> float | None:
-        if not isinstance(value, (int, float, np.integer, np.floating)):
+        if not isinstance(value, (int, float, np.integer, np.floating)) or math.isnan(value):
             return None
         low, high = _range(param)
         return curves.position(min(max(float(value), low), high), low, high, param.curve)

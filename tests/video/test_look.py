@@ -162,6 +162,13 @@ def test_bad_values_are_one_line_errors(field, value, message):
         Compositor(SIZE).compose(figure_ink(), look)
 
 
+def test_a_look_beyond_the_controls_ranges_still_draws():
+    """The ranges are the control registry's; the compositor draws any finite look."""
+    look = Look(fg="white", bg="black", scale=3.0, trails=1.0, blackout=-0.5, offset_x=4.0, dancers=9)
+    canvas = Compositor(SIZE).compose(np.repeat(figure_ink(), 9, axis=0), look, dt=1 / 60)
+    assert canvas.shape == (240, 400, 3)
+
+
 def test_ink_of_the_wrong_shape_is_an_error():
     with pytest.raises(LivedanceError, match=r"expected \(2, 120, 200\) for 2 dancer"):
         Compositor(SIZE).compose(figure_ink(), Look(dancers=2))
