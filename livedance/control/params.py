@@ -231,7 +231,7 @@ def _check_table() -> None:
             raise ValueError(f"parameter {p.name}: bad kind, group or curve")
         if p.kind.number and not p.numeric:
             raise ValueError(f"parameter {p.name}: a {p.kind} needs low and high")
-        if p.curve == "geometric" and not (p.low > 0 and p.high > 0):
+        if p.curve == "geometric" and not (p.low is not None and p.high is not None and p.low > 0 and p.high > 0):
             raise ValueError(f"parameter {p.name}: a geometric curve needs a positive range")
 
 
