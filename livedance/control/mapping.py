@@ -2,8 +2,9 @@
 
 A line is checked on its own, before any file is involved, so the same rules apply to a
 hand-written patch, a learned mapping and a `Patch` built in code; the file reader only adds
-"<file>:<line>:" to the reason. The curves live here too because a line's range and curve are
-what turn a 0..1 control position into the parameter's value and back.
+"<file>:<line>:" to the reason. A line's range and curve (the shapes are in `curves.py`, shared
+with the parameters' own) turn a 0..1 control position into the parameter's value and back;
+what a line may do to a parameter is its kind's to say (`kinds.py`).
 """
 
 from __future__ import annotations

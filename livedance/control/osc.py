@@ -275,14 +275,12 @@ class OscServer:
             self.bus.refuse(SOURCE, f"{address}: unknown address; expected {PREFIX}/<parameter>[/norm]")
             return
 
-        got = " ".join([address, *map(repr, args)])
-        if norm and param.kind.indexed and index is None:
-            self.bus.refuse(SOURCE, f"{got}: expected a dimension: {PREFIX}/{name}/<i>/norm f")
-            return
         try:
+            if norm and param.kind.indexed and index is None:
+                raise LivedanceError(f"expected a dimension: {PREFIX}/{name}/<i>/norm f")
             values = param.kind.from_osc(param, args, norm, index)
         except LivedanceError as exc:
-            self.bus.refuse(SOURCE, f"{got}: {exc}")
+            self.bus.refuse(SOURCE, f"{' '.join([address, *map(repr, args)])}: {exc}")
             return
         for value in values:
             self.bus.offer(name, value, SOURCE, norm=norm, index=index, due=due, received=received)
