@@ -30,7 +30,7 @@ def parameter_table() -> str:
         for p in params.REGISTRY.values():
             if p.group == group:
                 default = params.default_text(p)
-                lines.append(f"| `{p.name}` | {osc.arguments_text(p)} | {default} | {p.help} |")
+                lines.append(f"| `{p.name}` | {p.kind.osc_help(p)} | {default} | {p.help} |")
     return "\n".join(lines)
 
 

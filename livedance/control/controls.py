@@ -94,13 +94,13 @@ class ControlBus:
         counts = self.count(source)
         try:
             param = _params.lookup(name)
-            if op == "toggle" or (param.kind == "trigger" and value is None):
+            if op == "toggle" or (param.kind.fires and value is None):
                 coerced, clamped = None, False
             elif norm:
                 coerced, clamped = _params.from_norm(param, value)
             else:
                 coerced, clamped = _params.coerce(param, value)
-            if param.kind == "vector" and index is not None and not (isinstance(index, int) and index >= 0):
+            if param.kind.indexed and index is not None and not (isinstance(index, int) and index >= 0):
                 raise LivedanceError(f"{name}/{index}: expected a dimension index >= 0")
         except LivedanceError as exc:
             with self._lock:

@@ -2,8 +2,9 @@
 
 A line is checked on its own, before any file is involved, so the same rules apply to a
 hand-written patch, a learned mapping and a `Patch` built in code; the file reader only adds
-"<file>:<line>:" to the reason. The curves live here too because a line's range and curve are
-what turn a 0..1 control position into the parameter's value and back.
+"<file>:<line>:" to the reason. A line's range and curve (the shapes are in `curves.py`, shared
+with the parameters' own) turn a 0..1 control position into the parameter's value and back;
+what a line may do to a parameter is its kind's to say (`kinds.py`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ import math
 import numbers
 from dataclasses import dataclass, field
 
+from livedance.control import curves
 from livedance.control import params as _params
+from livedance.control.curves import CURVES
 from livedance.errors import LivedanceError
 
 SOURCES = ("cc", "note", "pitchbend", "program", "osc")
 OPTIONS = ("channel", "index", "curve", "range", "invert", "takeover", "button", "relative", "amount")
-CURVES = ("linear", "geometric", "squared", "cubed")
 TAKEOVERS = ("pickup", "scale", "jump")
 BUTTONS = ("trigger", "toggle", "momentary")
-NUMBERS = ("float", "int", "vector")  # kinds a position or an encoder sets
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,12 @@ class Mapping:
         """How an absolute control takes a number over; None where there is no position."""
         if self.takeover is not None:
             return self.takeover
-        kind = _params.REGISTRY[self.param].kind
-        if kind not in NUMBERS or self.relative or self.button is not None or self.source == "program":
+        if (
+            not _params.REGISTRY[self.param].kind.number
+            or self.relative
+            or self.button is not None
+            or self.source == "program"
+        ):
             return None
         return "pickup" if self.source in ("cc", "pitchbend") else "jump"
 
@@ -73,9 +78,9 @@ class Mapping:
         if self.button is not None:
             return self.button
         kind = _params.REGISTRY[self.param].kind
-        if kind == "trigger" and self.source in ("cc", "note", "osc"):
+        if kind.fires and self.source in ("cc", "note", "osc"):
             return "trigger"
-        if kind == "bool" and self.source in ("cc", "note"):
+        if kind.switch and self.source in ("cc", "note"):
             return "toggle"  # controller buttons send 127 on press, 0 on release
         return None
 
@@ -171,49 +176,40 @@ def mapping_from_table(table: dict, line: int = 0) -> Mapping:
 def check_mapping(m: Mapping) -> None:
     """Raise a one-line LivedanceError where an option makes no sense for the parameter or source."""
     p = _params.lookup(m.param)
-    kind, name = p.kind, p.name
-    what = {
-        "float": "a number",
-        "int": "a whole number",
-        "vector": "a latent dimension",
-        "bool": "on/off",
-        "trigger": "a trigger",
-        "choice": "a choice",
-        "colour": "a colour",
-    }[kind]
-    if kind == "vector" and m.index is None:
+    kind, name, what = p.kind, p.name, p.kind.what
+    if kind.indexed and m.index is None:
         raise LivedanceError(f"{name}: needs index = N, the latent dimension (0 or more)")
-    if kind != "vector" and m.index is not None:
+    if not kind.indexed and m.index is not None:
         raise LivedanceError(f"index: only latent takes an index, not {name}")
     if m.source == "osc" and m.channel is not None:
         raise LivedanceError("channel: an OSC alias has no MIDI channel")
-    if m.source == "program" and kind not in ("trigger", "choice", "int"):
+    if m.source == "program" and not kind.by_program:
         raise LivedanceError(
             f"program: a program change sets a trigger, a choice or a whole number, not {name} ({what})"
         )
-    if kind == "choice" and not p.choices and m.source != "program":
+    if not kind.positional(p) and m.source != "program":
         raise LivedanceError(
             f"{name}: its choices come from the instrument; map it from a program change (program = true)"
         )
-    if m.source == "pitchbend" and kind == "trigger":
+    if m.source == "pitchbend" and kind.fires:
         raise LivedanceError(f"pitchbend: a wheel has no press to fire {name}; map it from a cc, a note or program")
     if m.amount is not None:
-        if kind != "trigger":
+        if not kind.fires:
             raise LivedanceError(f"amount: only a trigger takes a fixed amount; {name} is {what}")
         if not p.numeric:
             raise LivedanceError(f"amount: {name} takes no amount")
-        whole = isinstance(p.low, int)
+        whole = kind.whole(p)
         if not p.low <= m.amount <= p.high or (whole and m.amount != int(m.amount)):
             raise LivedanceError(
                 f"amount = {m.amount:g}: expected a {'whole ' if whole else ''}number "
                 f"from {p.low:g} to {p.high:g} for {name}"
             )
-    switched = m.button is not None and kind in ("float", "int")  # a button between default and toggle_on
-    shaped = (kind in NUMBERS and not switched) or (kind == "trigger" and p.numeric and m.amount is None)
+    switched = m.button is not None and kind.switchable  # a button between default and toggle_on
+    shaped = (kind.number and not switched) or (kind.fires and p.numeric and m.amount is None)
     for option, given in (("curve", m.curve is not None), ("range", m.range is not None), ("invert", m.invert)):
         if not given:
             continue
-        positional = shaped or (option == "invert" and kind in ("choice", "colour"))
+        positional = shaped or (option == "invert" and kind.by_travel)
         if not positional or m.source == "program":
             reason = (
                 "a program change sets its number directly"
@@ -231,10 +227,10 @@ def check_mapping(m: Mapping) -> None:
     if m.relative:
         if m.source != "cc":
             raise LivedanceError("relative: only a cc (an endless encoder) can be relative")
-        if kind not in NUMBERS or switched:
+        if not kind.number or switched:
             raise LivedanceError(f"relative: an encoder steps a number; {name} is {what}")
     if m.takeover is not None:
-        if kind not in NUMBERS or switched:
+        if not kind.number or switched:
             raise LivedanceError(f"takeover: only a number set by a fader or knob takes over; {name} here is {what}")
         if m.source not in ("cc", "pitchbend", "osc") or m.relative:
             control = "a relative encoder" if m.relative else m.control_text()
@@ -242,20 +238,7 @@ def check_mapping(m: Mapping) -> None:
     if m.button is not None:
         if m.source not in ("cc", "note", "osc"):
             raise LivedanceError(f"button: {m.control_text()} is not a button")
-        if kind == "trigger" and m.button != "trigger":
-            raise LivedanceError(f'button = "{m.button}": {name} is a trigger; it fires on press (button = "trigger")')
-        if kind == "bool" and m.button == "trigger":
-            raise LivedanceError(f'button = "trigger": {name} is on/off; expected "toggle" or "momentary"')
-        if kind in ("float", "int"):
-            if p.toggle_on is None:
-                raise LivedanceError(f"button: {name} has no on value to switch to; a fader or knob sets it")
-            if m.button == "trigger":
-                raise LivedanceError(
-                    f'button = "trigger": {name} switches between {p.default:g} and {p.toggle_on:g}; '
-                    'expected "toggle" or "momentary"'
-                )
-        if kind in ("vector", "choice", "colour"):
-            raise LivedanceError(f"button: {name} is {what}, set by a position, not a button")
+        kind.check_button(p, m.button)
 
 
 # --- value curves ---------------------------------------------------------------------------
@@ -269,35 +252,23 @@ def _shape(m: Mapping, p: _params.Param, x: float):
     low, high, curve = _span(m, p)
     if m.range is None and curve == p.curve:
         return _params.from_norm(p, x)[0]
-    if curve == "geometric":
-        value = low * (high / low) ** x
-    else:
-        value = low + (x ** {"linear": 1, "squared": 2, "cubed": 3}[curve]) * (high - low)
-    if p.kind == "int" or (p.kind == "trigger" and isinstance(p.low, int)):
-        return int(round(value))
-    return value
+    return p.kind.rounded(p, curves.spread(x, low, high, curve))
 
 
 def _position(m: Mapping, p: _params.Param, value: float) -> float:
     """The inverse of `_shape`: where the control would sit for `value` (0..1, before invert)."""
-    low, high, curve = _span(m, p)
-    if curve == "geometric":
-        t = math.log(value / low) / math.log(high / low) if value > 0 else 0.0
-    else:
-        t = (value - low) / (high - low)
-    t = min(max(t, 0.0), 1.0)
-    return t ** {"linear": 1.0, "geometric": 1.0, "squared": 0.5, "cubed": 1 / 3}[curve]
+    return curves.position(value, *_span(m, p))
 
 
 # --- the README's description ---------------------------------------------------------------
 def _how(m: Mapping) -> str:
     p = _params.REGISTRY[m.param]
     if m.source == "program":
-        if p.kind == "trigger":
+        if p.kind.fires:
             if m.amount is not None:
                 return f"any program fires it, amount {m.amount:g}"
             return "program n -> preset n+1" if p.name == "preset" else "any program fires it"
-        return f"program n -> {'index n' if p.kind == 'choice' else 'n'}"
+        return p.kind.program_text
     button = m.button_mode
     if button == "trigger":
         if m.amount is not None:
@@ -305,16 +276,11 @@ def _how(m: Mapping) -> str:
         if p.numeric:
             return f"fires on press, {'velocity' if m.source == 'note' else 'value'} = amount"
         return "fires on press"
-    if button == "toggle":
-        return "toggles on press" if p.kind == "bool" else f"toggles {p.default:g} / {p.toggle_on:g}"
-    if button == "momentary":
-        return "on while held" if p.kind == "bool" else f"{p.toggle_on:g} while held"
-    if p.kind == "bool":
-        return "on above half way"
-    if p.kind == "colour":
-        return "hue" + (", inverted" if m.invert else "")
-    if p.kind == "choice":
-        return " / ".join(p.choices) + " across the travel" + (", inverted" if m.invert else "")
+    if button is not None:
+        return p.kind.button_text(p, button)
+    travel = p.kind.position_text(p)
+    if travel is not None:
+        return travel + (", inverted" if m.invert else "")
     low, high, curve = _span(m, p)
     parts = [f"{low:g} .. {high:g}"]
     if curve != "linear":

@@ -20,13 +20,13 @@ import socket
 import threading
 import time
 
-import numpy as np
 from pythonosc import osc_bundle, osc_message
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.parsing import osc_types
 
 from livedance.control import params as _params
 from livedance.control.controls import ControlBus
+from livedance.control.kinds import typed_arguments
 from livedance.errors import LivedanceError, one_line
 
 log = logging.getLogger(__name__)
@@ -57,35 +57,14 @@ def _message(address: str, args: list[tuple[str, object]]) -> osc_message.OscMes
     return builder.build()
 
 
-def _natural_args(value) -> list[tuple[str, object]] | None:
-    """A published value as typed OSC arguments; None when it has no OSC form."""
-    if value is None:
-        return []  # a trigger fired without an amount
-    if isinstance(value, (bool, np.bool_)):
-        return [("i", int(bool(value)))]
-    if isinstance(value, (int, np.integer)):
-        return [("i", int(value))]
-    if isinstance(value, (float, np.floating)):
-        return [("f", float(value))]
-    if isinstance(value, str):
-        return [("s", value)]
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [("f", float(v)) for v in value]
-    return None
-
-
 def encode(name: str, value, index: int | None = None) -> list[osc_message.OscMessage]:
     """The messages that tell a tablet `name` is now `value`: natural units, then /norm."""
     param = _params.REGISTRY.get(name)
     if index is not None:
         return [_message(f"{PREFIX}/{name}/{index}", [("f", float(value))])]
-    if param is not None and param.kind == "colour" and isinstance(value, tuple) and len(value) == 3:
-        blue, green, red = value  # stored BGR, sent as R G B like it came in
-        args = [("i", int(red)), ("i", int(green)), ("i", int(blue))]
-    else:
-        args = _natural_args(value)
-        if args is None:
-            return []
+    args = typed_arguments(value) if param is None else param.kind.to_osc(value)
+    if args is None:
+        return []
     messages = [_message(f"{PREFIX}/{name}", args)]
     norm = None
     if param is not None:
@@ -111,10 +90,6 @@ def _timed_messages(bundle: osc_bundle.OscBundle, outer: float = 0.0):
             yield from _timed_messages(content, when)
         else:
             yield content, when
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class OscServer:
@@ -294,55 +269,21 @@ class OscServer:
         if norm:
             rest = rest[:-1]
         index = None
-        if param is not None and param.kind == "vector" and len(rest) == 1 and rest[0].isdigit():
+        if param is not None and param.kind.indexed and len(rest) == 1 and rest[0].isdigit():
             index, rest = int(rest[0]), []
         if param is None or rest:
             self.bus.refuse(SOURCE, f"{address}: unknown address; expected {PREFIX}/<parameter>[/norm]")
             return
 
-        def offer(value=None) -> None:
+        try:
+            if norm and param.kind.indexed and index is None:
+                raise LivedanceError(f"expected a dimension: {PREFIX}/{name}/<i>/norm f")
+            values = param.kind.from_osc(param, args, norm, index)
+        except LivedanceError as exc:
+            self.bus.refuse(SOURCE, f"{' '.join([address, *map(repr, args)])}: {exc}")
+            return
+        for value in values:
             self.bus.offer(name, value, SOURCE, norm=norm, index=index, due=due, received=received)
-
-        def refuse(expected: str) -> None:
-            got = " ".join([address, *map(repr, args)])
-            self.bus.refuse(SOURCE, f"{got}: expected {expected}")
-
-        kind = param.kind
-        if kind == "trigger":
-            if not args:
-                offer()
-            elif len(args) == 1 and _is_number(args[0]):
-                if param.numeric:
-                    if args[0] > 0:  # 0 is a button's release, not an amount
-                        offer(args[0])
-                elif args[0] >= 0.5:
-                    offer()  # a button press; its release (0) is not another trigger
-            else:
-                refuse("no argument or one number")
-            return
-        if kind == "vector" and index is None:
-            if norm:
-                refuse(f"a dimension: {PREFIX}/{name}/<i>/norm f")
-            elif args and all(_is_number(a) for a in args):
-                offer([float(a) for a in args])
-            else:
-                refuse("one number per dimension")
-            return
-        if kind == "colour" and not norm and len(args) == 3:
-            if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-                offer(list(args))
-            elif all(_is_number(a) for a in args):
-                offer([round(float(a) * 255) for a in args])  # 0..1 floats
-            else:
-                refuse("R G B as three ints 0-255 or three floats 0..1")
-            return
-        if len(args) != 1:
-            refuse("one argument" + (" from 0 to 1" if norm else ""))
-            return
-        value = args[0]
-        if kind == "choice" and isinstance(value, float) and value.is_integer():
-            value = int(value)  # hosts that only send floats
-        offer(value)
 
     # --- replies (server thread) ---------------------------------------------------------------
     def _pong(self, message: osc_message.OscMessage, sender) -> None:
@@ -389,29 +330,9 @@ class OscServer:
 
 
 # --- documentation (the README's OSC table) -----------------------------------------------------
-def arguments_text(param: _params.Param) -> str:
-    """What a parameter's address takes, in OSC type tags, for the README."""
-    kind = param.kind
-    if kind in ("float", "int"):
-        return f"{kind[0]} ({param.low:g} .. {param.high:g})"
-    if kind == "bool":
-        return "T/F, 0/1 or on/off"
-    if kind == "trigger":
-        return f"none, or f amount ({param.low:g} .. {param.high:g})" if param.numeric else "none (or 1 = press)"
-    if kind == "choice":
-        if param.choices and len(param.choices) <= 8:
-            return f"s ({' / '.join(param.choices)}) or i index"
-        return "s parameter name" if param.name == "learn" else "s name or i index"
-    if kind == "colour":
-        return "s name or #rrggbb; i i i (R G B 0-255); f f f (R G B 0..1)"
-    if kind == "vector":
-        return f"f f f ... one per dimension ({param.low:g} .. {param.high:g})"
-    return "-"
-
-
 def address_rows() -> list[tuple[str, str, str]]:
     """(address, arguments, what it does): one row per parameter, then the special addresses."""
-    rows = [(f"{PREFIX}/{p.name}", arguments_text(p), p.help) for p in _params.REGISTRY.values()]
+    rows = [(f"{PREFIX}/{p.name}", p.kind.osc_help(p), p.help) for p in _params.REGISTRY.values()]
     latent = _params.REGISTRY["latent"]
     rows += [
         (f"{PREFIX}/latent/<i>", f"f ({latent.low:g} .. {latent.high:g})", "latent dimension i alone"),

@@ -28,7 +28,6 @@ from livedance.control import takeover as _takeover
 from livedance.control.mapping import (
     BUTTONS,
     CURVES,
-    NUMBERS,
     OPTIONS,
     SOURCES,
     TAKEOVERS,
@@ -51,7 +50,6 @@ __all__ = [
     "CURVES",
     "DEFAULT_PATCH",
     "EXAMPLE",
-    "NUMBERS",
     "OPTIONS",
     "PATCH_DIR",
     "PICKUP_TOLERANCE",
@@ -315,9 +313,9 @@ class Patch:
         control that can't drive that parameter."""
         name, _, index_text = str(param).partition("/")
         spec = _params.REGISTRY.get(name)
-        if spec is None or (index_text and not (spec.kind == "vector" and index_text.isdigit())):
+        if spec is None or (index_text and not (spec.kind.indexed and index_text.isdigit())):
             return None
-        index = (int(index_text) if index_text else 0) if spec.kind == "vector" else None
+        index = (int(index_text) if index_text else 0) if spec.kind.indexed else None
         kind = getattr(msg, "type", None)
         if kind == "control_change":
             source, number = "cc", msg.control

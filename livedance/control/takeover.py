@@ -13,7 +13,7 @@ from __future__ import annotations
 import collections
 
 from livedance.control import params as _params
-from livedance.control.mapping import NUMBERS, Mapping, _is_number, _position, _shape
+from livedance.control.mapping import Mapping, _is_number, _position, _shape
 
 # A control this close to the value (in 0..1 control units, about one 7-bit step) has reached it.
 PICKUP_TOLERANCE = 1.5 / 127
@@ -43,7 +43,7 @@ def on_midi(m: Mapping, st: State, raw: int, bus, received: float) -> int:
     """A MIDI control's raw number (value, velocity, pitch or program) -> the controls offered."""
     p = _params.REGISTRY[m.param]
     if m.source == "program":
-        if p.kind == "trigger":
+        if p.kind.fires:
             value = m.amount if m.amount is not None else (raw + 1 if p.name == "preset" else None)
         else:
             value = raw  # a choice's index, or a whole number
@@ -78,28 +78,21 @@ def on_control(
             return _offer(bus, m, amount, source, received)
         if button == "toggle":
             return _offer(bus, m, None, source, received, op="toggle") if pressed else 0
-        if p.kind == "bool":
-            return _offer(bus, m, bool(pressed), source, received)
-        return _offer(bus, m, p.toggle_on if pressed else p.default, source, received)
+        return _offer(bus, m, p.kind.held(p, bool(pressed)), source, received)
     if m.source == "note" and not pressed:
         return 0  # a note's release carries no position
     if x is None:
-        if p.kind == "bool":
+        if p.kind.switch:
             return _offer(bus, m, None, source, received, op="toggle")
         bus.refuse(source, f"{m.control_text()}: {m.key} needs a number from 0 to 1")
         return 0
     e = 1.0 - x if m.invert else x
-    if p.kind in NUMBERS:
+    if p.kind.number:
         return _position_to_value(m, st, p, e, bus, received, source)
-    if p.kind == "bool":
-        value = e >= 0.5
-    else:  # choice, colour: the bus maps the 0..1 value itself
-        value = _params.from_norm(p, e)[0]
+    value = _params.from_norm(p, e)[0]  # on/off, a choice, a hue: the bus maps the 0..1 value itself
     if _same(value, st.sent) and _same(bus.values.get(m.key, value), value):
         return 0  # same choice as before: don't restart it
     st.sent = value
-    if p.kind == "bool":
-        return _offer(bus, m, value, source, received)
     return int(bus.offer(m.param, e, source, norm=True, index=m.index, received=received))
 
 
@@ -162,7 +155,7 @@ def _relative(m: Mapping, st: State, p: _params.Param, raw: int, bus, received: 
 def _send(m: Mapping, st: State, p: _params.Param, at: float, bus, received: float, source: str) -> int:
     value = _shape(m, p, at)
     st.sent_at = at
-    if p.kind == "int" and (value == st.sent or (st.sent is None and _same(bus.values.get(m.key), value))):
+    if p.kind.whole(p) and (value == st.sent or (st.sent is None and _same(bus.values.get(m.key), value))):
         return 0  # a 7-bit fader over a few whole numbers: send each number once
     st.sent = value
     st.history.append(float(value))

@@ -120,7 +120,7 @@ class Mixer:
     def publish_all(self) -> None:
         """Every parameter's current value into the bus (for MIDI pick-up, OSC sync and feedback)."""
         for name, param in _params.REGISTRY.items():
-            if param.kind in ("trigger", "vector"):
+            if not param.kind.plain:
                 continue
             try:
                 value = ACTIONS[name].read(self.show)
@@ -148,9 +148,9 @@ class Mixer:
         try:
             value = control.value
             if control.op == "toggle":
-                value = self._toggled(param, action.read(show))
+                value = param.kind.toggled(param, action.read(show))
             started = False
-            before = self._snapshot() if param.kind == "trigger" else None
+            before = self._snapshot() if param.kind.fires else None
             if param.continuous and param.smoothing > 0 and value is not None:
                 started = self._glide_to(param, control.index, value)
             else:
@@ -200,14 +200,6 @@ class Mixer:
             event["late"] = True
         session.add(event)
 
-    @staticmethod
-    def _toggled(param, current):
-        if param.kind == "bool":
-            return not current
-        if param.toggle_on is not None:
-            return param.toggle_on if current == param.default else param.default
-        raise LivedanceError(f"{param.name}: cannot be toggled; send a value")
-
     # --- glides --------------------------------------------------------------------------------
     def _glide_to(self, param, index, target) -> bool:
         """Glide towards `target`; True when this started a new glide (not yet stepped this frame)."""
@@ -216,7 +208,7 @@ class Mixer:
         glide = self._glides.get(key)
         if glide is None:
             current = ACTIONS[param.name].read(show)
-            if param.kind == "vector":
+            if param.kind.indexed:
                 if index is not None and index >= len(current):
                     raise LivedanceError(
                         f"{param.name}/{index}: this model has {len(current)} latent dimensions, numbered from 0"
@@ -232,7 +224,7 @@ class Mixer:
             started = True
         else:
             started = False
-        if param.kind == "vector" and index is None:
+        if param.kind.indexed and index is None:
             target = np.asarray(target, np.float32)
             if np.shape(target) != np.shape(glide.current):
                 del self._glides[key]
@@ -245,7 +237,7 @@ class Mixer:
         """Every plain parameter's value now (a trigger compares before and after)."""
         show, now = self.show, {}
         for name, param in _params.REGISTRY.items():
-            if param.kind not in ("trigger", "vector"):
+            if param.kind.plain:
                 try:
                     now[name] = ACTIONS[name].read(show)
                 except (AttributeError, LivedanceError):

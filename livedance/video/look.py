@@ -1,9 +1,10 @@
 """How the dancers look: colours, mirror, trails, size and place, blackout, several dancers.
 
-`Look` holds the parameters (each with a default and a range in `PARAMS`, which the controls
-drive); `Compositor` turns decoded ink frames into the output picture under a look. The live
-loop calls `compose` at 60-200 fps at 1920x1080, so the per-frame work at output size is one
-resize per dancer and two table look-ups, into buffers that are allocated once and reused.
+`Look` holds the parameters with their defaults (the controls drive them, within the ranges of
+the control registry); `Compositor` turns decoded ink frames into the output picture under a
+look. The live loop calls `compose` at 60-200 fps at 1920x1080, so the per-frame work at output
+size is one resize per dancer and two table look-ups, into buffers that are allocated once and
+reused.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -57,33 +57,12 @@ def parse_colour(text, option: str = "colour") -> tuple[int, int, int]:
     return blue, green, red
 
 
-class Param(NamedTuple):
-    """One look parameter as the controls see it: kind, range (numbers) and what it does."""
-
-    kind: str  # "colour", "bool", "int" or "float"
-    low: float | None
-    high: float | None
-    help: str
-
-
-PARAMS: dict[str, Param] = {
-    "fg": Param("colour", None, None, "figure colour: a name, #rrggbb or a BGR triple"),
-    "bg": Param("colour", None, None, "background colour: a name, #rrggbb or a BGR triple"),
-    "invert": Param("bool", None, None, "swap figure and background colours"),
-    "mirror": Param("bool", None, None, "flip each figure left-right (it stays where it is)"),
-    "trails": Param("float", 0.0, 0.95, "echo of previous frames kept per frame: 0 none, 0.95 long"),
-    "scale": Param("float", 0.25, 2.0, "figure size relative to the size that fits its cell"),
-    "offset_x": Param("float", -1.0, 1.0, "move right (+) or left (-); 1 puts the centre on the cell's edge"),
-    "offset_y": Param("float", -1.0, 1.0, "move down (+) or up (-); 1 puts the centre on the cell's edge"),
-    "blackout": Param("float", 0.0, 1.0, "fade everything to black: 1 is a black screen"),
-    "dancers": Param("int", 1, 8, "dancers side by side, each in an equal cell"),
-}
-
-
 @dataclass
 class Look:
-    """Every look parameter; ranges in PARAMS. Construction (and `check`) validates and turns
-    colour names into BGR; the compositor re-checks whenever a field was changed in place."""
+    """Every look parameter with its default. The ranges the controls keep to are the control
+    registry's (`control/params.py`), which clamps whatever reaches a look; construction (and
+    `check`) validates types, so the compositor can draw anything that passes, and turns colour
+    names into BGR. The compositor re-checks whenever a field was changed in place."""
 
     fg: object = (0, 0, 0)
     bg: object = (255, 255, 255)
@@ -100,28 +79,16 @@ class Look:
         self.check()
 
     def check(self) -> "Look":
-        """Validate every field (one-line LivedanceError naming it and its range); colours -> BGR."""
-        for name, param in PARAMS.items():
-            value = getattr(self, name)
-            if param.kind == "colour":
-                setattr(self, name, parse_colour(value, name))
-            elif param.kind == "bool":
-                if not isinstance(value, (bool, np.bool_)):
-                    raise LivedanceError(f"{name} {value!r}: expected true or false")
-                setattr(self, name, bool(value))
-            elif param.kind == "int":
-                if (
-                    isinstance(value, bool)
-                    or not isinstance(value, (int, np.integer))
-                    or not param.low <= value <= param.high
-                ):
-                    raise LivedanceError(f"{name} {value!r}: expected a whole number from {param.low} to {param.high}")
-                setattr(self, name, int(value))
-            elif param.kind == "float":
-                ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-                if not ok or not math.isfinite(value) or not param.low <= value <= param.high:
-                    raise LivedanceError(f"{name} {value!r}: expected a number from {param.low:g} to {param.high:g}")
-                setattr(self, name, float(value))
+        """Validate every field's type (one-line LivedanceError naming it); colours -> BGR."""
+        self.fg, self.bg = parse_colour(self.fg, "fg"), parse_colour(self.bg, "bg")
+        self.invert, self.mirror = _flag(self.invert, "invert"), _flag(self.mirror, "mirror")
+        self.trails, self.scale = _finite(self.trails, "trails"), _finite(self.scale, "scale")
+        self.offset_x, self.offset_y = _finite(self.offset_x, "offset_x"), _finite(self.offset_y, "offset_y")
+        self.blackout = _finite(self.blackout, "blackout")
+        dancers = self.dancers
+        if isinstance(dancers, bool) or not isinstance(dancers, (int, np.integer)) or dancers < 1:
+            raise LivedanceError(f"dancers {dancers!r}: expected a whole number of 1 or more")
+        self.dancers = int(dancers)
         return self
 
     def key(self) -> tuple:
@@ -403,6 +370,19 @@ def _source_span(d0: int, d1: int, scale: float, n: int) -> tuple[int, int]:
     lo = math.floor((d0 + 0.5) / scale - 0.5) - 1
     hi = math.floor((d1 - 0.5) / scale - 0.5) + 3
     return max(lo, 0), min(hi, n)
+
+
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise LivedanceError(f"{name} {value!r}: expected true or false")
+    return bool(value)
+
+
+def _finite(value, name: str) -> float:
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value):
+        raise LivedanceError(f"{name} {value!r}: expected a finite number")
+    return float(value)
 
 
 def _positive_pair(pair, name: str) -> tuple[int, int]:
