@@ -15,4 +15,6 @@ def one_line(value: object, limit: int | None = 200, first: bool = False) -> str
     text = " ".join(text.split())
     if not text and isinstance(value, BaseException):
         text = type(value).__name__
-    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: limit - 3] + "..." if limit >= 3 else text[: max(limit, 0)]

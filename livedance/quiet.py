@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: a quiet block inside another on the same thread must not hang
 
 
 @contextlib.contextmanager

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from livedance.config import INK_THRESHOLD
+
 
 def to_ink(frames: np.ndarray) -> np.ndarray:
     """uint8 dark-on-white (N, H, W) -> float32 ink (N, H, W, 1)."""
@@ -22,8 +24,8 @@ def from_ink(ink: np.ndarray) -> np.ndarray:
     return np.clip(255.0 - ink * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def silhouette_iou(a: np.ndarray, b: np.ndarray, threshold: float = 0.5) -> float:
-    """Mean IoU of figure masks over a batch of ink frames (thresholded at 0.5)."""
+def silhouette_iou(a: np.ndarray, b: np.ndarray, threshold: float = INK_THRESHOLD) -> float:
+    """Mean IoU of figure masks over a batch of ink frames (figure: ink at or above `threshold`)."""
     ma = a.reshape(len(a), -1) > threshold
     mb = b.reshape(len(b), -1) > threshold
     inter = np.logical_and(ma, mb).sum(1)
@@ -35,5 +37,5 @@ def silhouette_iou(a: np.ndarray, b: np.ndarray, threshold: float = 0.5) -> floa
 def soft_edge_ratio(ink: np.ndarray) -> float:
     """Pixels between 15% and 85% grey per figure pixel: the crispness figure (paper ~0.29)."""
     grey = np.logical_and(ink > 0.15, ink < 0.85).sum()
-    figure = (ink >= 0.5).sum()
+    figure = (ink >= INK_THRESHOLD).sum()
     return float(grey / max(int(figure), 1))
