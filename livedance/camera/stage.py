@@ -66,25 +66,30 @@ class CloseFramer(Framer):
 
     def __init__(self, fps: float, **kwargs):
         super().__init__(fps, **kwargs)
-        self._floor = self._stature = None
+        # The followed floor and stature: None together until the first figure, as the framing.
+        self._floor: float | None = None
+        self._stature: float | None = None
 
     def update(self, figure: Figure) -> None:
         fresh = self._arrive(figure)
-        if fresh is None:
+        box, centre = figure.box, figure.centre
+        if fresh is None or box is None:  # (_arrive returns None exactly when box is None)
             return
-        x, y, w, h = figure.box
+        assert centre is not None, "a figure's box and centre are set together"
+        x, y, w, h = box
         mh = figure.mask.shape[0]
+        last_floor, last_stature, last_cx = self._floor, self._stature, self._cx
         if y + h >= mh:  # no feet in view
-            stature = h / (1.0 - self.BOTTOM) if fresh or self._stature is None else self._stature
+            stature = h / (1.0 - self.BOTTOM) if fresh or last_stature is None else last_stature
             floor = y + stature
         else:
             floor, stature = float(y + h), float(h)
-        if fresh:
-            self._floor, self._stature, self._cx = floor, stature, figure.centre[0]
+        if fresh or last_floor is None or last_stature is None or last_cx is None:
+            self._floor, self._stature, self._cx = floor, stature, centre[0]
         else:
-            self._floor = self._follow(self._floor, floor, self.grow_tau if floor > self._floor else self.scale_tau)
-            self._stature = math.exp(self._follow(math.log(self._stature), math.log(max(stature, 1.0)), self.scale_tau))
-            self._cx = self._follow(self._cx, figure.centre[0], self.centre_tau)
+            self._floor = self._follow(last_floor, floor, self.grow_tau if floor > last_floor else self.scale_tau)
+            self._stature = math.exp(self._follow(math.log(last_stature), math.log(max(stature, 1.0)), self.scale_tau))
+            self._cx = self._follow(last_cx, centre[0], self.centre_tau)
         self._ch = (self.TOP - self.BOTTOM) * self._stature
         self._cy = self._floor - self.TOP * self._stature + self._ch / 2
 
@@ -130,7 +135,8 @@ class SegmenterCleaner(Cleaner):
         h, w = (shape[2], shape[3]) if self.nchw else (shape[1], shape[2])
         # Dynamic sizes (names or None): feed 256 rows, the frame's aspect, in multiples of 32.
         self.size = (h, w) if isinstance(h, int) and isinstance(w, int) and h > 0 and w > 0 else None
-        self._small = self._prob = None
+        self._small: np.ndarray | None = None
+        self._prob: np.ndarray | None = None
 
     def settings(self) -> dict:
         return {"method": "segmenter", "segmenter": str(self.path), **super().settings()}
@@ -153,7 +159,7 @@ class SegmenterCleaner(Cleaner):
         if small.ndim == 2:
             small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
         sh, sw = small.shape[:2]
-        self._buffers((sh, sw))
+        mask, tmp = self._buffers((sh, sw))
         h, w = self.size or (256, max(32, round(256 * sw / sh / 32) * 32))
         rgb = cv2.cvtColor(cv2.resize(small, (w, h), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
         x = rgb.astype(np.float32) * (1.0 / 255.0)
@@ -161,8 +167,8 @@ class SegmenterCleaner(Cleaner):
         (out,) = self._session.run([self._output], {self._input: np.ascontiguousarray(x)})
         prob = cv2.resize(self._person(out), (sw, sh), interpolation=cv2.INTER_LINEAR)
         cv2.threshold(prob, 0.5, 255, cv2.THRESH_BINARY, dst=prob)
-        np.copyto(self._mask, prob, casting="unsafe")
-        return self._finish()
+        np.copyto(mask, prob, casting="unsafe")
+        return self._finish(mask, tmp)
 
 
 class StageCutout:
@@ -186,11 +192,12 @@ class StageCutout:
             raise LivedanceError("stage method 'segmenter' without a model; expected --segmenter MODEL.onnx")
         self.method, self.mirror, self.threshold, self.segmenter = method, bool(mirror), int(threshold), segmenter
         self.frame_shape = (int(frame_shape[0]), int(frame_shape[1]))
-        self.learning = False
+        self.learning = False  # only ever True with a background model (mog2, knn): see learn_empty
         self._learn_left = 0
+        self._cleaner: ThresholdCleaner | SegmenterCleaner | Mog2Cleaner
         if method == "threshold":
             self._cleaner = ThresholdCleaner(level=self.threshold, work_height=WORK_HEIGHT)
-        elif method == "segmenter":
+        elif method == "segmenter" and segmenter:  # (a segmenter without a model was refused above)
             self._cleaner = SegmenterCleaner(segmenter)
         else:
             self._cleaner = self._background()
@@ -199,7 +206,7 @@ class StageCutout:
         self.use_framing(framing or "full")
         self._dark = np.empty(self.frame_shape, np.uint8)
         self._ink = np.zeros(self.frame_shape, np.float32)
-        self._mask = None
+        self._mask: np.ndarray | None = None
         self._last_time: float | None = None
 
     def use_framing(self, framing: str) -> None:
@@ -248,7 +255,9 @@ class StageCutout:
         paces the framing."""
         self._fps(time.perf_counter() if time_s is None else time_s)
         if self.learning:
-            self._cleaner.learn(frame)
+            learner = self._cleaner
+            assert isinstance(learner, Mog2Cleaner), "learn_empty starts learning with a background model only"
+            learner.learn(frame)
             self._learn_left -= 1
             self.learning = self._learn_left > 0
             small = self._cleaner.mask

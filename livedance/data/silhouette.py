@@ -11,6 +11,7 @@ not pump in size from frame to frame.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
@@ -55,7 +56,13 @@ class MainFigure:
         self.min_area = min_area  # smallest figure, as a share of the frame: less is noise
         self.part_area = part_area  # smallest extra part, as a share of the largest component
         self.near = near  # farthest extra part, as a share of the largest component's height
-        self._small = self._labels = self._keep = self._part = self._up = None
+        # Buffers, sized on the first call: no mask's sizes match this empty shape.
+        empty = np.empty((0, 0), np.uint8)
+        self._small: np.ndarray = empty
+        self._labels: np.ndarray = empty
+        self._keep: np.ndarray = empty
+        self._part: np.ndarray = empty
+        self._up: np.ndarray = empty
         self._ltype = cv2.CV_16U
 
     def settings(self) -> dict:
@@ -65,7 +72,7 @@ class MainFigure:
         """Zero everything but the figure in `mask` (edited in place) and locate it."""
         h, w = mask.shape
         sh, sw = max(1, h // 2), max(1, w // 2)
-        if self._small is None or self._small.shape != (sh, sw):
+        if self._small.shape != (sh, sw) or self._up.shape != (h, w):
             self._small = np.empty((sh, sw), np.uint8)
             # 16-bit labels are ~3x faster than 32-bit; they only overflow on a half-size
             # mask above 1024x512 pixels of pure speckle.
@@ -97,9 +104,10 @@ class MainFigure:
             if gap <= self.near * mh:
                 keep.append(int(i))
         if len(keep) < n - 1:  # something to drop: mask off all but the kept labels
-            cv2.compare(labels, keep[0], cv2.CMP_EQ, dst=self._keep)
-            for i in keep[1:]:
-                cv2.compare(labels, i, cv2.CMP_EQ, dst=self._part)
+            # OpenCV's stubs type compare's src2 as an array only; the binding takes a scalar too.
+            cv2.compare(labels, keep[0], cv2.CMP_EQ, dst=self._keep)  # type: ignore[call-overload]
+            for label in keep[1:]:
+                cv2.compare(labels, label, cv2.CMP_EQ, dst=self._part)  # type: ignore[call-overload]
                 cv2.bitwise_or(self._keep, self._part, dst=self._keep)
             cv2.resize(self._keep, (w, h), dst=self._up, interpolation=cv2.INTER_NEAREST)
             cv2.bitwise_and(mask, self._up, dst=mask)
@@ -123,27 +131,32 @@ class Cleaner:
         self.open_px, self.close_px = int(open_px), int(close_px)
         self._open, self._close = _disc(self.open_px), _disc(self.close_px)
         self.figure = figure or MainFigure()
-        self._mask = self._tmp = None
+        self._mask: np.ndarray | None = None
+        self._tmp: np.ndarray | None = None
 
     @property
     def mask(self) -> np.ndarray | None:
         """The working-size mask of the last frame (None before the first): its shape sizes a blank figure."""
         return self._mask
 
-    def _buffers(self, shape: tuple[int, int]) -> None:
-        if self._mask is None or self._mask.shape != shape:
+    def _buffers(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The (mask, scratch) buffers for a frame of `shape`: a subclass fills the mask, then
+        hands both to `_finish`."""
+        if self._mask is None or self._tmp is None or self._mask.shape != shape:
             self._mask = np.empty(shape, np.uint8)
             self._tmp = np.empty(shape, np.uint8)
+        return self._mask, self._tmp
 
-    def _finish(self) -> Figure:
+    def _finish(self, mask: np.ndarray, tmp: np.ndarray) -> Figure:
         """Open (drops specks and hairlines stuck to the figure), close (fills pinholes), keep the figure."""
         if self._open is not None:
-            cv2.morphologyEx(self._mask, cv2.MORPH_OPEN, self._open, dst=self._tmp)
-            self._mask, self._tmp = self._tmp, self._mask
+            cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._open, dst=tmp)
+            mask, tmp = tmp, mask
         if self._close is not None:
-            cv2.morphologyEx(self._mask, cv2.MORPH_CLOSE, self._close, dst=self._tmp)
-            self._mask, self._tmp = self._tmp, self._mask
-        return self.figure(self._mask)
+            cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self._close, dst=tmp)
+            mask, tmp = tmp, mask
+        self._mask, self._tmp = mask, tmp
+        return self.figure(mask)
 
     def settings(self) -> dict:
         return {
@@ -203,20 +216,21 @@ class ThresholdCleaner(Cleaner):
         self.level = int(level)
         # round(sum / 3) <= k  <=>  sum <= 3k + 1: the largest k with 3k + 1 < level.
         self._mean_max = (self.level - 2) // 3
-        self._small = self._mean = None
+        self._small: np.ndarray | None = None
+        self._mean: np.ndarray | None = None
 
     def settings(self) -> dict:
         return {"method": "threshold", "threshold": self.level, **super().settings()}
 
     def __call__(self, frame: np.ndarray) -> Figure:
         small, self._small = downscale(check_frame(frame), self.work_height, self._small)
-        self._buffers(small.shape[:2])
+        mask, tmp = self._buffers(small.shape[:2])
         if small.ndim == 3:
             if self._mean is None or self._mean.shape != small.shape[:2]:
                 self._mean = np.empty(small.shape[:2], np.uint8)
             small = cv2.transform(small, self._THIRDS, dst=self._mean)
-        cv2.threshold(small, self._mean_max, 255, cv2.THRESH_BINARY_INV, dst=self._mask)
-        return self._finish()
+        cv2.threshold(small, self._mean_max, 255, cv2.THRESH_BINARY_INV, dst=mask)
+        return self._finish(mask, tmp)
 
 
 class Mog2Cleaner(Cleaner):
@@ -243,7 +257,8 @@ class Mog2Cleaner(Cleaner):
         super().__init__(work_height, open_px, close_px, figure)
         self.history, self.var_threshold, self.learning_rate = int(history), float(var_threshold), learning_rate
         self._mog = self._subtractor()
-        self._small = self._fg = None
+        self._small: np.ndarray | None = None
+        self._fg: np.ndarray | None = None
 
     def _subtractor(self):
         return cv2.createBackgroundSubtractorMOG2(
@@ -274,16 +289,16 @@ class Mog2Cleaner(Cleaner):
         """Show the empty stage: the frame trains the background model only."""
         self._subtract(self._work(frame), -1.0)
 
-    def learn_median(self, frames, cut: int = 40) -> None:
+    def learn_median(self, frames: Iterable[np.ndarray], cut: int = 40) -> None:
         """Learn the stage from frames spread over a take with the dancer in them. Wherever she
         is elsewhere more than half the time, a pixel's median over time is the stage; each
         frame, with pixels more than `cut` off that median replaced by it, then teaches MOG2
         the stage and its real noise. (Learning from the dancer's first frame instead leaves
         her ghost in every mask for a long while.)"""
-        small = [self._work(f).copy() for f in frames]
-        if not small:
+        works = [self._work(f).copy() for f in frames]
+        if not works:
             return
-        small = np.stack(small)
+        small = np.stack(works)
         median = np.partition(small, len(small) // 2, axis=0)[len(small) // 2]
         for frame in small:
             off = cv2.absdiff(frame, median)
@@ -294,9 +309,11 @@ class Mog2Cleaner(Cleaner):
 
     def __call__(self, frame: np.ndarray) -> Figure:
         rate = 1.0 / self.history if self.learning_rate is None else float(self.learning_rate)
-        fg = self._subtract(self._work(frame), rate)
-        cv2.threshold(fg, 200, 255, cv2.THRESH_BINARY, dst=self._mask)  # 127 = shadow
-        return self._finish()
+        small = self._work(frame)
+        fg = self._subtract(small, rate)
+        mask, tmp = self._buffers(small.shape[:2])  # as `_subtract` sized them
+        cv2.threshold(fg, 200, 255, cv2.THRESH_BINARY, dst=mask)  # 127 = shadow
+        return self._finish(mask, tmp)
 
 
 class KnnCleaner(Mog2Cleaner):
@@ -355,7 +372,10 @@ class Framer:
         self.height, self.width = int(height), int(width)
         self._aspect = self.height / self.width
         self._ink = np.zeros((self.height, self.width), np.uint8)
-        self._ch = self._cx = self._cy = None
+        # The framing (crop height, centre): None together until the first figure.
+        self._ch: float | None = None
+        self._cx: float | None = None
+        self._cy: float | None = None
         self._missing = 0.0
 
     def settings(self) -> dict:
@@ -370,17 +390,19 @@ class Framer:
     @property
     def rect(self) -> tuple[float, float, float, float] | None:
         """The current crop (x, y, w, h) in mask pixels; None before the first figure."""
-        if self._ch is None:
+        ch, cx, cy = self._ch, self._cx, self._cy
+        if ch is None or cx is None or cy is None:
             return None
-        cw = self._ch / self._aspect
-        return (self._cx - cw / 2, self._cy - self._ch / 2, cw, self._ch)
+        cw = ch / self._aspect
+        return (cx - cw / 2, cy - ch / 2, cw, ch)
 
     def _follow(self, value: float, target: float, tau: float) -> float:
         return value + (target - value) * (1.0 - math.exp(-1.0 / (self.fps * tau))) if tau > 0 else target
 
     def _arrive(self, figure: Figure) -> bool | None:
         """Count a frame with no figure (None); else whether the framing starts afresh (the
-        first figure, or one back after `reset_after` seconds away)."""
+        first figure, or one back after `reset_after` seconds away: never False before the
+        first, so a framing that is not fresh is set)."""
         if figure.box is None:
             self._missing += 1.0 / self.fps
             return None
@@ -391,20 +413,23 @@ class Framer:
     def update(self, figure: Figure) -> None:
         """Move the framing towards this frame's figure."""
         fresh = self._arrive(figure)
-        if fresh is None:
+        box, centre = figure.box, figure.centre
+        if fresh is None or box is None:  # (_arrive returns None exactly when box is None)
             return
-        x, y, w, h = figure.box
+        assert centre is not None, "a figure's box and centre are set together"
+        x, y, w, h = box
         mh, mw = figure.mask.shape[:2]
         need = max(h, w * self._aspect)  # crop height that just holds the figure
         target = need / self.fill
-        if fresh:
+        last_ch, last_cx, last_cy = self._ch, self._cx, self._cy
+        if fresh or last_ch is None:
             self._ch = target
         else:
-            tau = self.grow_tau if target > self._ch else self.scale_tau
-            self._ch = math.exp(self._follow(math.log(self._ch), math.log(target), tau))
+            tau = self.grow_tau if target > last_ch else self.scale_tau
+            self._ch = math.exp(self._follow(math.log(last_ch), math.log(target), tau))
         ch = self._ch = max(self._ch, need)
         cw = ch / self._aspect
-        tx, ty = figure.centre[0], y + h / 2
+        tx, ty = centre[0], y + h / 2
         # Cut by exactly one picture edge: keep the cut at the output's edge.
         if y + h >= mh and y > 0:
             ty = mh - ch / 2
@@ -414,11 +439,11 @@ class Framer:
             tx = mw - cw / 2
         elif x <= 0 and x + w < mw:
             tx = cw / 2
-        if fresh:
+        if fresh or last_cx is None or last_cy is None:
             self._cx, self._cy = tx, ty
         else:
-            self._cx = self._follow(self._cx, tx, self.centre_tau)
-            self._cy = self._follow(self._cy, ty, self.centre_tau)
+            self._cx = self._follow(last_cx, tx, self.centre_tau)
+            self._cy = self._follow(last_cy, ty, self.centre_tau)
         # Never cut the figure: clamp the centre so the box lies inside the crop.
         self._cx = min(max(self._cx, x + w - cw / 2), x + cw / 2)
         self._cy = min(max(self._cy, y + h - ch / 2), y + ch / 2)

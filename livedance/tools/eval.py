@@ -34,6 +34,7 @@ import argparse
 import json
 import math
 import time
+from typing import TypedDict
 
 import cv2
 import numpy as np
@@ -56,7 +57,20 @@ REALISM_SHARE = 1 / 60  # displayed frames sampled for realism (about one a seco
 REALISM_REFERENCE = 12000  # training frames a sampled frame is compared with
 REALISM_HELD_OUT = 2000  # held-out real frames measured the same way, as the reference
 STILL_MOTION = 0.1  # a step moving less than this share of the data's median motion is still
-TARGETS = {
+
+
+class Targets(TypedDict):
+    plausible_share: float
+    minute_motion: float
+    soft_edge_ratio: float
+    broken_median: float
+    broken_worst: float
+    realism_gap: float
+    motion_range: tuple[float, float]
+    still_seconds: float
+
+
+TARGETS: Targets = {
     "plausible_share": 0.95,
     "minute_motion": 0.5,
     "soft_edge_ratio": 0.15,
@@ -131,7 +145,7 @@ def reconstruction_and_next_step(bundle, clips: list[np.ndarray]) -> dict:
     """Reconstruction IoU of held-out frames, and next-step IoU against copying the last frame."""
 
     iou_sum, frames, grey, figure = 0.0, 0, 0, 0
-    latents = []
+    encoded: list[np.ndarray] = []
     for clip in clips:
         for first in range(0, len(clip), BATCH):
             ink = to_ink(clip[first : first + BATCH])
@@ -141,23 +155,25 @@ def reconstruction_and_next_step(bundle, clips: list[np.ndarray]) -> dict:
             frames += len(ink)
             g, f = metrics.soft_edge_counts(decoded)
             grey, figure = grey + g, figure + f
-            latents.append(z)
-    latents = np.concatenate(latents) if latents else np.zeros((0, bundle.latent_dim), np.float32)
+            encoded.append(z)
+    latents = np.concatenate(encoded) if encoded else np.zeros((0, bundle.latent_dim), np.float32)
 
     window = bundle.window
-    starts, offset = [], 0  # window starts as indices into the concatenated held-out frames
+    clip_starts: list[np.ndarray] = []  # window starts as indices into the concatenated held-out frames
+    offset = 0
     for clip in clips:
         if len(clip) > window:
-            starts.append(offset + np.arange(len(clip) - window))
+            clip_starts.append(offset + np.arange(len(clip) - window))
         offset += len(clip)
-    starts = np.concatenate(starts) if starts else np.zeros(0, np.int64)
+    starts = np.concatenate(clip_starts) if clip_starts else np.zeros(0, np.int64)
     if len(starts) > MAX_WINDOWS:
         starts = starts[np.linspace(0, len(starts) - 1, MAX_WINDOWS).astype(np.int64)]
+    next_step: dict[str, float | int | None] = {"iou": None, "copy_last_iou": None, "windows": int(len(starts))}
     result = {
         "reconstruction_iou": iou_sum / frames if frames else None,
         "reconstruction_soft_edge_ratio": grey / max(figure, 1) if frames else None,
         "frames": frames,
-        "next_step": {"iou": None, "copy_last_iou": None, "windows": int(len(starts))},
+        "next_step": next_step,
     }
     if len(starts):
         frames_all = np.concatenate(clips)
@@ -166,8 +182,8 @@ def reconstruction_and_next_step(bundle, clips: list[np.ndarray]) -> dict:
         decoded = metrics.ink_masks(_batched(bundle.decode, predicted))
         truth = metrics.pixel_masks(frames_all[starts + window])
         last = metrics.pixel_masks(frames_all[starts + window - 1])
-        result["next_step"]["iou"] = float(metrics.iou(decoded, truth).mean())
-        result["next_step"]["copy_last_iou"] = float(metrics.iou(last, truth).mean())
+        next_step["iou"] = float(metrics.iou(decoded, truth).mean())
+        next_step["copy_last_iou"] = float(metrics.iou(last, truth).mean())
     return result
 
 
@@ -479,7 +495,7 @@ def video_breakage(path: str, frame_height: int = 120) -> dict:
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
         raise LivedanceError(f"--video {path}: cannot be read as a video; expected a file livedance recorded")
-    flags = []
+    broken: list[bool] = []
     try:
         while True:
             ok, frame = capture.read()
@@ -488,12 +504,12 @@ def video_breakage(path: str, frame_height: int = 120) -> dict:
             grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
             h, w = grey.shape
             small = cv2.resize(grey, (max(1, round(w * frame_height / h)), frame_height), interpolation=cv2.INTER_AREA)
-            flags.append(bool(metrics.broken((small < 128)[None])[0]))
+            broken.append(bool(metrics.broken((small < 128)[None])[0]))
     finally:
         capture.release()
-    if not flags:
+    if not broken:
         raise LivedanceError(f"--video {path}: no frames could be read; expected a video livedance recorded")
-    flags = np.array(flags)
+    flags = np.array(broken)
     return {
         "video": str(path),
         "frames": int(len(flags)),

@@ -266,3 +266,14 @@ def test_cleaners_reuse_their_buffers():
     a, b = cleaner(frame).mask, cleaner(frame).mask
     assert isinstance(cleaner(frame), Figure)
     assert a is b or np.shares_memory(a, cleaner._mask) or np.shares_memory(a, cleaner._tmp)
+
+
+def test_the_main_figure_follows_a_mask_whose_size_changes_by_one_row():
+    """240 and 241 rows share a half size: the full-size buffer must still follow."""
+    figure = MainFigure()
+    for rows in (241, 240, 241):
+        mask = np.zeros((rows, 320), np.uint8)
+        mask[60:180, 100:160] = 255
+        mask[5:15, 300:310] = 255  # a speck far away: dropped through the full-size buffer
+        found = figure(mask)
+        assert found.box is not None and mask[100, 130] == 255 and mask[10, 305] == 0
