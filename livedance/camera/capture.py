@@ -18,6 +18,7 @@ import numpy as np
 
 from livedance.camera.stage import StageCutout, bundle_framing
 from livedance.errors import one_line
+from livedance.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,16 @@ class CaptureState:
     fps: float  # captured frames/s, recent
 
 
-class Capture:
+class Capture(Worker):
     """Runs `stage` and `bundle.encode` on each new frame of `camera` on thread "livedance-capture".
 
     It does not own the camera: close the camera yourself. Errors inside the thread (a bad frame,
     an encoder failure) are counted in `errors` and shown in bus.status["capture"], never raised.
+    start() and close() are `Worker`'s; close() returns within a camera wait (`_WAIT_S`).
     """
 
     def __init__(self, camera, bundle, stage: StageCutout, bus=None):
+        super().__init__("livedance-capture", join_timeout=2.0)
         self.camera, self.stage, self.bus = camera, stage, bus
         self._use(bundle)
         self._next_bundle = None
@@ -63,8 +66,6 @@ class Capture:
         self.last_error: str | None = None
         self._state: CaptureState | None = None
         self._learn = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._done = deque()  # perf_counter of recent captured frames
         self._status = ""
 
@@ -86,18 +87,6 @@ class Capture:
             self.bundle = bundle
             return
         self._next_bundle = bundle
-
-    def start(self) -> "Capture":
-        if self._thread is None and not self._stop.is_set():
-            self._thread = threading.Thread(target=self._run, name="livedance-capture", daemon=True)
-            self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=2.0)
 
     def latest(self) -> CaptureState | None:
         return self._state
@@ -121,7 +110,7 @@ class Capture:
     def _run(self) -> None:
         seq = -1
         self._say("capture waiting for the camera")
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             if self._learn.is_set():
                 self._learn.clear()
                 try:
@@ -136,7 +125,7 @@ class Capture:
             except Exception as exc:
                 log.warning("%s", one_line(exc), exc_info=True)
                 self._fail(exc)
-                self._stop.wait(_WAIT_S)
+                self._stopping.wait(_WAIT_S)
                 continue
             if got is None:
                 self._tick_fps(None)

@@ -26,6 +26,7 @@ import numpy as np
 
 from livedance.errors import LivedanceError, one_line
 from livedance.quiet import quiet_stderr
+from livedance.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -62,18 +63,21 @@ def _label(target: int | str) -> str:
     return os.path.basename(target.rstrip("/")) or target
 
 
-class CameraSource:
+class CameraSource(Worker):
     """Frames from a camera or a file on a daemon thread; see the module docstring.
 
     `error`: the current fault in one line (None while frames flow). `opened`: a capture is open
     and delivering. `frames`: frames captured. `fps`: measured over the last frames (0 when none
     come). `lost`: times an open camera was lost and retried. `ended`: a file ended (no loop).
-    Frame seqs start at 1, so `wait(0, t)` waits for the first frame.
+    Frame seqs start at 1, so `wait(0, t)` waits for the first frame. start(), close() and
+    `died` (the thread ended by a bug, not a camera fault) are `Worker`'s.
     """
 
     def __init__(self, spec: str, loop: bool = False, bus=None, retry_max: float = 10.0, realtime: bool | None = None):
         if not retry_max > 0:
             raise ValueError(f"retry_max {retry_max}: expected a positive number of seconds")
+        # close() waits a second: a device stuck inside a read is left to its daemon thread.
+        super().__init__("livedance-camera", join_timeout=1.0)
         self.spec = str(spec)
         self.target = parse_camera(spec)
         self.kind = (
@@ -99,10 +103,7 @@ class CameraSource:
         self._cond = threading.Condition()
         self._latest: Frame | None = None
         self._seq = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._status: str | None = None
-        self._closed = False
 
     # --- consumers -----------------------------------------------------------------------------
     def read(self) -> Frame | None:
@@ -112,37 +113,22 @@ class CameraSource:
     def wait(self, after_seq: int, timeout: float) -> Frame | None:
         """Block until a frame newer than `after_seq` (returned), or `timeout` s or close() (None)."""
         with self._cond:
-            self._cond.wait_for(lambda: self._seq > after_seq or self._stop.is_set(), timeout)
+            self._cond.wait_for(lambda: self._seq > after_seq or self._stopping.is_set(), timeout)
             latest = self._latest
         return latest if latest is not None and latest[2] > after_seq else None
 
     # --- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> "CameraSource":
-        """Start the thread; opening happens there, so this never raises for a camera that won't open."""
-        if self._thread is None and not self._closed:
-            self._set_status("opening")
-            self._thread = threading.Thread(target=self._run, name="livedance-camera", daemon=True)
-            self._thread.start()
-        return self
+    def _open(self) -> None:
+        """Opening the camera happens on the thread, so start() never raises for one that won't open."""
+        self._set_status("opening")
 
-    def close(self) -> None:
-        """Stop and join the thread (idempotent). A device stuck inside a read is left to its daemon thread."""
-        if self._closed:
-            return
-        self._closed = True
-        self._stop.set()
+    def _wake(self) -> None:
         with self._cond:
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=1.0)
+
+    def _close(self) -> None:
         if self.bus is not None and self._status is not None and self.bus.status.get("camera") == self._status:
             del self.bus.status["camera"]
-
-    def __enter__(self) -> "CameraSource":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     # --- the thread ----------------------------------------------------------------------------
     def _set_status(self, text: str) -> None:
@@ -153,10 +139,10 @@ class CameraSource:
     def _run(self) -> None:
         failures = 0  # consecutive attempts that gave no frames: sets the backoff
         was_lost = False
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             capture, reason = None, None
             try:
-                capture, reason = self._open()
+                capture, reason = self._open_capture()
                 if capture is not None:
                     outcome, reason = self._play(capture)
                 else:
@@ -193,10 +179,10 @@ class CameraSource:
             delay = min(2.0**failures, self.retry_max)
             failures = min(failures + 1, 30)
             self._set_status(f"{what}; retrying in {delay:g} s")
-            if self._stop.wait(delay):
+            if self._stopping.wait(delay):
                 return
 
-    def _open(self) -> tuple[cv2.VideoCapture | None, str | None]:
+    def _open_capture(self) -> tuple[cv2.VideoCapture | None, str | None]:
         """(capture, None) or (None, why it won't open)."""
         target = self.target
         if self.kind == "file":
@@ -235,11 +221,11 @@ class CameraSource:
         early = max(2, count // 50)  # containers that estimate their frame count may be a little off
         pos, rewound = 0, False  # frames read in this pass; just rewound to the start
         due = time.perf_counter()
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             if period:
                 now = time.perf_counter()
                 if due > now:
-                    if self._stop.wait(due - now):
+                    if self._stopping.wait(due - now):
                         return "stopped", None
                 elif now - due > CATCH_UP_S:
                     due = now

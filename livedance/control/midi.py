@@ -34,6 +34,7 @@ from livedance.control.clock import ClockFollower
 from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError, one_line
 from livedance.quiet import quiet_stderr
+from livedance.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +110,12 @@ def _describe(msg: mido.Message) -> str:
     return f'{text:<32}  {{ {line}, channel = {channel}, param = "..." }}'
 
 
-class MidiInput:
+class MidiInput(Worker):
     """One input spec on its own thread, feeding the bus through a patch.
 
     `patch` needs translate(msg, bus, received) -> int, learn(param, msg) -> str | None and
-    save(path). MIDI learn saves the patch to `learn_file` after every mapping learned.
+    save(path). MIDI learn saves the patch to `learn_file` after every mapping learned. start()
+    and close() (which closes every port) are `Worker`'s.
     """
 
     def __init__(
@@ -127,6 +129,7 @@ class MidiInput:
         spec = str(spec).strip()
         if not spec:
             raise LivedanceError("MIDI input '': expected a port name, 'all' or tcp:HOST:PORT")
+        super().__init__(f"livedance-midi {spec}", join_timeout=2.0)  # a poll or a connect timeout
         self.bus = bus
         self.spec = spec
         self.patch = patch
@@ -142,26 +145,10 @@ class MidiInput:
         self._connected_once = False
         self._connection = "starting"
         self._clock_text = ""
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._closed = False
         self._show()
 
     # --- lifecycle ------------------------------------------------------------------------------
-    def start(self) -> "MidiInput":
-        if self._thread is None and not self._closed:
-            self._thread = threading.Thread(target=self._run, name=f"livedance-midi {self.spec}", daemon=True)
-            self._thread.start()
-        return self
-
-    def close(self) -> None:
-        """Stop the thread (within a poll or a connect timeout) and close every port; idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=2.0)
+    def _close(self) -> None:
         self._close_all()
         self.bus.status.pop(self._key, None)
 
@@ -185,7 +172,7 @@ class MidiInput:
     # --- the thread -----------------------------------------------------------------------------
     def _run(self) -> None:
         next_scan = 0.0
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 now = time.perf_counter()
                 if now >= next_scan:
@@ -193,13 +180,13 @@ class MidiInput:
                     next_scan = time.perf_counter() + self.rescan_seconds
                 if self._ports:
                     if not self._poll():
-                        self._stop.wait(POLL_SLEEP)
+                        self._stopping.wait(POLL_SLEEP)
                 else:
-                    self._stop.wait(max(next_scan - time.perf_counter(), POLL_SLEEP))
+                    self._stopping.wait(max(next_scan - time.perf_counter(), POLL_SLEEP))
             except Exception as exc:  # a bug or a backend surprise must not end the input
                 log.warning("%s", one_line(exc), exc_info=True)
                 self.bus.refuse(SOURCE, f"{self.spec}: {_reason(exc)}")
-                self._stop.wait(self.rescan_seconds)
+                self._stopping.wait(self.rescan_seconds)
         self._close_all()
 
     def _poll(self) -> bool:
@@ -257,7 +244,7 @@ class MidiInput:
         if self._all:
             for name in names:
                 if name not in self._ports:
-                    self._open(name)
+                    self._open_port(name)
             self._show(self._all_text())
             return
         try:
@@ -268,10 +255,10 @@ class MidiInput:
             return
         if name not in self._ports:
             self._close_all()  # the spec now picks another port
-            if self._open(name):
+            if self._open_port(name):
                 self._show("connected" if name == self.spec else f"connected ({name})")
 
-    def _open(self, name: str) -> bool:
+    def _open_port(self, name: str) -> bool:
         try:
             with quiet_stderr():
                 self._ports[name] = mido.open_input(name)

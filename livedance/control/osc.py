@@ -17,8 +17,8 @@ import logging
 import math
 import queue
 import socket
-import threading
 import time
+from collections.abc import Callable
 
 from pythonosc import osc_bundle, osc_message
 from pythonosc.osc_message_builder import OscMessageBuilder
@@ -28,6 +28,7 @@ from livedance.control import params as _params
 from livedance.control.controls import ControlBus
 from livedance.control.kinds import typed_arguments
 from livedance.errors import LivedanceError, one_line
+from livedance.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,12 @@ def _timed_messages(bundle: osc_bundle.OscBundle, outer: float = 0.0):
             yield content, when
 
 
-class OscServer:
-    """OSC on a UDP port, feeding a ControlBus; optional feedback of applied values."""
+class OscServer(Worker):
+    """OSC on a UDP port, feeding a ControlBus; optional feedback of applied values.
+
+    start() binds (a one-line LivedanceError when it can't) and starts the server thread and the
+    feedback thread; close() ends both within about POLL_S and gives the port back (`Worker`).
+    """
 
     def __init__(
         self,
@@ -103,6 +108,7 @@ class OscServer:
         feedback: str | None = None,
         patch=None,
     ):
+        super().__init__("livedance-osc", join_timeout=1.0)  # each thread notices within POLL_S
         self.bus = bus
         self.port = port
         self.host = host
@@ -112,13 +118,10 @@ class OscServer:
         self._out: socket.socket | None = None
         self._out_address = None
         self._listener: queue.SimpleQueue | None = None
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._closed = False
 
     # --- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> "OscServer":
-        """Bind and start serving; a port that can't be had is a one-line LivedanceError."""
+    def _open(self) -> None:
+        """Bind; a port that can't be had is a one-line LivedanceError from start()."""
         where = f"--osc-port {self.port}"
         if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
             raise LivedanceError(f"{where}: expected a port from 0 to 65535 (0 picks a free one)")
@@ -144,11 +147,11 @@ class OscServer:
                 self._sock = None
                 raise
             status += f", feedback to {self.feedback[0]}:{self.feedback[1]}"
-        self._thread("livedance-osc", self._serve)
-        if self.feedback:
-            self._thread("livedance-osc-feedback", self._send_feedback)
         self.bus.status["osc"] = status
-        return self
+
+    def _targets(self) -> list[tuple[str, Callable[[], None]]]:
+        feedback = [("livedance-osc-feedback", self._send_feedback)] if self.feedback else []
+        return [("livedance-osc", self._serve), *feedback]
 
     def _open_feedback(self) -> None:
         host, port = self.feedback
@@ -160,20 +163,7 @@ class OscServer:
         self._out_address = address
         self._listener = self.bus.listen()
 
-    def _thread(self, name: str, target) -> None:
-        thread = threading.Thread(target=target, name=name, daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def close(self) -> None:
-        """Stop both threads and close the sockets (idempotent; returns within about POLL_S)."""
-        if self._closed:
-            return
-        self._closed = True
-        self._stop.set()
-        self._wake()
-        for thread in self._threads:
-            thread.join(timeout=1.0)
+    def _close(self) -> None:
         if self._listener is not None:
             self.bus.unlisten(self._listener)
         for sock in (self._sock, self._out):
@@ -195,26 +185,20 @@ class OscServer:
             except OSError:
                 pass  # the timeout still ends the wait
 
-    def __enter__(self) -> "OscServer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     # --- the server thread ---------------------------------------------------------------------
     def _serve(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 dgram, sender = self._sock.recvfrom(MAX_DATAGRAM)
             except socket.timeout:
                 continue
             except OSError:
                 # e.g. Windows reports an earlier pong's ICMP "port unreachable" here
-                if self._stop.is_set():
+                if self._stopping.is_set():
                     return
                 continue
             received = time.perf_counter()
-            if self._stop.is_set():
+            if self._stopping.is_set():
                 return
             try:
                 self._datagram(dgram, sender, received)
@@ -318,7 +302,7 @@ class OscServer:
 
     # --- the feedback thread -------------------------------------------------------------------
     def _send_feedback(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 change = self._listener.get(timeout=POLL_S)
             except queue.Empty:

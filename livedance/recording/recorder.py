@@ -23,7 +23,6 @@ import queue
 import re
 import shutil
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -34,6 +33,7 @@ from tqdm import tqdm
 
 from livedance.errors import LivedanceError, one_line
 from livedance.video.files import CODECS, open_writer
+from livedance.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,11 @@ def clock(seconds: float) -> str:
     return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-class Recorder:
-    """push() frames from the display loop; close() on every way out of the show."""
+class Recorder(Worker):
+    """push() frames from the display loop; close() on every way out of the show.
+
+    The writer thread starts with the recorder (a `Worker`); close() also returns the video's path.
+    """
 
     def __init__(
         self,
@@ -65,6 +68,7 @@ class Recorder:
         min_free_mb: float = MIN_FREE_MB,
         status: Callable[[str], None] | None = None,
     ):
+        super().__init__("livedance-recorder")  # close() waits for every frame queued to be written
         self.out = Path(out)
         suffix = self.out.suffix.lower()
         if suffix not in CODECS:
@@ -94,10 +98,8 @@ class Recorder:
         self._in_part = 0  # frames in the open part
         self._joining: Path | None = None
         self._refuse = False
-        self._halted = False
-        self._closing = False
+        self._halted = False  # the writer has been told to end
         self._result: Path | LivedanceError | None = None
-        self._lock = threading.RLock()
         self._next_check = 0.0
 
         folder = self.out.parent
@@ -128,8 +130,7 @@ class Recorder:
         for _ in range(buffers):
             self._free.put(np.empty((self.size[1], self.size[0], 3), np.uint8))
         self._full: queue.Queue = queue.Queue(maxsize=buffers + 2)  # + a stop request + the end
-        self._thread = threading.Thread(target=self._run, name="livedance-recorder", daemon=True)
-        self._thread.start()
+        self.start()
 
     # --- the loop's side --------------------------------------------------------------------
     def push(self, canvas: np.ndarray, repeat: int = 1, block: bool = False) -> bool:
@@ -190,7 +191,7 @@ class Recorder:
                 return
             buffer, repeat = item
             if buffer is None:  # push() refused a frame: end the recording here
-                self._stop(repeat)
+                self._end(repeat)
                 continue
             try:
                 if not self._ended:
@@ -200,7 +201,7 @@ class Recorder:
             except Exception as exc:  # keep draining so the loop never stalls
                 log.warning("%s", one_line(exc), exc_info=True)
                 self.error = exc
-                self._stop(f"writer failed: {one_line(exc)}")
+                self._end(f"writer failed: {one_line(exc)}")
             finally:
                 self._free.put(buffer)
 
@@ -224,9 +225,9 @@ class Recorder:
         self._next_check = time.monotonic() + CHECK_EVERY
         free = self._free_bytes()
         if free is not None and free < self.min_free_mb * MB:
-            self._stop(f"disk full: {free // MB} MB free in {self.out.parent}")
+            self._end(f"disk full: {free // MB} MB free in {self.out.parent}")
 
-    def _stop(self, reason: str) -> None:
+    def _end(self, reason: str) -> None:
         """Finish what was recorded and record nothing more."""
         if self._ended:
             return
@@ -339,22 +340,25 @@ class Recorder:
         when the segments could not be joined (`note` says why). Raises LivedanceError when
         nothing was recorded or a file could not be finished; the frames stay on disk.
         """
-        with self._lock:
-            if isinstance(self._result, LivedanceError):
-                raise LivedanceError(str(self._result))
-            if self._result is not None:
-                return self._result
-            if self._closing:  # re-entered from a signal handler: the outer call finishes
-                return self.path or self.out
-            self._closing = True
-            try:
-                self._result = self._finish()
-            except LivedanceError as exc:
-                self._result = exc
-                raise
-            finally:
-                self._closing = False
-            return self._result
+        super().close()
+        if isinstance(self._result, LivedanceError):
+            raise LivedanceError(str(self._result))
+        if self._result is None:  # re-entered from a signal handler: the outer call finishes
+            return self.path or self.out
+        return self._result
+
+    def _wake(self) -> None:
+        """Take no more frames, then tell the writer to end once it has written those queued."""
+        self._refuse = True
+        if not self._halted:
+            self._full.put(None)
+            self._halted = True
+
+    def _close(self) -> None:
+        try:
+            self._result = self._finish()
+        except LivedanceError as exc:
+            self._result = exc
 
     def abort(self) -> None:
         """close() for a recording that may hold nothing: an empty one leaves no file."""
@@ -364,11 +368,6 @@ class Recorder:
             pass
 
     def _finish(self) -> Path:
-        self._refuse = True
-        if not self._halted:
-            self._full.put(None)
-            self._halted = True
-        self._thread.join()
         try:
             self._finish_part()
             self._settle()

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from livedance.errors import LivedanceError
+from livedance.worker import Worker
 
 FORMAT = 1
 # Captured latents kept in memory for a recording that starts later (a follow stretch's glide
@@ -61,10 +62,11 @@ def from_json(value):
     return value
 
 
-class _Sink:
-    """One JSONL file fed from a queue by its own thread."""
+class _Sink(Worker):
+    """One JSONL file fed from a queue by its own thread; close() writes what was queued first."""
 
     def __init__(self, path: Path, backlog: list[dict]):
+        super().__init__("livedance-log")
         self.path = path
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
         self.error: str | None = None
@@ -74,10 +76,9 @@ class _Sink:
             raise LivedanceError(f"{path}: cannot write the control log ({exc.strerror})") from None
         for event in backlog:
             self.queue.put(event)
-        self.thread = threading.Thread(target=self._write, name="livedance-log", daemon=True)
-        self.thread.start()
+        self.start()
 
-    def _write(self) -> None:
+    def _run(self) -> None:
         while True:
             event = self.queue.get()
             if event is None:
@@ -90,14 +91,15 @@ class _Sink:
                     self.file.flush()
             except (OSError, TypeError, ValueError) as exc:
                 self.error = str(exc)
+
+    def _wake(self) -> None:
+        self.queue.put(None)
+
+    def _close(self) -> None:
         try:
             self.file.close()
         except OSError as exc:
             self.error = self.error or str(exc)
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
 
 
 class SessionLog:
@@ -143,7 +145,7 @@ class SessionLog:
             return None
         sink.queue.put({"type": "end", "frame": frame})
         sink.close()
-        return sink.error
+        return sink.error or sink.died
 
     def close(self, frame: int) -> None:
         for path in list(self._sinks):

@@ -9,19 +9,11 @@ import numpy as np
 import pytest
 from stage_videos import make_stage_video
 from videos import read_video
+from waiting import wait_until
 
 from livedance.camera.source import CameraSource, parse_camera
 from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError
-
-
-def poll(condition, timeout: float = 10.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 def camera_threads() -> list[threading.Thread]:
@@ -74,14 +66,14 @@ def test_file_plays_at_its_own_rate_then_ends(clip):
     camera = CameraSource(str(clip), bus=bus).start()
     try:
         started = time.monotonic()
-        assert poll(lambda: camera.frames >= 20)
+        wait_until(lambda: camera.frames >= 20)
         assert camera.opened and camera.error is None
         assert 5.0 < camera.fps < 45.0  # the file's 15 fps, generously
         assert bus.status["camera"].startswith("camera clip.avi: ") and bus.status["camera"].endswith(" fps")
         frame, grabbed, seq = camera.read()
         assert frame.shape == (192, 320, 3) and frame.dtype == np.uint8
         assert seq >= 20 and grabbed <= time.perf_counter()
-        assert poll(lambda: camera.ended, timeout=20.0)
+        wait_until(lambda: camera.ended, timeout=20.0)
         assert time.monotonic() - started > 2.0  # paced, not read as fast as possible
         assert camera.frames == 60
         assert bus.status["camera"] == "camera clip.avi: ended"
@@ -105,7 +97,7 @@ def test_wait_returns_newer_frames(clip):
 
 def test_frames_match_the_file(short_clip):
     with CameraSource(str(short_clip), realtime=False) as camera:
-        assert poll(lambda: camera.ended)
+        wait_until(lambda: camera.ended)
         assert camera.frames == 15
         np.testing.assert_array_equal(camera.read()[0], read_video(short_clip)[-1])
 
@@ -113,7 +105,7 @@ def test_frames_match_the_file(short_clip):
 def test_loop_keeps_delivering_past_the_end(short_clip):
     bus = ControlBus()
     with CameraSource(str(short_clip), loop=True, bus=bus, realtime=False) as camera:
-        assert poll(lambda: camera.frames > 3 * 15)
+        wait_until(lambda: camera.frames > 3 * 15)
         assert not camera.ended and camera.lost == 0 and camera.error is None
         assert "ended" not in bus.status["camera"]
         seq = camera.read()[2]
@@ -125,7 +117,7 @@ def test_missing_file_is_one_line_and_retried(tmp_path):
     path = tmp_path / "nobody.avi"
     camera = CameraSource(str(path), bus=bus).start()
     try:
-        assert poll(lambda: camera.error is not None)
+        wait_until(lambda: camera.error is not None)
         assert "\n" not in camera.error and str(path) in camera.error and "no such file" in camera.error
         status = bus.status["camera"]
         assert status.startswith("camera nobody.avi: won't open") and "retrying in 1 s" in status
@@ -141,11 +133,11 @@ def test_file_that_appears_later_is_opened_by_the_retry(tmp_path):
     bus = ControlBus()
     path = tmp_path / "late.avi"
     with CameraSource(str(path), bus=bus, retry_max=0.05) as camera:
-        assert poll(lambda: camera.error is not None)
+        wait_until(lambda: camera.error is not None)
         make_stage_video(tmp_path / "writing.avi", seconds=1.0, fps=15, size=(160, 96))
         os.replace(tmp_path / "writing.avi", path)
-        assert poll(lambda: camera.frames > 0)
-        assert poll(lambda: camera.error is None and bus.status["camera"].endswith(" fps"))
+        wait_until(lambda: camera.frames > 0)
+        wait_until(lambda: camera.error is None and bus.status["camera"].endswith(" fps"))
         assert camera.lost == 0
 
 
@@ -154,9 +146,9 @@ def test_camera_dying_mid_run_is_retried(clip, tmp_path):
     copy = tmp_path / "dying.avi"
     shutil.copy(clip, copy)
     with CameraSource(str(copy), bus=bus, retry_max=0.05) as camera:
-        assert poll(lambda: camera.frames >= 5)
+        wait_until(lambda: camera.frames >= 5)
         os.truncate(copy, 0)  # the "camera" goes away mid-stream
-        assert poll(lambda: camera.lost >= 1 and "won't reopen" in bus.status["camera"])
+        wait_until(lambda: camera.lost >= 1 and "won't reopen" in bus.status["camera"])
         assert camera.frames < 60
         status = bus.status["camera"]
         assert status.startswith("camera dying.avi: lost") and "retrying in 0.05 s" in status and "\n" not in status
@@ -165,7 +157,7 @@ def test_camera_dying_mid_run_is_retried(clip, tmp_path):
         before = camera.frames
         shutil.copy(clip, tmp_path / "back.avi")
         os.replace(tmp_path / "back.avi", copy)  # it comes back
-        assert poll(lambda: camera.frames > before + 3)
+        wait_until(lambda: camera.frames > before + 3)
         assert camera.error is None and camera.lost == 1
 
 
@@ -174,7 +166,7 @@ def test_close_is_idempotent(short_clip):
     never_started.close()
     never_started.close()
     camera = CameraSource(str(short_clip), loop=True).start()
-    assert poll(lambda: camera.frames > 0)
+    wait_until(lambda: camera.frames > 0)
     camera.close()
     camera.close()
     assert not any(t.is_alive() for t in camera_threads())

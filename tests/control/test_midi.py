@@ -10,6 +10,7 @@ import time
 import mido
 import mido.sockets
 import pytest
+from waiting import wait_until
 
 from livedance.control.controls import ControlBus
 from livedance.control.midi import MidiInput, input_names, parse_tcp, pick_port
@@ -77,7 +78,7 @@ def free_port() -> int:
 
 
 def serve(server) -> None:
-    """Accept waiting clients and forget closed ones.
+    """Accept waiting clients and forget closed ones (None: `serve(server) or condition` polls both).
 
     PortServer only accepts inside receive(), and its receive() never returns while it has no
     message (it passes block=True to multi_receive), so the test does the accepting itself.
@@ -87,18 +88,6 @@ def serve(server) -> None:
     for client in server.ports:
         client.poll()  # reads the end of a client that went away, which closes it
     server.ports[:] = [client for client in server.ports if not client.closed]
-
-
-def wait_for(condition, timeout=5.0, server=None):
-    """Poll `condition` (serving `server`'s clients) until true; fail after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server is not None:
-            serve(server)
-        if condition():
-            return
-        time.sleep(0.005)
-    raise AssertionError("timed out waiting")
 
 
 class Rig:
@@ -115,7 +104,7 @@ class Rig:
         self.connected()
 
     def connected(self):
-        wait_for(lambda: self.server.ports and "connected" in self.status, server=self.server)
+        wait_until(lambda: serve(self.server) or self.server.ports and "connected" in self.status)
 
     @property
     def status(self) -> str:
@@ -130,7 +119,7 @@ class Rig:
             self.bus.drain(self.controls)
             return condition(self.controls)
 
-        wait_for(done)
+        wait_until(done)
         return self.controls
 
     def close(self):
@@ -203,7 +192,7 @@ def test_midi_clock_sets_the_tempo(rig):
     sender = threading.Thread(target=send_clock, args=(r.server, 120.0, 4), daemon=True)
     sender.start()
     sender.join(timeout=10)
-    wait_for(lambda: "clock stopped" in r.status)
+    wait_until(lambda: "clock stopped" in r.status)
     controls = r.wait_controls(lambda cs: sum(c.name == "bpm" for c in cs) >= 4)
     names = [c.name for c in controls]
     # start locks the tempo and marks the downbeat before any tempo estimate
@@ -220,7 +209,7 @@ def test_continue_locks_the_tempo_again(rig):
     r.send(mido.Message("stop"), mido.Message("continue"))
     controls = r.wait_controls(lambda cs: cs)
     assert [(c.name, c.value) for c in controls] == [("tempo_lock", True)]
-    wait_for(lambda: "clock running" in r.status)
+    wait_until(lambda: "clock running" in r.status)
 
 
 def test_midi_learn_maps_saves_and_disarms(rig, tmp_path):
@@ -228,10 +217,10 @@ def test_midi_learn_maps_saves_and_disarms(rig, tmp_path):
     r = rig(learn_file=learn_file)
     r.bus.learning = "speed"
     r.send(mido.Message("note_off", note=40))  # not learnable: stays armed
-    wait_for(lambda: r.patch.translated)
+    wait_until(lambda: r.patch.translated)
     assert r.bus.learning == "speed"
     r.send(mido.Message("control_change", channel=3, control=21, value=10))
-    wait_for(lambda: r.bus.learning is None)
+    wait_until(lambda: r.bus.learning is None)
     assert r.bus.status["learn"] == f"learned: CC 21 ch 4 -> speed (saved to {learn_file})"
     saved = Patch.load(learn_file).mappings
     assert [(m.source, m.number, m.channel, m.param) for m in saved][-1] == ("cc", 21, 4, "speed")
@@ -246,7 +235,7 @@ def test_a_failed_learn_save_says_so_in_the_status(rig, tmp_path):
     r = rig(learn_file=tmp_path)  # a folder: can't be written as a file
     r.bus.learning = "bpm"
     r.send(mido.Message("control_change", control=1, value=1))
-    wait_for(lambda: "learn" in r.bus.status)
+    wait_until(lambda: "learn" in r.bus.status)
     assert r.bus.status["learn"].startswith(f"learned: CC 1 ch 1 -> bpm (not saved: {tmp_path}: ")
     assert r.bus.learning is None
 
@@ -254,7 +243,7 @@ def test_a_failed_learn_save_says_so_in_the_status(rig, tmp_path):
 def test_a_broken_patch_is_counted_and_the_input_goes_on(rig):
     r = rig(patch=BrokenPatch())
     r.send(mido.Message("control_change", control=1, value=1))
-    wait_for(lambda: r.bus.counts.get("midi") and r.bus.counts["midi"].refused == 1)
+    wait_until(lambda: r.bus.counts.get("midi") and r.bus.counts["midi"].refused == 1)
     assert "patch broke" in r.bus.last_refusal
     r.send(mido.Message("start"))  # still alive
     r.wait_controls(lambda cs: any(c.name == "tempo_lock" for c in cs))
@@ -289,12 +278,12 @@ def test_reconnects_when_the_server_comes_back():
 
     controller = subprocess.Popen([sys.executable, "-c", CONTROLLER, str(port), "127"])
     try:
-        wait_for(lambda: 4.0 in speeds(), timeout=30)
+        wait_until(lambda: 4.0 in speeds(), timeout=30)
         controller.kill()
         controller.wait()
-        wait_for(lambda: bus.status[key] == f"MIDI tcp:127.0.0.1:{port}: reconnecting")
+        wait_until(lambda: bus.status[key] == f"MIDI tcp:127.0.0.1:{port}: reconnecting")
         controller = subprocess.Popen([sys.executable, "-c", CONTROLLER, str(port), "0"])
-        wait_for(lambda: 0.25 in speeds(), timeout=30)  # the new server's value
+        wait_until(lambda: 0.25 in speeds(), timeout=30)  # the new server's value
         assert bus.status[key] == f"MIDI tcp:127.0.0.1:{port}: connected"
     finally:
         midi.close()
@@ -307,12 +296,12 @@ def test_waits_for_a_server_that_is_not_there_yet(tmp_path):
     midi = MidiInput(bus, f"tcp:127.0.0.1:{port}", make_patch(), rescan_seconds=0.05).start()
     server = None
     try:
-        wait_for(lambda: "waiting for the server" in bus.status[f"midi tcp:127.0.0.1:{port}"])
+        wait_until(lambda: "waiting for the server" in bus.status[f"midi tcp:127.0.0.1:{port}"])
         server = mido.sockets.PortServer("127.0.0.1", port)
-        wait_for(lambda: server.ports, server=server)
+        wait_until(lambda: serve(server) or server.ports)
         server.send(mido.Message("control_change", control=7, value=0))
         controls = []
-        wait_for(lambda: bus.drain(controls))
+        wait_until(lambda: bus.drain(controls))
         assert controls[0].name == "speed"
     finally:
         midi.close()
@@ -328,7 +317,7 @@ def test_close_stops_the_thread_and_is_idempotent(rig):
     assert not threads[0].is_alive()
     assert f"midi {r.spec}" not in r.bus.status
     r.midi.close()
-    wait_for(lambda: not r.server.ports, server=r.server)  # the server saw the client go
+    wait_until(lambda: serve(r.server) or not r.server.ports)  # the server saw the client go
 
 
 @pytest.mark.parametrize(
@@ -392,13 +381,13 @@ def test_an_input_idles_without_a_midi_system(spec):
     bus = ControlBus()
     midi = MidiInput(bus, spec, make_patch(), rescan_seconds=0.05).start()
     try:
-        wait_for(lambda: NO_MIDI_LINE.match(bus.status.get(f"midi {spec}", "")))
-        time.sleep(0.2)  # a few more probes: still the same line, nothing refused
+        wait_until(lambda: NO_MIDI_LINE.match(bus.status.get(f"midi {spec}", "")))
+        time.sleep(0.2)  # pacing, not a wait: a few more probes, and still the same line, nothing refused
         assert NO_MIDI_LINE.match(bus.status[f"midi {spec}"])
-        assert midi._thread.is_alive() and "midi" not in bus.counts
+        assert midi.alive and "midi" not in bus.counts
     finally:
         midi.close()
-    assert not midi._thread.is_alive()
+    assert not midi.alive
 
 
 def test_cli_list():
@@ -423,7 +412,7 @@ def test_cli_monitor_prints_what_arrives():
         text=True,
     )
     try:
-        wait_for(lambda: server.ports, timeout=30, server=server)
+        wait_until(lambda: serve(server) or server.ports, timeout=30)
         server.send(mido.Message("control_change", channel=1, control=74, value=99))
         server.send(mido.Message("start"))
         lines = []

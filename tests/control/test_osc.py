@@ -12,6 +12,7 @@ import pytest
 from pythonosc import osc_bundle_builder, osc_message
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
+from waiting import wait_until
 
 from livedance.control import params
 from livedance.control.controls import ControlBus
@@ -22,18 +23,9 @@ from livedance.live.choreographer import MAX_SPEED
 WAIT_S = 5.0
 
 
-def wait_for(condition, timeout=WAIT_S):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return condition()
-
-
 def drain_until(bus, count, timeout=WAIT_S):
     got = []
-    wait_for(lambda: len(bus.drain(got)) >= count, timeout)
+    wait_until(lambda: len(bus.drain(got)) >= count, timeout, message=f"{count} controls")
     return got
 
 
@@ -186,7 +178,7 @@ REFUSED = [
 @pytest.mark.parametrize("address, args, named", REFUSED)
 def test_wrong_messages_are_counted_and_the_server_keeps_serving(bus, server, client, udp, address, args, named):
     client.send(message(address, args))
-    assert wait_for(lambda: "osc" in bus.counts and bus.counts["osc"].refused == 1)
+    wait_until(lambda: "osc" in bus.counts and bus.counts["osc"].refused == 1)
     assert named in bus.last_refusal and "\n" not in bus.last_refusal
     assert bus.drain([]) == []
     assert ping_answered(udp, server)
@@ -207,7 +199,7 @@ def test_wrong_messages_are_counted_and_the_server_keeps_serving(bus, server, cl
 )
 def test_malformed_datagrams_are_counted(bus, server, udp, dgram):
     udp.sendto(dgram, ("127.0.0.1", server.port))
-    assert wait_for(lambda: "osc" in bus.counts and bus.counts["osc"].refused >= 1)
+    wait_until(lambda: "osc" in bus.counts and bus.counts["osc"].refused >= 1)
     assert "\n" not in bus.last_refusal
     assert ping_answered(udp, server)
     assert bus.drain([]) == []
@@ -274,6 +266,7 @@ def test_a_pong_to_a_closed_socket_does_not_stop_the_server(server, udp):
     gone.bind(("127.0.0.1", 0))
     gone.sendto(message("/livedance/ping").dgram, ("127.0.0.1", server.port))
     gone.close()  # the pong meets a closed port: ICMP unreachable on the server's socket
+    # Pacing, not a wait: nothing shows the error has landed, so give it time before the next ping.
     time.sleep(0.2)
     assert ping_answered(udp, server, "still here")
 
@@ -337,7 +330,7 @@ def test_a_send_error_is_counted_not_raised(bus, udp):
     server = OscServer(bus, port=0, feedback=f"127.0.0.1:{port}").start()
     try:
         bus.publish("latent", np.zeros(20000, np.float32))  # too big for one datagram
-        assert wait_for(lambda: "osc-out" in bus.counts and bus.counts["osc-out"].refused == 1)
+        wait_until(lambda: "osc-out" in bus.counts and bus.counts["osc-out"].refused == 1)
         bus.publish("speed", 2.0)
         assert receive(udp, 2)[0] == ("/livedance/speed", [2.0])
     finally:
@@ -365,7 +358,7 @@ def test_a_patch_translates_alias_addresses(bus, udp):
         assert (control.name, control.value) == ("speed", pytest.approx(MAX_SPEED))
         udp.sendto(message("/1/fader2", [1.0]).dgram, target)
         udp.sendto(message("/1/broken", [1.0]).dgram, target)
-        assert wait_for(lambda: bus.counts["osc"].refused == 2)
+        wait_until(lambda: bus.counts["osc"].refused == 2)
         assert ping_answered(udp, server)
     finally:
         server.close()
@@ -390,7 +383,7 @@ def test_start_reports_status_and_close_is_prompt_and_idempotent(bus, udp):
     port = udp.getsockname()[1]
     server = OscServer(bus, port=0, feedback=f"127.0.0.1:{port}").start()
     assert bus.status["osc"].startswith(f"OSC on 127.0.0.1:{server.port}")
-    threads = list(server._threads)
+    threads = server.threads
     assert sorted(t.name for t in threads) == ["livedance-osc", "livedance-osc-feedback"]
     assert all(t.daemon and t.is_alive() for t in threads)
     server.close()

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from videos import read_video
+from waiting import wait_until
 
 from livedance.errors import LivedanceError
 from livedance.recording.recorder import Recorder
@@ -41,20 +42,11 @@ def numbers(path) -> list[int]:
     ]
 
 
-def wait_for(condition, timeout=5.0) -> bool:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.005)
-    return True
-
-
 def record(recorder: Recorder, start: int, count: int) -> None:
     """Push frames start.. one at a time, each written before the next: nothing dropped."""
     for n in range(start, start + count):
         assert recorder.push(numbered(n))
-        assert wait_for(lambda: recorder.written == n + 1), n
+        wait_until(lambda: recorder.written == n + 1, message=f"frame {n} written")
 
 
 # --- writing and joining ---------------------------------------------------------------------
@@ -116,6 +108,7 @@ KILLED = """
 import sys, time
 sys.path[:0] = [{tests!r}, {helpers!r}]
 from test_recorder import numbered, SIZE
+from waiting import wait_until
 from livedance.recording.recorder import Recorder
 
 recorder = Recorder(sys.argv[1], {fps}, SIZE, segment_seconds={segment})
@@ -123,10 +116,9 @@ n = 0
 while True:
     recorder.push(numbered(n, noise=True))
     n += 1
-    while recorder.written < n:
-        time.sleep(0.001)
+    wait_until(lambda: recorder.written >= n, interval=0.001)
     print(n, flush=True)  # n frames written, n + 1 maybe, when the kill comes
-    time.sleep(1 / {fps})
+    time.sleep(1 / {fps})  # pacing: the show's frame rate
 """
 
 
@@ -186,8 +178,8 @@ def test_a_full_disk_stops_the_recording_not_the_show(tmp_path, ext, segment_sec
     deadline = time.monotonic() + 10
     while recorder.push(numbered(n)) and time.monotonic() < deadline:
         n += 1
-        time.sleep(0.02)
-    assert wait_for(lambda: recorder.stopped is not None)
+        time.sleep(0.02)  # pacing: frames at a show's rate until the once-a-second disk check refuses one
+    wait_until(lambda: recorder.stopped is not None)
     stopped = recorder.stopped
     assert stopped.startswith("disk full: ") and f"MB free in {tmp_path}; recording stopped after 00:00:0" in stopped
     assert "\n" not in stopped and said[-1] == f"stopped: {stopped}"
@@ -230,7 +222,7 @@ def test_a_failing_writer_stops_the_recording_and_keeps_its_frames(tmp_path):
     recorder.writer = FullDisk(recorder.writer)
     for n in range(5):
         recorder.push(numbered(n))
-    assert wait_for(lambda: recorder.stopped is not None)
+    wait_until(lambda: recorder.stopped is not None)
     assert recorder.stopped.startswith("writer failed: [Errno 28] No space left on device; recording stopped after")
     assert isinstance(recorder.error, OSError) and not recorder.push(numbered(5))
     assert recorder.close() == tmp_path / "show.mp4"
@@ -241,7 +233,7 @@ def test_a_frame_of_the_wrong_size_stops_the_recording_without_raising(tmp_path)
     recorder = Recorder(tmp_path / "show.mkv", 10, SIZE)
     record(recorder, 0, 3)
     assert not recorder.push(np.zeros((10, 10, 3), np.uint8))
-    assert wait_for(lambda: recorder.stopped is not None)
+    wait_until(lambda: recorder.stopped is not None)
     assert recorder.stopped.startswith("a 10x10x3 uint8 frame does not fit the 320x240 recording")
     assert recorder.close() == tmp_path / "show.mkv" and numbers(tmp_path / "show.mkv") == [0, 1, 2]
 
