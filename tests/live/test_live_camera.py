@@ -187,7 +187,7 @@ def test_a_camera_session_replays_from_its_log(tmp_path, dancer_video):
     video, port = tmp_path / "camera-show.mkv", _free_port()
 
     def perform():
-        time.sleep(4.0)  # following by then
+        time.sleep(4.0)  # the script: four seconds into the six-second show, following by then
         SimpleUDPClient("127.0.0.1", port).send_message("/livedance/mode", "continue")
 
     performer = threading.Thread(target=perform)

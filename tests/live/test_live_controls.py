@@ -19,6 +19,7 @@ from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder  # noqa: 
 from pythonosc.osc_message_builder import OscMessageBuilder  # noqa: E402
 from pythonosc.udp_client import SimpleUDPClient  # noqa: E402
 from virtual_clock import VirtualClock
+from waiting import wait_until
 
 from livedance.cli import main  # noqa: E402
 from livedance.control.osc import OscServer  # noqa: E402
@@ -33,15 +34,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_until(condition, timeout=5.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 def make(tmp_path, midi_in=None, patch="default", fps=0.0, clock=True, **extra):
@@ -156,9 +148,7 @@ def test_a_bundle_acts_at_its_timetag(inst):
     assert received(inst, "osc", 2)
     inst.run(frames=1)
     assert inst.performance.look.mirror and not inst.performance.look.invert  # not due yet
-    time.sleep(0.35)
-    inst.run(frames=1)
-    assert inst.performance.look.invert
+    wait_until(lambda: (inst.run(frames=1) or True) and inst.performance.look.invert, 5)
 
 
 def _message(address, value):
@@ -173,9 +163,9 @@ def test_feedback_follows_changes(tmp_path):
         tablet.settimeout(5.0)
         inst = make(tmp_path, osc_feedback=f"127.0.0.1:{tablet.getsockname()[1]}")
         try:
-            # Drain the start-up state, then move one parameter.
-            wait_until(lambda: False, 0.2)
-            tablet.settimeout(0.05)
+            # Drain the start-up state (it comes at once), then move one parameter.
+            tablet.recv(65536)
+            tablet.settimeout(0.2)
             try:
                 while True:
                     tablet.recv(65536)

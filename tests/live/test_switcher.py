@@ -1,9 +1,8 @@
 """Model switches: the bundle is found and loaded on the switcher's thread; the old dancers dissolve out."""
 
-import time
-
 import pytest
 from bare_show import MODEL
+from waiting import wait_until
 
 from livedance.errors import LivedanceError
 from livedance.live.choreographer import Choreographer
@@ -11,15 +10,9 @@ from livedance.live.switcher import FADE_SECONDS, Crossfade, Switcher, find_bund
 from livedance.runtime.bundle import shipped_bundles
 
 
-def settled(switcher, timeout=30.0):
-    """Poll as the display loop does, once a frame, until the load finished."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        ready = switcher.poll()
-        if ready is not None:
-            return ready
-        time.sleep(1 / 60)
-    raise AssertionError(f"nothing loaded in {timeout} s")
+def settled(switcher):
+    """Poll as the display loop does until the load finished: what it handed over."""
+    return wait_until(switcher.poll, 30, 1 / 60)
 
 
 def test_a_model_is_found_by_name_index_or_folder():

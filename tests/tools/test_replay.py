@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from pythonosc.udp_client import SimpleUDPClient
 from videos import read_video
+from waiting import wait_until
 
 from livedance.cli import main
 from livedance.live.command import build
@@ -62,9 +63,7 @@ def session(tmp_path_factory):
                 return False
 
     def perform():
-        give_up = time.monotonic() + 60
-        while not listening() and time.monotonic() < give_up:
-            time.sleep(0.01)
+        wait_until(listening, 60, 0.01)
         client = SimpleUDPClient("127.0.0.1", port)
         began = time.monotonic()
         for at, address, args in SCRIPT:
@@ -176,12 +175,8 @@ def test_a_killed_show_leaves_a_playable_video_and_a_replayable_log(tmp_path):
         env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
     )
     log = video.with_suffix(".jsonl")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (
-        log.exists() and log.stat().st_size > 0 and any(tmp_path.glob("*.recording*"))
-    ):
-        time.sleep(0.1)
-    time.sleep(8.0)  # eight seconds of show: Matroska writes a cluster (up to 5 s) at a time
+    wait_until(lambda: log.exists() and log.stat().st_size > 0 and any(tmp_path.glob("*.recording*")), 30, 0.1)
+    time.sleep(4.0)  # four seconds of show: Matroska closes a cluster every second
     process.send_signal(signal.SIGKILL)
     process.wait()
     left = [p for p in tmp_path.iterdir() if p.suffix == ".mkv"]
@@ -223,7 +218,7 @@ def test_sigterm_finishes_the_recording(tmp_path):
         text=True,
         env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
     )
-    time.sleep(6.0)
+    time.sleep(6.0)  # six seconds of show
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err

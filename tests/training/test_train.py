@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from drawn_dancer import drawn_dataset  # noqa: E402
+from waiting import wait_until
 
 from livedance.cli import main  # noqa: E402
 
@@ -82,12 +83,9 @@ def test_resume_after_kill(tmp_path, data_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.time() + 240
         # Kill it in the middle of the LSTM phase, once a backup exists.
-        while time.time() < deadline and not (run / "backup" / "predictor" / "training_metadata.json").exists():
-            time.sleep(0.2)
-        assert (run / "backup" / "predictor").exists(), "training never reached the LSTM phase"
-        time.sleep(1.0)
+        wait_until(lambda: (run / "backup" / "predictor" / "training_metadata.json").exists(), 240, 0.2)
+        time.sleep(1.0)  # a second into the phase: killed mid-epoch, not at its start
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
