@@ -5,12 +5,13 @@ writer thread through a bounded queue; when every buffer is still waiting to be 
 frame is left out and counted, and the loop carries on. A frame shown late is queued once
 with a repeat count for the display slots it covered, so the video keeps the show's timing.
 
-A killed process must still leave a playable video. Matroska is readable up to the last
-frame written, so a .mkv is one file named `show.recording.mkv` until it is finished. An
-.mp4 or .avi is unreadable (or partly so) until released, so it is written in segments of
-`segment_seconds`: the open one is `show.0003.recording.mp4`, each is released and renamed
-`show.0003.mp4` when the next starts, and close() joins them into `show.mp4`. A name with
-`.recording` or `.joining` in it is unfinished. Full disks and writer errors stop the
+A killed process must still leave a playable video. Fragmented MP4 and QuickTime and
+Matroska are readable up to their last second written (`video.files`), so such a file is one
+file named `show.recording.mp4` until it is finished. An .avi is unreadable (or partly so)
+until released, so it is written in segments of `segment_seconds`: the open one is
+`show.0003.recording.avi`, each is released and renamed `show.0003.avi` when the next
+starts, and close() joins them into `show.avi` (a remux: no frame is encoded twice). A name
+with `.recording` or `.joining` in it is unfinished. Full disks and writer errors stop the
 recording (`stopped` says why), never the show.
 """
 
@@ -27,12 +28,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from livedance.errors import LivedanceError, one_line
-from livedance.video.files import CODECS, open_writer
+from livedance.video.files import CODECS, container_for, open_writer, remux
 from livedance.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ BUFFERS = 6  # ~37 MiB at 1920x1080: a tenth of a second of slack at 60 fps
 SEGMENT_SECONDS = 60.0
 MIN_FREE_MB = 200
 CHECK_EVERY = 1.0  # seconds between free-space checks while frames arrive
-CRASH_SAFE = frozenset({".mkv", ".ts"})  # containers a killed writer leaves readable
 RECORDING = ".recording"  # marks the file still being written
 JOINING = ".joining"  # marks the joined file still being written
 MB = 1 << 20
@@ -67,6 +66,8 @@ class Recorder(Worker):
         segment_seconds: float = SEGMENT_SECONDS,
         min_free_mb: float = MIN_FREE_MB,
         status: Callable[[str], None] | None = None,
+        codec: str | None = None,
+        hardware: bool = False,
     ):
         super().__init__("livedance-recorder")  # close() waits for every frame queued to be written
         self.out = Path(out)
@@ -77,7 +78,8 @@ class Recorder(Worker):
             raise LivedanceError(f"{self.out}: recording needs a frame rate above 0, got {fps}")
         self.fps = float(fps)
         self.size = (int(size[0]), int(size[1]))
-        self.segmented = suffix not in CRASH_SAFE
+        self.segmented = not container_for(self.out).crash_safe
+        self._codec_asked, self._hardware = codec, hardware  # for open_writer: a codec by name, NVENC
         self.segment_frames = max(1, round(segment_seconds * self.fps))
         self.min_free_mb = min_free_mb  # read at every check: may be changed while recording
         self._on_status = status
@@ -288,7 +290,7 @@ class Recorder(Worker):
                 f"{self.out}: cannot write {path.name} in {path.parent} ({exc.strerror or exc})"
             ) from None
         try:
-            writer, codec, failed = open_writer(path, self.fps, self.size)
+            writer, codec, failed = open_writer(path, self.fps, self.size, self._codec_asked, self._hardware)
         except LivedanceError:
             path.unlink(missing_ok=True)
             raise
@@ -396,7 +398,7 @@ class Recorder(Worker):
         return result
 
     def _join(self) -> None:
-        """Re-encode the segments into `out`; they are removed only once it holds every frame."""
+        """Remux the segments into `out`; they are removed only once it holds every frame."""
         count, first, last = len(self.segments), self.segments[0], self.segments[-1].name
         kept = f"kept {count} segments {first} .. {last}"
         need = sum(p.stat().st_size for p in self.segments) + self.min_free_mb * MB
@@ -410,41 +412,29 @@ class Recorder(Worker):
             return
 
         self._joining = self.out.with_name(f"{self._stem}{JOINING}{self.out.suffix}")
-        total, done, shown = sum(self._counts), 0, -1
-        writer = None
+        total, shown = sum(self._counts), [-1]
+        desc = f"joining {count} segments into {self.out.name}"
+        joining = self._joining
         try:
-            writer, _, _ = open_writer(self._joining, self.fps, self.size)
-            desc = f"joining {count} segments into {self.out.name}"
             with tqdm(total=total, unit="frame", desc=desc, file=sys.stderr, disable=None, leave=False) as bar:
-                for segment in self.segments:
-                    capture = cv2.VideoCapture(str(segment))
-                    try:
-                        while True:
-                            ok, frame = capture.read()
-                            if not ok:
-                                break
-                            writer.write(frame)
-                            done += 1
-                            bar.update(1)
-                            percent = 100 * done // max(total, 1) // 10 * 10
-                            if percent != shown:
-                                shown = percent
-                                self._say(f"{desc}: {percent}%")
-                            if time.monotonic() >= self._next_check:
-                                self._next_check = time.monotonic() + CHECK_EVERY
-                                free = self._free_bytes()
-                                if free is not None and free < self.min_free_mb * MB:
-                                    raise OSError(f"disk full: {free // MB} MB free in {self.out.parent}")
-                    finally:
-                        capture.release()
-            writer.release()
-            writer = None
-            os.replace(self._joining, self.out)
+
+                def progress(done: int) -> None:
+                    bar.update(1)
+                    percent = 100 * done // max(total, 1) // 10 * 10
+                    if percent != shown[0]:
+                        shown[0] = percent
+                        self._say(f"{desc}: {percent}%")
+                    if time.monotonic() >= self._next_check:
+                        self._next_check = time.monotonic() + CHECK_EVERY
+                        free = self._free_bytes()
+                        if free is not None and free < self.min_free_mb * MB:
+                            raise OSError(f"disk full: {free // MB} MB free in {self.out.parent}")
+
+                done = remux(self.segments, joining, progress)
+            os.replace(joining, self.out)
             self._joining = None
         except BaseException as exc:
-            if writer is not None:
-                writer.release()
-            self._joining.unlink(missing_ok=True)
+            joining.unlink(missing_ok=True)
             self._joining = None
             if not isinstance(exc, Exception):
                 raise

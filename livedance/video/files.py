@@ -190,3 +190,32 @@ def open_writer(
             failed.append(candidate.name)
             path.unlink(missing_ok=True)
     raise LivedanceError(f"{path}: could not open a video encoder with any of {', '.join(failed)}")
+
+
+def remux(parts: list[Path], out: Path, progress=None) -> int:
+    """Join video files made by the same writer into `out` without re-encoding: their packets,
+    one after another on one clock. Returns the frames joined; `progress(done)` after each."""
+    done = 0
+    with av.open(str(out), "w", options=container_for(out).options) as joined:
+        target = None
+        offset = 0  # where the next part starts, in the output stream's time base
+        for part in parts:
+            with av.open(str(part)) as source:
+                stream = source.streams.video[0]
+                if target is None:
+                    target = joined.add_stream_from_template(stream)
+                end = offset
+                for packet in source.demux(stream):
+                    if packet.dts is None:  # the demuxer's end-of-stream marker
+                        continue
+                    duration = packet.duration or 1
+                    packet.pts = None if packet.pts is None else packet.pts + offset
+                    packet.dts = packet.dts + offset
+                    end = max(end, (packet.pts if packet.pts is not None else packet.dts) + duration)
+                    packet.stream = target
+                    joined.mux(packet)
+                    done += 1
+                    if progress is not None:
+                        progress(done)
+                offset = end
+    return done
