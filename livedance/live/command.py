@@ -34,6 +34,7 @@ from livedance.live.window import Window, no_display_reason, use_dummy_video
 from livedance.recording.recorder import Recorder
 from livedance.recording.sessionlog import SessionLog
 from livedance.runtime.engine import Engine
+from livedance.video.files import add_codec_argument
 from livedance.video.look import Compositor, Look
 from livedance.video.size import parse_size
 
@@ -135,6 +136,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     control.add_argument(
         "--record-dir", default=RECORD_DIR, help=f"where the record control writes videos (default: {RECORD_DIR})"
     )
+    add_codec_argument(parser)
 
 
 def build(settings: LiveSettings, headless: bool, size: tuple[int, int] | None, recorder_out: str | None = None):
@@ -163,6 +165,7 @@ def build(settings: LiveSettings, headless: bool, size: tuple[int, int] | None, 
         fps=settings.fps,
         hud=settings.hud,
         record_dir=settings.record_dir,
+        codec=settings.codec,
     )
     try:
         if recorder_out:
@@ -183,7 +186,7 @@ def start_recorder(instrument, out: str) -> None:
 
     takes = instrument.takes
     try:
-        recorder = Recorder(out, takes.fps, takes.size, status=takes.status)
+        recorder = Recorder(out, takes.fps, takes.size, status=takes.status, codec=takes.codec, hardware=takes.hardware)
     except LivedanceError as exc:
         print(f"livedance live: {exc}; playing on without recording", file=sys.stderr)
         takes.status(f"not recording: {exc}")

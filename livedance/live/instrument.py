@@ -34,6 +34,7 @@ from livedance.live.switcher import Crossfade, Switcher  # noqa: E402
 from livedance.live.takes import RECORD_DIR, Takes  # noqa: E402
 from livedance.live.window import Window  # noqa: E402
 from livedance.runtime.engine import Engine  # noqa: E402
+from livedance.video.files import uses_gpu  # noqa: E402
 from livedance.video.look import Compositor  # noqa: E402
 
 
@@ -50,6 +51,7 @@ class Instrument:
         clock=time.perf_counter,
         bus: ControlBus | None = None,
         record_dir: str = RECORD_DIR,
+        codec: str | None = None,
     ):
         if fps < 0:
             raise LivedanceError(f"--fps {fps:g}: expected a frame rate > 0, or 0 for uncapped")
@@ -66,7 +68,8 @@ class Instrument:
         self.inputs: list = []  # OSC server, MIDI inputs, camera: closed with the instrument
         self.director = Director(performance)  # generate, or the camera's dancer (command gives it the capture)
         self.switcher = Switcher()  # model and dancer switches load on a thread
-        self.takes = Takes(performance, self.bus, self.fps, window.size, record_dir)
+        hardware = uses_gpu(performance.engine.provider)
+        self.takes = Takes(performance, self.bus, self.fps, window.size, record_dir, codec, hardware)
         self.stats = FrameStats()
         self._last_draw: float | None = None
         # On in a rehearsal window; off headless and fullscreen, where an audience may see it.

@@ -26,6 +26,7 @@ class LiveSettings:
     fullscreen: bool = False
     hud: bool | None = None  # None: on in a window, off fullscreen and headless
     record_dir: str = RECORD_DIR
+    codec: str | None = None  # None: the file type's own (video.files)
     # Controls: a patch maps MIDI (and OSC aliases); OSC listens when it has a port (0: any free one).
     patch: str | None = None
     osc_port: int | None = None

@@ -51,12 +51,15 @@ class Takes:
         fps: float,
         size: tuple[int, int],
         record_dir: str | Path = RECORD_DIR,
+        codec: str | None = None,
+        hardware: bool = False,
     ):
         self.performance = performance
         self.bus = bus
         self.fps = fps
         self.size = size
         self.record_dir = Path(record_dir)
+        self.codec, self.hardware = codec, hardware  # what open_writer tries (video.files)
         self.recorder: Recorder | None = None
         self._threads: list[threading.Thread] = []
         self._starting = False
@@ -142,7 +145,9 @@ class Takes:
         try:
             path = new_take_path(self.record_dir)
             self.status(f"recording: opening {path}")
-            self._opened = Recorder(path, self.fps, self.size, status=self.status)
+            self._opened = Recorder(
+                path, self.fps, self.size, status=self.status, codec=self.codec, hardware=self.hardware
+            )
         except LivedanceError as exc:
             self.status(f"record: {exc}")
             self._starting = False

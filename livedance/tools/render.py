@@ -22,7 +22,7 @@ from livedance.errors import LivedanceError
 from livedance.runtime.bundle import Bundle
 from livedance.runtime.frames import to_ink
 from livedance.runtime.generate import Rollout, frame_positions, interpolate, steps_needed
-from livedance.video.files import CODECS, open_writer
+from livedance.video.files import CODECS, add_codec_argument, open_writer, uses_gpu
 from livedance.video.look import Compositor, Look, parse_colour
 from livedance.video.size import parse_size
 
@@ -40,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="random seed: the same seed gives the same dance; with --continue-from it seeds the noise (default: 0)",
     )
-    parser.add_argument("--out", default="dance.mp4", help="output video, .mp4, .mkv or .avi (default: dance.mp4)")
+    parser.add_argument("--out", default="dance.mp4", help=f"output video, {', '.join(CODECS)} (default: dance.mp4)")
+    add_codec_argument(parser)
     parser.add_argument(
         "--continue-from", metavar="VIDEO", help="continue the dancer of this video from its last frames"
     )
@@ -123,6 +124,7 @@ def render_video(
     noise: float | None = None,
     start: np.ndarray | None = None,
     progress: bool = True,
+    codec: str | None = None,
 ) -> RenderResult:
     """Write the video under a temporary name, renamed to `out` only once it is complete."""
 
@@ -139,7 +141,7 @@ def render_video(
     except OSError as exc:
         raise LivedanceError(f"--out {out}: cannot create its folder ({exc.strerror})") from None
     partial = out.with_name(f".{out.stem}.part{out.suffix}")
-    writer, codec, failed = open_writer(partial, fps, size)
+    writer, codec, failed = open_writer(partial, fps, size, codec, uses_gpu(bundle.provider))
     try:
         with tqdm(total=frames, unit="frame", desc="render", disable=not progress or None, leave=False) as bar:
             for first in range(0, frames, DECODE_BATCH):
@@ -173,7 +175,9 @@ def run(args) -> int:
         raise LivedanceError(f"--out {out}: unsupported video type; expected one of {', '.join(CODECS)}")
     bundle = Bundle.load(args.model)
     start = continue_latents(bundle, args.continue_from) if args.continue_from else None
-    result = render_video(bundle, out, args.seconds, args.fps, args.seed, size, fg, bg, args.noise, start)
+    result = render_video(
+        bundle, out, args.seconds, args.fps, args.seed, size, fg, bg, args.noise, start, codec=args.codec
+    )
     skipped = f" ({', '.join(result.codecs_failed)} unavailable)" if result.codecs_failed else ""
     noise = bundle.generation.noise if args.noise is None else args.noise
     origin = f"continuing {args.continue_from}" if args.continue_from else f"seed {args.seed}"

@@ -31,12 +31,14 @@ from livedance.live.settings import LiveSettings
 from livedance.recording.recorder import Recorder
 from livedance.recording.sessionlog import from_json, read
 from livedance.runtime.engine import Engine
+from livedance.video.files import CODECS, add_codec_argument
 from livedance.video.size import parse_size
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("log", help="a control log (.jsonl) written beside a recording")
-    parser.add_argument("--out", required=True, help="the video to write (.mkv, .mp4 or .avi)")
+    parser.add_argument("--out", required=True, help=f"the video to write ({', '.join(CODECS)})")
+    add_codec_argument(parser)
     parser.add_argument("--size", help="WIDTHxHEIGHT (default: the recorded size)")
     parser.add_argument("--fps", type=float, help="frame rate (default: the recorded one)")
     parser.add_argument("--model", help="dance it with another model bundle (default: the recorded one)")
@@ -195,7 +197,7 @@ def replay(args) -> tuple[str, int]:
     recorder = None
     written = 0
     try:
-        recorder = Recorder(args.out, fps, size)
+        recorder = Recorder(args.out, fps, size, codec=args.codec)
         k = 0  # the next recorded frame whose controls and switches are still to come
         for now in tqdm(times, desc="replay", unit="frame", disable=None):
             early, late, swaps, camera = [], [], [], []

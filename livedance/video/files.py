@@ -16,6 +16,7 @@ The file name's suffix picks the container and its codecs, tried best first:
 
 from __future__ import annotations
 
+import argparse
 import logging
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -219,3 +220,18 @@ def remux(parts: list[Path], out: Path, progress=None) -> int:
                         progress(done)
                 offset = end
     return done
+
+
+def add_codec_argument(parser: argparse.ArgumentParser) -> None:
+    """`--codec`, the same for every command that writes video."""
+    defaults = ", ".join(f"{suffix} {c.codecs[-1].name}" for suffix, c in CONTAINERS.items())
+    parser.add_argument(
+        "--codec",
+        choices=sorted(CODECS_BY_NAME),
+        help=f"video codec (default by file type: {defaults}; ffv1 is lossless, in .mkv)",
+    )
+
+
+def uses_gpu(provider: str) -> bool:
+    """Whether the networks run on CUDA, where NVENC encodes H.264 beside them."""
+    return provider.startswith("CUDA")

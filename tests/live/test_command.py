@@ -5,10 +5,14 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 import shutil  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 from videos import read_video
+from waiting import wait_until
 
 from livedance.cli import main  # noqa: E402
 from livedance.live import keys  # noqa: E402
@@ -79,3 +83,21 @@ def test_bad_arguments_are_one_line(capsys):
     assert main(["live", "--headless", "--dancers", "0"]) == 2
     assert main(["live", "--headless", "--size", "12x9"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 3
+
+
+def test_a_show_killed_20_s_into_an_mp4_recording_leaves_18_s_that_play(tmp_path):
+    """Fragmented MP4: whatever kills the process, the file plays up to its last whole second."""
+    video, fps = tmp_path / "show.mp4", 15
+    command = [sys.executable, "-m", "livedance", "live", "--model", MODEL, "--headless", "--seconds", "60"]
+    command += ["--fps", str(fps), "--size", "320x240", "--record", str(video), "--no-osc", "--no-midi"]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = video.with_suffix(".jsonl")
+    try:
+        # The control log ticks once a second of show: kill it 20 s in.
+        wait_until(lambda: log.exists() and f'"type":"tick","frame":{20 * fps}}}' in log.read_text(), 90, 0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    unfinished = tmp_path / "show.recording.mp4"
+    assert unfinished.exists() and not video.exists()
+    assert len(read_video(unfinished)) >= 18 * fps

@@ -37,6 +37,7 @@ def test_the_command_s_defaults_listen_for_osc_and_midi_with_the_default_patch()
         (["--no-hud"], "hud", False),
         (["--dancers", "3"], "dancers", 3),
         (["--record-dir", "takes"], "record_dir", "takes"),
+        (["--codec", "ffv1"], "codec", "ffv1"),
     ],
 )
 def test_each_flag_lands_in_its_setting(flags, field, value):

@@ -175,3 +175,20 @@ def test_players_never_import_tensorflow(bundle_dir):
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("out", "codec", "said"),
+    [("take.mkv", "ffv1", "codec ffv1"), ("take.mov", None, "codec prores4444"), ("take.mp4", None, "codec h264")],
+)
+def test_the_codec_follows_the_file_type_or_the_flag(bundle_dir, tmp_path, capsys, out, codec, said):
+    extra = ["--codec", codec] if codec else []
+    assert main(render_args(bundle_dir, tmp_path / out, *extra)) == 0
+    assert said in capsys.readouterr().out
+    assert len(read_video(tmp_path / out)) == 12
+
+
+def test_a_codec_the_file_type_cannot_hold_is_one_line(bundle_dir, tmp_path, capsys):
+    assert main(render_args(bundle_dir, tmp_path / "take.mp4", "--codec", "ffv1")) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--codec ffv1: .mp4 files take" in err
