@@ -1,0 +1,99 @@
+"""A sink: somewhere the show's frames go besides the window (a stream, a virtual camera), on a thread of its own.
+
+The display thread `offer()`s each frame: it is copied into a spare buffer and handed over
+through a latest-value slot, never waited for. The sink's thread sends the newest frame it
+finds; a frame replaced before it was sent is dropped and counted, so a slow or stuck receiver
+costs frames of its own, never one of the show's. Three buffers turn round (being filled,
+waiting, being sent), made once at the sink's size.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import numpy as np
+
+from livedance.errors import one_line
+from livedance.worker import Worker
+
+log = logging.getLogger(__name__)
+
+WAIT_SECONDS = 0.1  # how often an idle sink thread looks whether it should stop
+
+
+class Sink(Worker):
+    """Subclasses write `_send(frame, t)` (and the `Worker` hooks `_open`/`_close` for their device).
+
+    `size` (width, height) and `channels` (3: BGR, 4: BGRA) are what `offer` takes; `fps`
+    limits how often a frame is taken (None: every frame offered)."""
+
+    kind = "sink"  # what the HUD and the summary call it
+
+    def __init__(self, name: str, size: tuple[int, int], channels: int = 3, fps: float | None = None):
+        super().__init__(f"livedance-{self.kind}", join_timeout=2.0)
+        self.name = name
+        self.size = (int(size[0]), int(size[1]))
+        self.channels = channels
+        self.period = 1.0 / fps if fps else 0.0
+        shape = (self.size[1], self.size[0], channels)
+        self._filling, self._waiting, self._sending = (np.zeros(shape, np.uint8) for _ in range(3))
+        self._waiting_time: float | None = None  # the waiting frame's show time; None: nothing waits
+        self._slot = threading.Lock()  # guards the hand-over of buffers
+        self._ready = threading.Event()
+        self._next = 0.0
+        self.offered = 0  # frames taken from the show
+        self.sent = 0
+        self.dropped = 0  # frames replaced before the sink could send them
+        self.failed: str | None = None  # one line: the last send that failed
+
+    # --- the display thread ---------------------------------------------------------------------
+    def offer(self, frame: np.ndarray, t: float) -> bool:
+        """Hand over a frame shown at show time `t`; never waits. False when not taken (not
+        due at the sink's rate, or the sink has stopped)."""
+        if self.period and t < self._next:
+            return False
+        if self._stopping.is_set() or not self.alive:
+            return False
+        self._next = max(self._next + self.period, t) if self.period else t
+        np.copyto(self._filling, frame)
+        with self._slot:
+            self._filling, self._waiting = self._waiting, self._filling
+            if self._waiting_time is not None:
+                self.dropped += 1
+            self._waiting_time = t
+        self.offered += 1
+        self._ready.set()
+        return True
+
+    # --- the sink's thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            if not self._ready.wait(WAIT_SECONDS):
+                continue
+            with self._slot:
+                self._ready.clear()
+                t = self._waiting_time
+                if t is None:
+                    continue
+                self._waiting, self._sending = self._sending, self._waiting
+                self._waiting_time = None
+            try:
+                self._send(self._sending, t)
+                self.sent += 1
+            except Exception as exc:  # a receiver's fault is the sink's, never the show's
+                log.warning("%s %s: %s", self.kind, self.name, one_line(exc), exc_info=True)
+                self.failed = one_line(exc)
+
+    def _wake(self) -> None:
+        self._ready.set()
+
+    def _send(self, frame: np.ndarray, t: float) -> None:
+        """Send one frame (the sink's own buffer, valid until this returns)."""
+
+    def status(self) -> str:
+        """One line for the HUD: where frames go and what was lost."""
+        line = f"{self.kind} {self.name}: {self.sent} sent, {self.dropped} dropped"
+        if self.died or self.failed:
+            line += f"; {self.died or self.failed}"
+        return line
