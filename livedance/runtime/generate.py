@@ -184,7 +184,7 @@ class Rollout:
     # --- stepping -------------------------------------------------------------------------
     def step(self) -> np.ndarray:
         """Advance every dancer one step; returns the shown latents (dancers, D), normalised (a new array)."""
-        return self.step_into(np.empty_like(self._shown_newest))
+        return self.step_into(np.empty(self._prediction.shape, np.float32))
 
     def step_into(self, out: np.ndarray) -> np.ndarray:
         """`step()` written into `out` (dancers, D): allocates nothing per call on an engine."""

@@ -127,10 +127,6 @@ class Look:
                 setattr(self, name, float(value))
         return self
 
-    def key(self) -> tuple:
-        """Every field, cheaply: the compositor rebuilds its tables only when this changes."""
-        return tuple(self.__dict__.values())
-
 
 class Compositor:
     """Ink frames of B dancers -> one (height, width, 3) uint8 picture, reusing every buffer.
@@ -171,7 +167,7 @@ class Compositor:
             self._echo = np.zeros((height, width), np.uint8)  # trails: the crisp figures shown, decaying
             self._echo_live = False
             self._dancers = 0  # forces the per-dancer buffers and the layout to be redone
-            self._key = None
+            self._configured: dict | None = None  # the look's fields the tables were last built for
 
     def _allocate(self, dancers: int) -> None:
         fh, fw = self.frame_shape
@@ -210,9 +206,9 @@ class Compositor:
         soft inks first would leave a ghost below the edge curve's middle, and it would vanish.
         """
         cv2 = self.cv2
-        if look.__dict__ != self._key:  # compared field by field: a key tuple would be a new object per frame
+        if look.__dict__ != self._configured:  # field by field: a key tuple would be a new object per frame
             self._configure(look)
-            self._key = dict(look.__dict__)
+            self._configured = dict(look.__dict__)
         rows = self._prepare(ink, look, 0)
         old = self._prepare(fade_from, look, 1) if fade_from is not None and fade < 1.0 else None
 
