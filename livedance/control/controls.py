@@ -145,12 +145,10 @@ class ControlBus:
     # --- the loop ------------------------------------------------------------------------------
     def drain(self, into: list) -> list:
         """Move every queued control into `into` (a list the caller reuses); returns it."""
-        get = self._queue.get_nowait
-        try:
-            while True:
-                into.append(get())
-        except queue.Empty:
-            return into
+        pending = self._queue
+        while not pending.empty():  # asked first: an Empty raised every frame would allocate its exception
+            into.append(pending.get_nowait())
+        return into
 
     def publish(self, name: str, value, index: int | None = None) -> None:
         """The loop applied `value`: update the latest-value slot and tell the listeners."""

@@ -101,6 +101,8 @@ class Choreographer:
         self._loop_position = 0  # the phrase entry the next step pushes
         self._fade_from = np.zeros(shape, np.float32)
         self._scratch = np.zeros(shape, np.float32)
+        self._finite = np.zeros(shape, bool)
+        self._stepped = np.zeros(shape, np.float32)  # each step's latents, copied on into the playhead and ring
         self._fade_start: float | None = None
         self._fading = False
         self._seed_picker = np.random.default_rng()
@@ -140,7 +142,9 @@ class Choreographer:
         self.playhead.sample_into(self._phase, pose)
         if self._fading:
             self._crossfade(now)
-        if not math.isfinite(float(pose.sum())):
+        # Every entry finite, counted rather than summed: a reduction would allocate per frame.
+        np.isfinite(pose, out=self._finite)
+        if np.count_nonzero(self._finite) != self._finite.size:
             self._restart(self._seed, fade=False)
             self.resets += 1
             self.playhead.sample_into(self._phase, pose)
@@ -165,12 +169,12 @@ class Choreographer:
             self.steps += 1
             return
         resets = self.rollout.resets
-        shown = self.rollout.step()
+        latent = self.rollout.step_into(self._stepped)
         if self.rollout.resets != resets:  # a dancer blew up: start over rather than show noise
             self.resets += 1
             self._restart(self._seed)
             return
-        latent = self.engine.denormalise(shown)
+        self.engine.denormalise(latent, out=latent)
         self.playhead.push(latent)
         self._record(latent)
         self.steps += 1

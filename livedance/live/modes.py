@@ -40,6 +40,7 @@ class Director:
         self.mode = "generate"
         self.auto = False
         self._shown: np.ndarray | None = None  # the followed latent, (dancers, D), raw units
+        self._move: np.ndarray | None = None
         self._last_now: float | None = None
         self._seen_seq = -1
         self._present_since: float | None = None
@@ -117,9 +118,12 @@ class Director:
         if self._shown is None or self._shown.shape != (dancers, target.shape[-1]):
             self._shown = np.empty((dancers, target.shape[-1]), np.float32)
             self._shown[...] = target
+            self._move = np.empty_like(self._shown)  # each frame's glide, in place rather than in temporaries
         elif dt:
             follow = np.float32(1.0 - math.exp(-dt / FOLLOW_SECONDS))
-            self._shown += (target - self._shown) * follow
+            np.subtract(target, self._shown, out=self._move)
+            self._move *= follow
+            self._shown += self._move
         return self._shown
 
     def _auto(self, state, now: float) -> None:

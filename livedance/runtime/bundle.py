@@ -368,14 +368,23 @@ class Bundle:
         )
 
     # --- units -------------------------------------------------------------------------
-    def normalise(self, latents: np.ndarray) -> np.ndarray:
-        """Raw latents -> the LSTM's units (per-dimension zero mean, unit std over the data)."""
-        return ((np.asarray(latents, np.float32) - self.latent_mean) / self.latent_std).astype(np.float32, copy=False)
+    def normalise(self, latents: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Raw latents -> the LSTM's units (per-dimension zero mean, unit std over the data).
 
-    def denormalise(self, latents_norm: np.ndarray) -> np.ndarray:
-        return (np.asarray(latents_norm, np.float32) * self.latent_std + self.latent_mean).astype(
-            np.float32, copy=False
-        )
+        `out` (float32, the result's shape, may be `latents` itself): written into instead of a new array."""
+        latents = np.asarray(latents, np.float32)
+        if out is None:
+            return ((latents - self.latent_mean) / self.latent_std).astype(np.float32, copy=False)
+        np.subtract(latents, self.latent_mean, out=out)
+        return np.divide(out, self.latent_std, out=out)
+
+    def denormalise(self, latents_norm: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The LSTM's units -> raw latents; `out` as in `normalise`."""
+        latents_norm = np.asarray(latents_norm, np.float32)
+        if out is None:
+            return (latents_norm * self.latent_std + self.latent_mean).astype(np.float32, copy=False)
+        np.multiply(latents_norm, self.latent_std, out=out)
+        return np.add(out, self.latent_mean, out=out)
 
     # --- networks ------------------------------------------------------------------------
     def encode(self, ink: np.ndarray) -> np.ndarray:

@@ -90,6 +90,10 @@ class Engine:
         self._decoder: _BoundNetwork | None = None
         self._encoder: _BoundNetwork | None = None
         self._ink: np.ndarray | None = None
+        # The data's mean and std repeated per dancer: normalising a batch in place against arrays
+        # of its own shape runs numpy's plain loop, where broadcasting would allocate an iterator.
+        self._mean: np.ndarray | None = None
+        self._std: np.ndarray | None = None
 
     # --- start-up --------------------------------------------------------------------------
     def prepare(self) -> "Engine":
@@ -123,6 +127,8 @@ class Engine:
             (batch, dim),
         )
         self._ink = self._decoder.output[..., 0]
+        self._mean = np.tile(bundle.latent_mean, (batch, 1))
+        self._std = np.tile(bundle.latent_std, (batch, 1))
         self.bundle = bundle
         # Warm up on plausible values (the data's mean latent), then leave the buffers zeroed.
         self._decoder.input[...] = bundle.latent_mean
@@ -239,8 +245,18 @@ class Engine:
     def generation(self):
         return self._require_ready().generation
 
-    def normalise(self, latents: np.ndarray) -> np.ndarray:
-        return self._require_ready().normalise(latents)
+    def normalise(self, latents: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """`Bundle.normalise`; into `out` of shape (dancers, latent_dim) it allocates nothing."""
+        bundle = self._require_ready()
+        if out is None or out.shape != self._mean.shape:
+            return bundle.normalise(latents, out=out)
+        np.subtract(np.asarray(latents, np.float32), self._mean, out=out)
+        return np.divide(out, self._std, out=out)
 
-    def denormalise(self, latents_norm: np.ndarray) -> np.ndarray:
-        return self._require_ready().denormalise(latents_norm)
+    def denormalise(self, latents_norm: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """`Bundle.denormalise`; into `out` of shape (dancers, latent_dim) it allocates nothing."""
+        bundle = self._require_ready()
+        if out is None or out.shape != self._std.shape:
+            return bundle.denormalise(latents_norm, out=out)
+        np.multiply(np.asarray(latents_norm, np.float32), self._std, out=out)
+        return np.add(out, self._mean, out=out)

@@ -76,13 +76,44 @@ class Rollout:
         self.motion_gain = float(bundle.generation.motion_gain if motion_gain is None else motion_gain)
         if not (np.isfinite(self.motion_gain) and self.motion_gain > 0):
             raise LivedanceError(f"motion_gain {self.motion_gain:g}; expected a number > 0 (1 = as the LSTM predicts)")
-        self._figure = np.zeros((self.dancers, bundle.height, bundle.width, 1), np.float32) if self.reproject else None
-        shape = (self.dancers, bundle.window, bundle.latent_dim)
+        dancers, window, dim = self.dancers, bundle.window, bundle.latent_dim
+        shape = (dancers, window, dim)
         self.window_norm = np.zeros(shape, np.float32)
-        self._shown = np.zeros((self.dancers, SHOWN_HISTORY, bundle.latent_dim), np.float32)
-        self.generators = [np.random.default_rng(i) for i in range(self.dancers)]
+        self._shown = np.zeros((dancers, SHOWN_HISTORY, dim), np.float32)
+        self.generators = [np.random.default_rng(i) for i in range(dancers)]
         self.steps = 0
         self.resets = 0
+        # What a step works in, and the views it writes through, made once: step_into allocates nothing.
+        self._prediction = np.zeros((dancers, dim), np.float32)
+        self._last = np.zeros((dancers, dim), np.float32)
+        self._noise_draws = np.zeros((dancers, dim), np.float32)
+        self._noise_rows = list(self._noise_draws)
+        self._factor = np.zeros((), np.float32)  # a Python number in a ufunc would be wrapped in a new array per call
+        # Shifting an array onto itself makes numpy copy it to a new temporary first; a scratch is reused instead.
+        self._window_shift = (
+            self.window_norm[:, :-1],
+            self.window_norm[:, 1:],
+            np.zeros((dancers, window - 1, dim), np.float32),
+        )
+        self._window_newest = self.window_norm[:, -1]
+        self._shown_shift = (
+            self._shown[:, :-1],
+            self._shown[:, 1:],
+            np.zeros((dancers, SHOWN_HISTORY - 1, dim), np.float32),
+        )
+        self._shown_newest = self._shown[:, -1]
+        self._magnitude = np.zeros(shape, np.float32)
+        self._sane = np.zeros(shape, bool)
+        self._limit = np.array(RESET_LIMIT, np.float32)
+        if self.reproject:
+            height, width = bundle.height, bundle.width
+            self._raw = np.zeros((dancers, dim), np.float32)
+            self._cut = np.zeros((dancers, height, width), bool)
+            self._threshold = np.array(THRESHOLD, np.float32)
+            # An engine's bound encoder input, written in place, spares a copy; a bundle gets a buffer of its own.
+            figure = getattr(bundle, "encode_input", None)
+            self._figure = np.zeros((dancers, height, width, 1), np.float32) if figure is None else figure
+            self._figure_cut = self._figure.reshape(self._cut.shape)
 
     @property
     def shown(self) -> np.ndarray:
@@ -152,43 +183,68 @@ class Rollout:
 
     # --- stepping -------------------------------------------------------------------------
     def step(self) -> np.ndarray:
-        """Advance every dancer one step; returns the shown latents (dancers, D), normalised."""
-        prediction = self.bundle.step(self.window_norm)
+        """Advance every dancer one step; returns the shown latents (dancers, D), normalised (a new array)."""
+        return self.step_into(np.empty(self._prediction.shape, np.float32))
+
+    def step_into(self, out: np.ndarray) -> np.ndarray:
+        """`step()` written into `out` (dancers, D): allocates nothing per call on an engine."""
+        prediction = self._prediction
+        predicted = self.bundle.step(self.window_norm)
         if self.mean_pull:
-            prediction = prediction * np.float32(1.0 - self.mean_pull)
-        if self.motion_gain != 1.0:
-            last = self._shown[:, -1]
-            prediction = last + np.float32(self.motion_gain) * (prediction - last)
+            self._factor[...] = 1.0 - self.mean_pull
+            np.multiply(predicted, self._factor, out=prediction)
+        else:
+            np.copyto(prediction, predicted)
+        if self.motion_gain != 1.0:  # last + gain * (prediction - last)
+            # A contiguous copy of the last shown latents: across several dancers the view is
+            # strided, and a ufunc on a strided operand allocates an iterator per call.
+            last = self._last
+            np.copyto(last, self._shown_newest)
+            np.subtract(prediction, last, out=prediction)
+            self._factor[...] = self.motion_gain
+            np.multiply(prediction, self._factor, out=prediction)
+            np.add(prediction, last, out=prediction)
         if self.reproject:
-            prediction = self._reprojected(prediction)
+            self._reproject(prediction)
         fed = prediction
-        if self.noise:
-            fed = prediction + np.float32(self.noise) * np.stack(
-                [g.standard_normal(prediction.shape[1], dtype=np.float32) for g in self.generators]
-            )
-        self.window_norm[:, :-1] = self.window_norm[:, 1:]
-        self.window_norm[:, -1] = fed
-        self._shown[:, :-1] = self._shown[:, 1:]
-        self._shown[:, -1] = prediction
+        if self.noise:  # prediction + noise * N(0, 1), one stream per dancer
+            draws = self._noise_draws
+            for generator, row in zip(self.generators, self._noise_rows):
+                generator.standard_normal(dtype=np.float32, out=row)
+            self._factor[...] = self.noise
+            np.multiply(draws, self._factor, out=draws)
+            fed = np.add(draws, prediction, out=draws)
+        _shift_in(self._window_shift, self._window_newest, fed)
+        _shift_in(self._shown_shift, self._shown_newest, prediction)
         self._reset_broken()
         self.steps += 1
-        return self._shown[:, -1].copy()
+        np.copyto(out, self._shown_newest)
+        return out
 
-    def _reprojected(self, prediction: np.ndarray) -> np.ndarray:
-        """The latent the encoder gives to the clean silhouette `prediction` decodes to (normalised)."""
-        ink = self.bundle.decode(self.bundle.denormalise(prediction))
-        np.greater(ink.reshape(self._figure.shape), THRESHOLD, out=self._figure)
-        return self.bundle.normalise(self.bundle.encode(self._figure))
+    def _reproject(self, prediction: np.ndarray) -> None:
+        """`prediction` becomes the latent the encoder gives to the clean silhouette it decodes to (normalised)."""
+        ink = self.bundle.decode(self.bundle.denormalise(prediction, out=self._raw))
+        if ink.shape != self._cut.shape:  # a bundle's (N, H, W, 1); an engine's (N, H, W)
+            ink = ink.reshape(self._cut.shape)
+        np.greater(ink, self._threshold, out=self._cut)
+        np.copyto(self._figure_cut, self._cut)
+        self.bundle.normalise(self.bundle.encode(self._figure), out=prediction)
 
     def run(self, steps: int) -> np.ndarray:
         """`steps` steps; returns the shown latents (steps, dancers, D), normalised."""
         out = np.empty((steps, self.dancers, self.bundle.latent_dim), np.float32)
         for t in range(steps):
-            out[t] = self.step()
+            self.step_into(out[t])
         return out
 
     def _reset_broken(self) -> None:
         """Reseed (from its own generator) any dancer whose window went non-finite or exploded."""
+        # Every entry finite and within the limit (NaN fails the comparison): nothing to do. A
+        # count, not a reduction, which would allocate its iterator.
+        np.abs(self.window_norm, out=self._magnitude)
+        np.less_equal(self._magnitude, self._limit, out=self._sane)
+        if np.count_nonzero(self._sane) == self._sane.size:
+            return
         magnitude = np.abs(self.window_norm).max(axis=(1, 2))
         broken = ~np.isfinite(magnitude) | (magnitude > RESET_LIMIT)
         for i in np.flatnonzero(broken):
@@ -270,18 +326,23 @@ class Playhead:
         history = np.asarray(history, np.float32)
         if len(history) < 4:
             raise LivedanceError(f"{len(history)} latents to start a playhead; expected at least 4")
-        self.knots = np.array(
-            history[-4:], np.float32
-        )  # a contiguous copy: push must not write into the caller's array
+        # A C-contiguous copy: push must not write into the caller's array (often a transposed
+        # view), and the flat view sample_into reads must be a view, not a copy.
+        self.knots = np.array(history[-4:], np.float32, order="C")
         self._weights = np.zeros(4, np.float32)
+        # Views and a scratch made once, so push and sample_into allocate nothing per call.
+        self._knots_flat = self.knots.reshape(4, -1)
+        self._shift = (self.knots[:-1], self.knots[1:], np.zeros_like(self.knots[1:]))
+        self._newest = self.knots[-1]
+        self._out: np.ndarray | None = None
+        self._out_flat: np.ndarray | None = None
 
     def reset(self, history: np.ndarray) -> None:
         """Start over from the last 4 of `history` (same shapes), in place."""
         self.knots[...] = np.asarray(history, np.float32)[-4:]
 
     def push(self, latent: np.ndarray) -> None:
-        self.knots[:-1] = self.knots[1:]
-        self.knots[-1] = latent
+        _shift_in(self._shift, self._newest, latent)
 
     def sample(self, u: float) -> np.ndarray:
         """Latent at fraction u in [0, 1] of the way from the 3rd newest to the 2nd newest step."""
@@ -289,8 +350,21 @@ class Playhead:
 
     def sample_into(self, u: float, out: np.ndarray) -> np.ndarray:
         """`sample(u)` written into `out` (a contiguous array of one knot's shape): allocates nothing per call."""
-        if not out.flags.c_contiguous or out.size != self.knots[0].size:
-            raise LivedanceError(f"playhead output of shape {out.shape}; expected a contiguous {self.knots.shape[1:]}")
+        if out is not self._out:  # the flat view of the caller's buffer, made once per buffer
+            if not out.flags.c_contiguous or out.size != self._knots_flat.shape[1]:
+                raise LivedanceError(
+                    f"playhead output of shape {out.shape}; expected a contiguous {self.knots.shape[1:]}"
+                )
+            self._out, self._out_flat = out, out.reshape(-1)
         weights = catmull_rom_weights(min(max(float(u), 0.0), 1.0), self._weights)
-        np.matmul(weights, self.knots.reshape(4, -1), out=out.reshape(-1))
+        # dot, not matmul: the same BLAS product, without the generalised ufunc's per-call iterator.
+        np.dot(weights, self._knots_flat, out=self._out_flat)
         return out
+
+
+def _shift_in(shift: tuple[np.ndarray, np.ndarray, np.ndarray], newest: np.ndarray, value: np.ndarray) -> None:
+    """Move every entry one place older (`shift`: the older and newer views, and a scratch) and put `value` last."""
+    older, newer, scratch = shift
+    np.copyto(scratch, newer)
+    np.copyto(older, scratch)
+    np.copyto(newest, value)

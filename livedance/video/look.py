@@ -34,6 +34,9 @@ COLOURS = {  # BGR, as OpenCV wants it
     "purple": (128, 0, 128),
 }
 TRAIL_RATE = 60.0  # with compose(dt=...), `trails` is the echo kept per 1/60 s
+# The ink's bounds as arrays: a Python number in a ufunc call is wrapped in a new array per call.
+_ZERO = np.zeros((), np.float32)
+_ONE = np.ones((), np.float32)
 
 
 def parse_colour(text, option: str = "colour") -> tuple[int, int, int]:
@@ -91,10 +94,6 @@ class Look:
         self.dancers = int(dancers)
         return self
 
-    def key(self) -> tuple:
-        """Every field, cheaply: the compositor rebuilds its tables only when this changes."""
-        return tuple(self.__dict__.values())
-
 
 class Compositor:
     """Ink frames of B dancers -> one (height, width, 3) uint8 picture, reusing every buffer.
@@ -135,19 +134,24 @@ class Compositor:
             self._echo = np.zeros((height, width), np.uint8)  # trails: the crisp figures shown, decaying
             self._echo_live = False
             self._dancers = 0  # forces the per-dancer buffers and the layout to be redone
-            self._key = None
+            self._configured: dict | None = None  # the look's fields the tables were last built for
 
     def _allocate(self, dancers: int) -> None:
         fh, fw = self.frame_shape
         self._dancers = dancers
         self._clipped = np.empty((dancers, fh, fw), np.float32)
+        self._clipped_rows = self._clipped.reshape(dancers * fh, fw)
         # Grey levels of the dancers stacked (one call for all), flipped copies for the mirror;
-        # the second of each is for the outgoing dancers of a crossfade.
+        # the second of each is for the outgoing dancers of a crossfade. Each dancer's rows in
+        # them are sliced here once, not per frame.
         self._levels = [np.empty((dancers * fh, fw), np.uint8) for _ in range(2)]
         self._flipped = [np.empty((dancers * fh, fw), np.uint8) for _ in range(2)]
+        self._level_rows = [[level[i * fh : (i + 1) * fh] for i in range(dancers)] for level in self._levels]
+        self._flipped_rows = [[level[i * fh : (i + 1) * fh] for i in range(dancers)] for level in self._flipped]
         width, height = self.size
         self._cells = [(round(i * width / dancers), round((i + 1) * width / dancers)) for i in range(dancers)]
         self._scratch = [None, None]  # one-channel upscale buffers, grown as needed
+        self._scratch_views: list = [None, None]  # the last (h, w) view of each, reused while the size holds
 
     # --- per frame -------------------------------------------------------------------------
     def compose(
@@ -169,36 +173,33 @@ class Compositor:
         soft inks first would leave a ghost below the edge curve's middle, and it would vanish.
         """
         cv2 = self.cv2
-        key = look.key()
-        if key != self._key:
+        if look.__dict__ != self._configured:  # field by field: a key tuple would be a new object per frame
             self._configure(look)
-            self._key = look.key()
-        fh = self.frame_shape[0]
-        level = self._prepare(ink, look, 0)
+            self._configured = dict(look.__dict__)
+        rows = self._prepare(ink, look, 0)
         old = self._prepare(fade_from, look, 1) if fade_from is not None and fade < 1.0 else None
 
         canvas = self.canvas
         if look.trails > 0:
-            return self._compose_trails(level, old, fade, look, dt)
+            return self._compose_trails(rows, old, fade, look, dt)
         self._echo_live = False
-        for i, (figure, visible, bands) in enumerate(self._layout):
-            if visible is not None:
-                vx0, vy0, vx1, vy1 = visible
-                region = canvas[vy0:vy1, vx0:vx1]
+        for i, place in enumerate(self._layout):
+            region = place.region
+            if region is not None:
                 if old is None:
-                    grey = self._upscale(level[i * fh : (i + 1) * fh], figure, visible)
+                    grey = self._upscale(rows[i], place)
                     cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR, dst=region)
                     cv2.LUT(region, self._lut_crisp, dst=region)
                 else:
-                    grey = self._dissolved(level, old, fade, i)
+                    grey = self._dissolved(rows, old, fade, i)
                     cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR, dst=region)
                     cv2.LUT(region, self._lut, dst=region)
-            for x0, y0, x1, y1 in bands:
-                cv2.rectangle(canvas, (x0, y0), (x1 - 1, y1 - 1), self._fill, -1)
+            for corner, opposite in place.bands:
+                cv2.rectangle(canvas, corner, opposite, self._fill, -1)
         return canvas
 
-    def _prepare(self, ink: np.ndarray, look: Look, slot: int) -> np.ndarray:
-        """ink -> the dancers' stacked grey levels at frame size (mirrored, smoothed), in buffer `slot`."""
+    def _prepare(self, ink: np.ndarray, look: Look, slot: int) -> list[np.ndarray]:
+        """ink -> each dancer's grey levels at frame size (mirrored, smoothed): views of buffer `slot`."""
         cv2 = self.cv2
         fh, fw = self.frame_shape
         dancers = self._dancers
@@ -207,36 +208,34 @@ class Compositor:
             ink = ink[None]
         if ink.shape[:3] != (dancers, fh, fw) or ink.ndim not in (3, 4) or ink.size != dancers * fh * fw:
             raise LivedanceError(f"ink of shape {ink.shape}: expected ({dancers}, {fh}, {fw}) for {dancers} dancer(s)")
-        ink = ink.reshape(dancers, fh, fw)
+        if ink.shape != self._clipped.shape:  # (B, H, W, 1), or one dancer's (H, W)
+            ink = ink.reshape(self._clipped.shape)
         # fmax against 0 turns a NaN pixel into background instead of garbage.
-        np.fmax(ink, 0.0, out=self._clipped)
-        np.minimum(self._clipped, 1.0, out=self._clipped)
-        level = self._levels[slot]
-        cv2.convertScaleAbs(self._clipped.reshape(dancers * fh, fw), dst=level, alpha=255.0)
+        np.fmax(ink, _ZERO, out=self._clipped)
+        np.minimum(self._clipped, _ONE, out=self._clipped)
+        level, rows = self._levels[slot], self._level_rows[slot]
+        cv2.convertScaleAbs(self._clipped_rows, dst=level, alpha=255.0)
         if look.mirror:
             cv2.flip(level, 1, dst=self._flipped[slot])
-            level = self._flipped[slot]
+            rows = self._flipped_rows[slot]
         if self._smooth:  # per dancer, so one figure's feet never bleed into the next one's head
-            for i in range(dancers):
-                rows = level[i * fh : (i + 1) * fh]
-                cv2.GaussianBlur(rows, (0, 0), EDGE_SMOOTHING, dst=rows)
-        return level
+            for figure in rows:
+                cv2.GaussianBlur(figure, (0, 0), EDGE_SMOOTHING, dst=figure)
+        return rows
 
-    def _crisp(self, level: np.ndarray, i: int, slot: int = 0) -> np.ndarray:
+    def _crisp(self, rows: list[np.ndarray], i: int, slot: int = 0) -> np.ndarray:
         """Dancer i's visible figure at output size through the edge curve (a scratch view)."""
-        figure, visible, _ = self._layout[i]
-        fh = self.frame_shape[0]
-        grey = self._upscale(level[i * fh : (i + 1) * fh], figure, visible, slot)
+        grey = self._upscale(rows[i], self._layout[i], slot)
         return self.cv2.LUT(grey, self._edge, dst=grey)
 
-    def _dissolved(self, level: np.ndarray, old: np.ndarray, fade: float, i: int) -> np.ndarray:
+    def _dissolved(self, rows: list[np.ndarray], old: list[np.ndarray], fade: float, i: int) -> np.ndarray:
         """The crisp new figure over the crisp outgoing one, mixed at `fade` (a scratch view)."""
-        grey = self._crisp(level, i, 0)
+        grey = self._crisp(rows, i, 0)
         previous = self._crisp(old, i, 1)
         return self.cv2.addWeighted(grey, float(fade), previous, 1.0 - float(fade), 0.0, dst=grey)
 
     def _compose_trails(
-        self, level: np.ndarray, old: np.ndarray | None, fade: float, look: Look, dt: float | None
+        self, rows: list[np.ndarray], old: list[np.ndarray] | None, fade: float, look: Look, dt: float | None
     ) -> np.ndarray:
         """echo = max(new crisp figure, decayed echo), at output size; then colour the whole canvas."""
         cv2 = self.cv2
@@ -247,23 +246,23 @@ class Compositor:
         decay = look.trails if dt is None else look.trails ** (max(dt, 0.0) * TRAIL_RATE)
         # -0.5: every level falls by at least one per frame, so an echo always fades out.
         cv2.convertScaleAbs(echo, dst=echo, alpha=decay, beta=-0.5)
-        for i, (_, visible, _) in enumerate(self._layout):
-            if visible is not None:
-                vx0, vy0, vx1, vy1 = visible
-                grey = self._crisp(level, i) if old is None else self._dissolved(level, old, fade, i)
-                region = echo[vy0:vy1, vx0:vx1]
+        for i, place in enumerate(self._layout):
+            region = place.echo_region
+            if region is not None:
+                grey = self._crisp(rows, i) if old is None else self._dissolved(rows, old, fade, i)
                 cv2.max(region, grey, dst=region)
         cv2.cvtColor(echo, cv2.COLOR_GRAY2BGR, dst=self.canvas)
         cv2.LUT(self.canvas, self._lut, dst=self.canvas)
         return self.canvas
 
-    def _upscale(self, small: np.ndarray, figure, visible, slot: int = 0) -> np.ndarray:
+    def _upscale(self, small: np.ndarray, place: "_Place", slot: int = 0) -> np.ndarray:
         """The grey levels of the visible part of a figure at output size (a view of scratch
         buffer `slot`, valid until the next call)."""
         cv2 = self.cv2
+        figure, visible = place.figure, place.visible
         (x0, y0, w, h), (vx0, vy0, vx1, vy1) = figure, visible
-        if (vx0, vy0, vx1 - vx0, vy1 - vy0) == figure:
-            return cv2.resize(small, (w, h), dst=self._scratch_for(w, h, slot), interpolation=self._interpolation)
+        if place.whole:
+            return cv2.resize(small, place.size, dst=self._scratch_for(w, h, slot), interpolation=self._interpolation)
         # Enlarging: resize only the source pixels that reach the visible part (plus a margin
         # for the filter) at the figure's exact scale; placement is off by under half a pixel.
         # Shrinking, or if the arithmetic disagrees: resize the whole figure, then crop.
@@ -283,12 +282,16 @@ class Compositor:
     def _scratch_for(self, w: int, h: int, slot: int = 0) -> np.ndarray:
         """A (h, w) view of scratch buffer `slot`, which only ever grows (so a scale sweep
         allocates at most a few times, not per frame)."""
+        view = self._scratch_views[slot]
+        if view is not None and view.shape[0] == h and view.shape[1] == w:
+            return view
         scratch = self._scratch[slot]
         if scratch is None or scratch.shape[0] < h or scratch.shape[1] < w:
             old = (0, 0) if scratch is None else scratch.shape[:2]
             scratch = np.empty((max(h, old[0], self.size[1] + 64), max(w, old[1], self.size[0] + 64)), np.uint8)
             self._scratch[slot] = scratch
-        return scratch[:h, :w]
+        view = self._scratch_views[slot] = scratch[:h, :w]
+        return view
 
     # --- when the look changes -------------------------------------------------------------
     def _configure(self, look: Look) -> None:
@@ -310,7 +313,8 @@ class Compositor:
         self._lut_crisp = self._lut[self._edge]  # edge curve, then colour: one table
 
     def _layout_for(self, look: Look) -> None:
-        """Per dancer: its figure (x, y, w, h), the part visible in its cell, the rest of the cell."""
+        """Per dancer: its figure (x, y, w, h), the part visible in its cell, the rest of the cell
+        (see `_Place`), with the views and corners each frame draws through."""
         cv2 = self.cv2
         fh, fw = self.frame_shape
         height = self.size[1]
@@ -326,10 +330,35 @@ class Compositor:
             visible = (max(x0, cx0), max(y0, 0), min(x0 + w, cx1), min(y0 + h, height))
             if visible[0] >= visible[2] or visible[1] >= visible[3]:
                 visible = None
-            self._layout.append(((x0, y0, w, h), visible, _bands((cx0, 0, cx1, height), visible)))
+            self._layout.append(self._place((x0, y0, w, h), visible, _bands((cx0, 0, cx1, height), visible)))
         self._fit = max(fits)
         # Linear is smooth and as fast as it gets when enlarging; area averaging avoids aliasing when shrinking.
         self._interpolation = cv2.INTER_LINEAR if self._fit * look.scale >= 1 else cv2.INTER_AREA
+
+    def _place(self, figure: tuple, visible: tuple | None, bands: list) -> "_Place":
+        region = echo_region = None
+        whole = False
+        if visible is not None:
+            vx0, vy0, vx1, vy1 = visible
+            region, echo_region = self.canvas[vy0:vy1, vx0:vx1], self._echo[vy0:vy1, vx0:vx1]
+            whole = (vx0, vy0, vx1 - vx0, vy1 - vy0) == figure
+        corners = [((bx0, by0), (bx1 - 1, by1 - 1)) for bx0, by0, bx1, by1 in bands]
+        return _Place(figure, visible, corners, region, echo_region, whole, figure[2:])
+
+
+class _Place(NamedTuple):
+    """Where one dancer goes: its figure (x, y, w, h) at output size, the part of it visible in
+    its cell (x0, y0, x1, y1, or None), and what each frame draws through, made with the layout:
+    the rest of the cell as rectangle corners, the visible part's views of the canvas and of the
+    trails' echo, whether the whole figure is visible, and its size for cv2.resize."""
+
+    figure: tuple
+    visible: tuple | None
+    bands: list
+    region: np.ndarray | None
+    echo_region: np.ndarray | None
+    whole: bool
+    size: tuple
 
 
 # Enlarged more than this, a figure is drawn crisp: smoothed a little at frame size (the
