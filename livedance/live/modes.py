@@ -119,7 +119,7 @@ class Director:
             self._shown = np.empty((dancers, target.shape[-1]), np.float32)
             self._shown[...] = target
             self._move = np.empty_like(self._shown)  # each frame's glide, in place rather than in temporaries
-        elif dt:
+        elif dt and self._move is not None:
             follow = np.float32(1.0 - math.exp(-dt / FOLLOW_SECONDS))
             np.subtract(target, self._shown, out=self._move)
             self._move *= follow

@@ -29,7 +29,6 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import sys  # noqa: E402
 import tracemalloc  # noqa: E402
-from argparse import Namespace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -38,6 +37,7 @@ import pytest  # noqa: E402
 from virtual_clock import VirtualClock
 
 from livedance.live.command import build  # noqa: E402
+from livedance.live.settings import LiveSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(ROOT / "models" / "default")
@@ -84,9 +84,8 @@ class Temporaries:
 
 @pytest.mark.parametrize("dancers", [1, 2])
 def test_the_hot_loop_allocates_nothing_per_frame(dancers):
-    args = Namespace(model=MODEL, dancers=dancers, seed=0, display=0, fullscreen=False, hud=None, fps=0.0)
     # 640x360: one dancer is enlarged 3x, past the compositor's crisp-edge threshold; two are not.
-    instrument = build(args, headless=True, size=(640, 360))
+    instrument = build(LiveSettings(model=MODEL, dancers=dancers, fps=0.0), headless=True, size=(640, 360))
     instrument.clock = VirtualClock()
     in_the_loop = [
         tracemalloc.Filter(True, f"{PACKAGE}*", all_frames=True),
@@ -99,7 +98,7 @@ def test_the_hot_loop_allocates_nothing_per_frame(dancers):
         tracemalloc.start(32)  # deep enough that every trace's traceback reaches the loop's frame
         instrument.run(frames=10)  # what each frame replaces (a counter's int) is traced from here
         before = tracemalloc.take_snapshot().filter_traces(in_the_loop)
-        steps = instrument.choreographer.steps
+        steps = instrument.performance.choreographer.steps
         instrument.run(frames=FRAMES)
         after = tracemalloc.take_snapshot().filter_traces(in_the_loop)
         tracemalloc.stop()
@@ -107,7 +106,7 @@ def test_the_hot_loop_allocates_nothing_per_frame(dancers):
         sys.settrace(temporaries.call)
         instrument.run(frames=FRAMES)
         sys.settrace(tracing)
-        steps = instrument.choreographer.steps - steps
+        steps = instrument.performance.choreographer.steps - steps
     finally:
         sys.settrace(tracing)
         tracemalloc.stop()

@@ -1,0 +1,101 @@
+"""An NDI® source: the show's frames on the network, alpha kept, for Resolume, TouchDesigner or OBS.
+
+Receivers list the source as "MACHINE (name)". Frames go as BGRA (the figure opaque, the
+background transparent) or as BGRX when alpha is off; the stream's frame rate is the show's.
+cyndilib (the `ndi` extra) wraps the NDI SDK and is imported only when a sink opens, so the
+live path runs without it.
+
+Licence: NDI® is a registered trademark of Vizrt NDI AB. The NDI runtime bundled in cyndilib's
+wheel is Vizrt's, under the NDI SDK licence (http://ndi.link/ndisdk_license), not under this
+project's MIT licence. cyndilib's README asks that anyone distributing it, or including it in
+their own project, first read the "Licensing" section of the NDI SDK documentation
+(https://docs.ndi.video/docs): "There are specific requirements listed for branding, trademark use
+and URLs to be displayed". Users and packagers of livedance[ndi] must follow NDI's terms.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import cv2
+import numpy as np
+
+from livedance.errors import LivedanceError, one_line
+from livedance.outputs.sink import Sink
+
+MISSING_EXTRA = "--ndi: needs the ndi extra: pip install 'livedance[ndi]'"
+
+
+class NdiSink(Sink):
+    """Sends each frame it takes to an NDI sender named `name`.
+
+    `size` (width, height) is the stream's; `fps` (a float or a Fraction such as 30000/1001)
+    is the show's and becomes the stream's frame rate. With `alpha` the sink takes BGRA frames
+    and sends them as they are; without, it takes BGR frames and sends BGRX (NDI has no packed
+    3-byte format), widened into a buffer made once."""
+
+    kind = "ndi"
+
+    def __init__(self, name: str, size: tuple[int, int], fps: float | Fraction, alpha: bool = True):
+        width, height = int(size[0]), int(size[1])
+        if width <= 0 or height <= 0 or width % 2:
+            expected = "expected a positive size with an even width (NDI is 4:2:2)"
+            raise LivedanceError(f"--ndi: size {width}x{height}: {expected}")
+        rate = fps if isinstance(fps, Fraction) else Fraction(fps).limit_denominator(1001)
+        if rate <= 0:
+            raise LivedanceError(f"--ndi: fps {fps}: expected a frame rate above 0")
+        # Every frame offered is taken (no rate of the sink's own): the show already paces its
+        # frames at `fps`, and a second limit at the same rate would refuse frames on clock jitter.
+        super().__init__(name, (width, height), channels=4 if alpha else 3)
+        self.rate = rate
+        self.alpha = alpha
+        self._sender: Any = None  # cyndilib.Sender while open
+        self._bgrx: np.ndarray | None = None  # BGR widened to BGRX when alpha is off
+
+    def _open(self) -> None:
+        try:
+            # cyndilib is the optional `ndi` extra: imported here so the live path runs without it.
+            from cyndilib import FourCC, Sender, VideoSendFrame  # noqa: PLC0415
+        except ImportError as exc:
+            raise LivedanceError(MISSING_EXTRA) from exc
+        width, height = self.size
+        try:
+            frame = VideoSendFrame()
+            frame.set_resolution(width, height)
+            # NDI's BGRA carries straight (not premultiplied) alpha: receivers multiply colour by
+            # alpha themselves (a premultiplied source shows half-transparent colour darkened twice
+            # in NDI Studio Monitor, CasparCG issue 1421), so the show's colours go as drawn.
+            frame.set_fourcc(FourCC.BGRA if self.alpha else FourCC.BGRX)
+            frame.set_frame_rate(self.rate)
+            # clock_video off: the show is the clock; NDI's own clocking would hold the sink's
+            # thread in each send, and frames the show made meanwhile would be dropped as stale.
+            sender = Sender(self.name, clock_video=False, clock_audio=False)
+            sender.set_video_frame(frame)
+            sender.open()
+        except Exception as exc:  # the runtime's refusal, whatever its type, in one line
+            raise LivedanceError(f"--ndi: NDI could not start a sender named {self.name!r}: {one_line(exc)}") from exc
+        if not self.alpha:
+            self._bgrx = np.full((height, width, 4), 255, np.uint8)
+        self._sender = sender
+
+    def _send(self, frame: np.ndarray, t: float) -> None:
+        # cyndilib 0.1.3 offers no public way to fill its send buffer in place and mark it ready
+        # (its VideoSendFrame buffer can be written, but only write_data/write_video* complete a
+        # write), so write_video_async copies the frame into its ring of buffers made at open:
+        # one memcpy, no frame-sized allocation. NDI then sends from that buffer while this
+        # thread returns; the ring keeps it untouched until the next send.
+        if self._bgrx is not None:
+            cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA, dst=self._bgrx)
+            frame = self._bgrx
+        self._sender.write_video_async(frame.reshape(-1))
+
+    def _close(self) -> None:
+        sender, self._sender = self._sender, None
+        if sender is not None:
+            sender.close()  # flushes the async frame and destroys the sender: the source leaves the network
+
+    @property
+    def source(self) -> str | None:
+        """The name receivers list ("MACHINE (name)"), while the sender is open."""
+        return None if self._sender is None else str(self._sender.name)
