@@ -83,8 +83,9 @@ class NdiSink(Sink):
         # cyndilib 0.1.3 offers no public way to fill its send buffer in place and mark it ready
         # (its VideoSendFrame buffer can be written, but only write_data/write_video* complete a
         # write), so write_video_async copies the frame into its ring of buffers made at open:
-        # one memcpy, no frame-sized allocation. NDI then sends from that buffer while this
-        # thread returns; the ring keeps it untouched until the next send.
+        # one memcpy, no frame-sized allocation. NDI compresses and sends from that buffer on its
+        # own threads; the next send waits until it is done, so a slow encode costs the sink
+        # frames (dropped and counted by `Sink`), never the show.
         if self._bgrx is not None:
             cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA, dst=self._bgrx)
             frame = self._bgrx

@@ -51,7 +51,7 @@ class Sink(Worker):
     def offer(self, frame: np.ndarray, t: float) -> bool:
         """Hand over a frame shown at show time `t`; never waits. False when not taken (not
         due at the sink's rate, or the sink has stopped)."""
-        if self.period and t < self._next:
+        if self.period and t < self._next - 0.01 * self.period:  # a frame a hair early on the show's grid is due
             return False
         if self._stopping.is_set() or not self.alive:
             return False

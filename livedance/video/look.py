@@ -132,6 +132,7 @@ class Compositor:
         if (width, height) != self.size:
             self.size = (width, height)
             self.canvas = np.empty((height, width, 3), np.uint8)
+            self._drawn: np.ndarray = self.canvas  # what the layout's regions are views of (a keyed picture: its alpha)
             self._echo = np.zeros((height, width), np.uint8)  # trails: the crisp figures shown, decaying
             self._echo_live = False
             self._dancers = 0  # forces the per-dancer buffers and the layout to be redone
@@ -239,6 +240,15 @@ class Compositor:
         self, rows: list[np.ndarray], old: list[np.ndarray] | None, fade: float, look: Look, dt: float | None
     ) -> np.ndarray:
         """echo = max(new crisp figure, decayed echo), at output size; then colour the whole canvas."""
+        self._trails(rows, old, fade, look, dt)
+        self.cv2.cvtColor(self._echo, self.cv2.COLOR_GRAY2BGR, dst=self.canvas)
+        self.cv2.LUT(self.canvas, self._lut, dst=self.canvas)
+        return self.canvas
+
+    def _trails(
+        self, rows: list[np.ndarray], old: list[np.ndarray] | None, fade: float, look: Look, dt: float | None
+    ) -> None:
+        """The echo map: the new crisp figures over the old ones, decayed by the time since."""
         cv2 = self.cv2
         echo = self._echo
         if not self._echo_live:  # trails just turned on: start from nothing
@@ -252,9 +262,6 @@ class Compositor:
             if region is not None:
                 grey = self._crisp(rows, i) if old is None else self._dissolved(rows, old, fade, i)
                 cv2.max(region, grey, dst=region)
-        cv2.cvtColor(echo, cv2.COLOR_GRAY2BGR, dst=self.canvas)
-        cv2.LUT(self.canvas, self._lut, dst=self.canvas)
-        return self.canvas
 
     def _upscale(self, small: np.ndarray, place: "_Place", slot: int = 0) -> np.ndarray:
         """The grey levels of the visible part of a figure at output size (a view of scratch
@@ -341,7 +348,7 @@ class Compositor:
         whole = False
         if visible is not None:
             vx0, vy0, vx1, vy1 = visible
-            region, echo_region = self.canvas[vy0:vy1, vx0:vx1], self._echo[vy0:vy1, vx0:vx1]
+            region, echo_region = self._drawn[vy0:vy1, vx0:vx1], self._echo[vy0:vy1, vx0:vx1]
             whole = (vx0, vy0, vx1 - vx0, vy1 - vy0) == figure
         corners = [((bx0, by0), (bx1 - 1, by1 - 1)) for bx0, by0, bx1, by1 in bands]
         return _Place(figure, visible, corners, region, echo_region, whole, figure[2:])
