@@ -47,11 +47,7 @@ class KeyedCompositor(Compositor):
     ) -> np.ndarray:
         """As `Compositor.compose`, to (height, width, 4) BGRA with straight alpha."""
         cv2 = self.cv2
-        if look.__dict__ != self._configured:
-            self._configure(look)
-            self._configured = dict(look.__dict__)
-        rows = self._prepare(ink, look, 0)
-        old = self._prepare(fade_from, look, 1) if fade_from is not None and fade < 1.0 else None
+        rows, old = self._start(ink, look, fade_from, fade)
         alpha = self._alpha
         if look.trails > 0:
             self._trails(rows, old, fade, look, dt)

@@ -175,12 +175,7 @@ class Compositor:
         soft inks first would leave a ghost below the edge curve's middle, and it would vanish.
         """
         cv2 = self.cv2
-        if look.__dict__ != self._configured:  # field by field: a key tuple would be a new object per frame
-            self._configure(look)
-            self._configured = dict(look.__dict__)
-        rows = self._prepare(ink, look, 0)
-        old = self._prepare(fade_from, look, 1) if fade_from is not None and fade < 1.0 else None
-
+        rows, old = self._start(ink, look, fade_from, fade)
         canvas = self.canvas
         if look.trails > 0:
             return self._compose_trails(rows, old, fade, look, dt)
@@ -199,6 +194,17 @@ class Compositor:
             for corner, opposite in place.bands:
                 cv2.rectangle(canvas, corner, opposite, self._fill, -1)
         return canvas
+
+    def _start(
+        self, ink: np.ndarray, look: Look, fade_from: np.ndarray | None, fade: float
+    ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        """Tables and layout for `look` (rebuilt only when it changed), then the grey levels of the
+        new dancers and of the outgoing ones while they fade."""
+        if look.__dict__ != self._configured:  # field by field: a key tuple would be a new object per frame
+            self._configure(look)
+            self._configured = dict(look.__dict__)
+        rows = self._prepare(ink, look, 0)
+        return rows, self._prepare(fade_from, look, 1) if fade_from is not None and fade < 1.0 else None
 
     def _prepare(self, ink: np.ndarray, look: Look, slot: int) -> list[np.ndarray]:
         """ink -> each dancer's grey levels at frame size (mirrored, smoothed): views of buffer `slot`."""
