@@ -15,6 +15,7 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 from livedance.camera.capture import Capture
 from livedance.camera.source import CameraSource
@@ -31,6 +32,11 @@ from livedance.live.performance import Performance
 from livedance.live.settings import DEFAULT_MODEL, LEARN_FILE, LiveSettings
 from livedance.live.takes import RECORD_DIR
 from livedance.live.window import Window, no_display_reason, use_dummy_video
+from livedance.outputs.ndi import NdiSink
+from livedance.outputs.sink import Sink
+from livedance.outputs.spout import SpoutSink
+from livedance.outputs.syphon import SyphonSink
+from livedance.outputs.virtualcam import VirtualCamSink
 from livedance.recording.recorder import Recorder
 from livedance.recording.sessionlog import SessionLog
 from livedance.runtime.engine import Engine
@@ -137,6 +143,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--record-dir", default=RECORD_DIR, help=f"where the record control writes videos (default: {RECORD_DIR})"
     )
     add_codec_argument(parser)
+    outputs = parser.add_argument_group("outputs (to other apps: VJ software, OBS, video calls)")
+    outputs.add_argument("--ndi", metavar="NAME", help="send an NDI source of this name (the ndi extra)")
+    outputs.add_argument(
+        "--syphon", metavar="NAME", help="publish a Syphon server of this name (macOS, the syphon extra)"
+    )
+    outputs.add_argument("--spout", metavar="NAME", help="send a Spout sender of this name (Windows, the spout extra)")
+    outputs.add_argument(
+        "--virtualcam",
+        nargs="?",
+        const="",
+        metavar="DEVICE",
+        help="be a webcam other apps can open (the virtualcam extra; Linux needs v4l2loopback)",
+    )
+    outputs.add_argument("--out-size", metavar="WxH", help="the outputs' frame size (default: the window's)")
+    outputs.add_argument(
+        "--alpha",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keyed frames (figure over transparent) to the outputs that carry alpha: NDI, Syphon, Spout (default: on)",
+    )
 
 
 def build(settings: LiveSettings, headless: bool, size: tuple[int, int] | None, recorder_out: str | None = None):
@@ -172,6 +198,7 @@ def build(settings: LiveSettings, headless: bool, size: tuple[int, int] | None, 
             start_recorder(instrument, recorder_out)
         start_controls(settings, instrument)
         start_camera(settings, instrument)
+        start_outputs(settings, instrument)
     except BaseException:
         instrument.finish()
         instrument.close()
@@ -254,6 +281,31 @@ def start_controls(settings: LiveSettings, instrument) -> None:
                 specs = [spec for spec in specs if parse_tcp(spec) is not None]
         for spec in specs:
             instrument.inputs.append(MidiInput(bus, spec, patch, learn_file=settings.learn_file).start())
+
+
+def start_outputs(settings: LiveSettings, instrument) -> None:
+    """The sinks the flags ask for. One that can't start (another OS, an extra not installed, no
+    v4l2loopback) is said in one line and the show plays on without it; a bad --out-size stops the start."""
+    size = parse_size(settings.out_size) if settings.out_size else instrument.window.size
+    rate = instrument.fps or 60.0
+    wanted: list[tuple[str, Callable[[], Sink]]] = []
+    ndi, syphon, spout = settings.ndi, settings.syphon, settings.spout
+    if ndi:
+        wanted.append(("ndi", lambda: NdiSink(ndi, size, rate, alpha=settings.alpha)))
+    if syphon:
+        wanted.append(("syphon", lambda: SyphonSink(syphon, size)))
+    if spout:
+        wanted.append(("spout", lambda: SpoutSink(spout, size)))
+    if settings.virtualcam is not None:
+        wanted.append(("virtualcam", lambda: VirtualCamSink(size, rate, device=settings.virtualcam or None)))
+    for flag, make in wanted:
+        try:
+            sink = instrument.feed.add(make())
+        except LivedanceError as exc:
+            print(f"livedance live: {exc}; playing on without it", file=sys.stderr)
+            instrument.bus.status[flag] = f"not sending: {exc}"
+            continue
+        log.info("sending to %s %s at %dx%d", sink.kind, sink.name, *sink.size)
 
 
 def _screen_size(display: int) -> tuple[int, int]:

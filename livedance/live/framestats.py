@@ -13,6 +13,7 @@ class FrameStats:
         self.dropped = 0  # display slots missed, counted when a late frame skips ahead
         self.first_frame_at: float | None = None
         self.elapsed = 0.0  # seconds the last `run` lasted
+        self.last_drawn: float | None = None  # show time of the last frame drawn (trails fade by the time since)
         self.shown_fps = 0.0
         self.frame_ms = 0.0  # mean work per frame over the last window
         self.worst_ms = 0.0

@@ -33,6 +33,7 @@ from livedance.live.performance import Performance  # noqa: E402
 from livedance.live.switcher import Crossfade, Switcher  # noqa: E402
 from livedance.live.takes import RECORD_DIR, Takes  # noqa: E402
 from livedance.live.window import Window  # noqa: E402
+from livedance.outputs.feed import Feed  # noqa: E402
 from livedance.runtime.engine import Engine  # noqa: E402
 from livedance.video.files import uses_gpu  # noqa: E402
 from livedance.video.look import Compositor  # noqa: E402
@@ -71,7 +72,7 @@ class Instrument:
         hardware = uses_gpu(performance.engine.provider)
         self.takes = Takes(performance, self.bus, self.fps, window.size, record_dir, codec, hardware)
         self.stats = FrameStats()
-        self._last_draw: float | None = None
+        self.feed = Feed(window.size, (performance.engine.height, performance.engine.width))  # outputs (NDI...)
         # On in a rehearsal window; off headless and fullscreen, where an audience may see it.
         self.hud = Hud(visible=(not window.headless and not window.fullscreen) if hud is None else hud)
 
@@ -112,10 +113,12 @@ class Instrument:
         fade_from, fade = outgoing.frame(now) if outgoing is not None else (None, 1.0)
         self.mixer.apply_late()  # look controls that arrived during the decode still make this frame
         # dt keeps trails fading at the same speed whatever the frame rate.
-        dt = None if self._last_draw is None else now - self._last_draw
-        self._last_draw = now
-        canvas = self.compositor.compose(ink, self.performance.look, dt=dt, fade_from=fade_from, fade=fade)
+        last, look = self.stats.last_drawn, self.performance.look
+        dt = None if last is None else now - last
+        self.stats.last_drawn = now
+        canvas = self.compositor.compose(ink, look, dt=dt, fade_from=fade_from, fade=fade)
         self.window.blit(canvas)
+        self.feed.offer(canvas, ink, look, now, dt, fade_from, fade)
         if self.hud.visible:
             if self.hud.due(now):
                 self.hud.update(self.hud_lines(), now)
@@ -164,6 +167,7 @@ class Instrument:
         self.switcher.outgoing = Crossfade(old_engine, old, now) if same_frames else None
         if (engine.height, engine.width) != (old_engine.height, old_engine.width):
             self.compositor = Compositor(self.window.size, (engine.height, engine.width))
+            self.feed.resize((engine.height, engine.width))
         show.engine, show.choreographer = engine, choreographer
         if self.director.capture is not None:
             self.director.capture.use_bundle(engine.bundle)
@@ -209,6 +213,7 @@ class Instrument:
         if bus.learning:
             lines.append(f"learn: move a MIDI control for {bus.learning}   (a: cancel)")
         lines.extend(list(bus.status.values()))  # copies: control threads add keys meanwhile
+        lines.extend(self.feed.status())
         counted = [f"{source} {counts}" for source, counts in list(bus.counts.items()) if source != "key"]
         if counted:
             lines.append("   ".join(counted))
@@ -274,8 +279,8 @@ class Instrument:
         stats.elapsed = clock() - start
 
     def finish(self) -> list[str]:
-        """End the show's recording (video and control log); one line each on what was written."""
-        lines = self.takes.finish()
+        """End the show's recording (video and control log) and its outputs; a line on each."""
+        lines = self.takes.finish() + self.feed.close()
         if self.performance.log is not None:
             self.performance.log.close(self.performance.frames)
         return lines

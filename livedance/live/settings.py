@@ -27,6 +27,13 @@ class LiveSettings:
     hud: bool | None = None  # None: on in a window, off fullscreen and headless
     record_dir: str = RECORD_DIR
     codec: str | None = None  # None: the file type's own (video.files)
+    # Outputs besides the window (livedance.outputs), at `out_size` (None: the window's).
+    ndi: str | None = None  # an NDI source name
+    syphon: str | None = None
+    spout: str | None = None
+    virtualcam: str | None = None  # "" for the first free device, else a device path
+    out_size: str | None = None
+    alpha: bool = True  # keyed frames to the outputs that carry alpha
     # Controls: a patch maps MIDI (and OSC aliases); OSC listens when it has a port (0: any free one).
     patch: str | None = None
     osc_port: int | None = None

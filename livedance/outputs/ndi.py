@@ -21,8 +21,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from livedance.errors import LivedanceError, one_line
+from livedance.errors import LivedanceError
 from livedance.outputs.sink import Sink
+from livedance.video.files import frame_rate, one_line
 
 MISSING_EXTRA = "--ndi: needs the ndi extra: pip install 'livedance[ndi]'"
 
@@ -42,9 +43,9 @@ class NdiSink(Sink):
         if width <= 0 or height <= 0 or width % 2:
             expected = "expected a positive size with an even width (NDI is 4:2:2)"
             raise LivedanceError(f"--ndi: size {width}x{height}: {expected}")
-        rate = fps if isinstance(fps, Fraction) else Fraction(fps).limit_denominator(1001)
-        if rate <= 0:
+        if not fps > 0:
             raise LivedanceError(f"--ndi: fps {fps}: expected a frame rate above 0")
+        rate = fps if isinstance(fps, Fraction) else frame_rate(fps)  # 29.97 is 30000/1001, as files have it
         # Every frame offered is taken (no rate of the sink's own): the show already paces its
         # frames at `fps`, and a second limit at the same rate would refuse frames on clock jitter.
         super().__init__(name, (width, height), channels=4 if alpha else 3)

@@ -101,3 +101,14 @@ def test_a_show_killed_20_s_into_an_mp4_recording_leaves_18_s_that_play(tmp_path
     unfinished = tmp_path / "show.recording.mp4"
     assert unfinished.exists() and not video.exists()
     assert len(read_video(unfinished)) >= 18 * fps
+
+
+def test_outputs_that_cannot_run_here_are_said_in_one_line_and_the_show_plays(tmp_path, capsys):
+    args = ["live", "--model", MODEL, "--headless", "--seconds", "0.5", "--fps", "20", "--size", "160x120"]
+    args += ["--out", str(tmp_path / "show.mkv"), "--syphon", "stage", "--spout", "stage", "--no-osc", "--no-midi"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    refusals = captured.err.strip().splitlines()
+    assert [line.split(":")[1].strip() for line in refusals] == ["--syphon", "--spout"]
+    assert all(line.endswith("playing on without it") for line in refusals)
+    assert "played 10 frames" in captured.out and len(read_video(tmp_path / "show.mkv")) == 10

@@ -38,6 +38,10 @@ def test_the_command_s_defaults_listen_for_osc_and_midi_with_the_default_patch()
         (["--dancers", "3"], "dancers", 3),
         (["--record-dir", "takes"], "record_dir", "takes"),
         (["--codec", "ffv1"], "codec", "ffv1"),
+        (["--ndi", "stage left"], "ndi", "stage left"),
+        (["--virtualcam"], "virtualcam", ""),
+        (["--virtualcam", "/dev/video7"], "virtualcam", "/dev/video7"),
+        (["--out-size", "1920x1080", "--no-alpha"], "alpha", False),
     ],
 )
 def test_each_flag_lands_in_its_setting(flags, field, value):

@@ -28,8 +28,11 @@ import numpy as np
 import pytest
 
 from livedance.errors import LivedanceError
+from livedance.live.command import build
+from livedance.live.settings import LiveSettings
 from livedance.outputs.ndi import MISSING_EXTRA, NdiSink
 
+MODEL = str(Path(__file__).resolve().parents[2] / "models" / "default")
 MACHINE = "LIVEDANCE-LOOPBACK"  # the machine name the test's NDI config sets (NDI upper-cases it)
 NAME = "livedance-test"
 SIZE = (320, 240)
@@ -186,6 +189,43 @@ def roundtrip() -> dict:
     return result
 
 
+def live() -> dict:
+    """`livedance live --ndi` as built by the command: a frozen dancer at the outputs' own size, received
+    and compared with the keyed compositor's alpha for the same frame."""
+    from cyndilib import Finder
+
+    settings = LiveSettings(model=MODEL, fps=30.0, hud=False, ndi=f"{NAME}-live", out_size="320x240")
+    instrument = build(settings, headless=True, size=(160, 120))
+    source = f"{MACHINE} ({NAME}-live)"
+    result: dict = {"sinks": [f"{s.kind} {s.name} {s.size} {s.channels}" for s in instrument.feed.sinks]}
+    got: list = []
+    stop = threading.Event()
+    with Finder() as finder:
+        instrument.run(frames=30)
+        instrument.performance.choreographer.freeze(True)  # one pose from here on
+        instrument.run(frames=5)
+        keyed = next(iter(instrument.feed._groups.values())).compositor.canvas[..., 3] > 127
+
+        def receive() -> None:
+            if _wait(lambda: source in _names(finder), 10.0):
+                got.extend(_receive(finder, source, 10, 8.0, stop))
+
+        receiver = threading.Thread(target=receive, daemon=True)
+        receiver.start()
+        began = time.monotonic()
+        while receiver.is_alive() and time.monotonic() - began < 20:
+            instrument.run(frames=3)
+        stop.set()
+        receiver.join()
+        result["dropped_display_frames"] = instrument.stats.dropped
+        instrument.finish()
+        instrument.close()
+    result["received"] = len(got)
+    result["min_iou"] = min((iou(pixels[..., 3] > 127, keyed) for _, _, pixels in got), default=0.0)
+    result["figure_share"] = float(keyed.mean())
+    return result
+
+
 def bench(frames: int = 300) -> dict:
     """ms per `_send` of a 1080p BGRA frame, with no receiver and with one connected (flat out and
     paced at 30 fps): the copy into cyndilib's ring and NDI's hand-over, on this thread."""
@@ -286,6 +326,18 @@ def test_a_closed_sink_leaves_no_sender(loopback):
     assert loopback["gone"], loopback["sources_after_close"]
 
 
+def test_livedance_live_sends_its_dancer_keyed_over_ndi(tmp_path):
+    """What the receiver gets from `livedance live --ndi NAME --out-size 320x240` (a 160x120 window):
+    the outputs' own size, and alpha that is the compositor's figure (IoU >= 0.95)."""
+    reason = _why_no_namespace()
+    if reason:
+        pytest.skip(reason)
+    result = in_loopback_namespace("live", tmp_path)
+    assert result["sinks"] == [f"ndi {NAME}-live (320, 240) 4"]
+    assert result["received"] >= 5 and 0.02 < result["figure_share"] < 0.5, result
+    assert result["min_iou"] >= 0.95, result
+
+
 def test_a_missing_extra_refuses_in_one_line():
     """No cyndilib (blocked in a fresh interpreter): start() refuses, naming the extra, and starts nothing."""
     code = (
@@ -311,7 +363,7 @@ def test_sizes_and_rates_ndi_cannot_send_are_refused(size, fps, named):
 
 def test_the_show_s_rate_is_kept_exact():
     assert NdiSink(NAME, SIZE, Fraction(30000, 1001)).rate == Fraction(30000, 1001)
-    assert NdiSink(NAME, SIZE, 29.97).rate == Fraction(2997, 100)
+    assert NdiSink(NAME, SIZE, 29.97).rate == Fraction(30000, 1001)
 
 
 if __name__ == "__main__":  # roundtrip|bench: inside the namespace; measure: make one and bench in it
@@ -322,4 +374,4 @@ if __name__ == "__main__":  # roundtrip|bench: inside the namespace; measure: ma
         with tempfile.TemporaryDirectory() as tmp:
             print(json.dumps(in_loopback_namespace("bench", Path(tmp), timeout=600), indent=1))
     else:
-        print(json.dumps(roundtrip() if mode == "roundtrip" else bench(), default=str))
+        print(json.dumps({"roundtrip": roundtrip, "live": live, "bench": bench}[mode](), default=str))
