@@ -57,9 +57,9 @@ def test_a_sink_that_blocks_forever_costs_the_show_nothing():
         assert spent < 1.0  # ten seconds of frames handed over in a fraction of one: no waiting
         assert sink.offered == 600 and sink.sent == 0
         assert sink.dropped >= 598  # one is being sent (stuck), one waits: the rest were replaced
-        gate.set()  # the receiver comes back: the next frame it gets is the newest
-        wait_until(lambda: sink.sent == 2)
-        assert sink.got[-1][0] == 599 % 256
+        gate.set()  # the receiver comes back: what it gets next is the newest frame
+        wait_until(lambda: sink.got and sink.got[-1][0] == 599 % 256)
+        assert sink.sent <= 2
     finally:
         gate.set()
         sink.close()
