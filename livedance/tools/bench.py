@@ -33,6 +33,11 @@ from livedance.errors import LivedanceError
 from livedance.live.command import build
 from livedance.live.framestats import FrameStats
 from livedance.live.settings import LiveSettings
+from livedance.outputs.ndi import NdiSink
+from livedance.outputs.sink import Sink
+from livedance.outputs.spout import SpoutSink
+from livedance.outputs.syphon import SyphonSink
+from livedance.outputs.virtualcam import VirtualCamSink
 from livedance.quiet import quiet_stderr
 from livedance.runtime.generate import Rollout
 from livedance.tools import metrics
@@ -76,6 +81,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--camera-seconds", type=float, default=10.0, help="how long each camera run lasts (default: 10)"
+    )
+    parser.add_argument(
+        "--output",
+        action="append",
+        choices=sorted(OUTPUTS),
+        help="also play at 60 fps with this output on (repeatable; null: the keyed frame handed over, sent nowhere): "
+        "display frames/s and dropped, frames the output sent and dropped, against the same run without it",
+    )
+    parser.add_argument(
+        "--output-seconds", type=float, default=10.0, help="how long each output run lasts (default: 10)"
     )
     parser.add_argument(
         "--keras",
@@ -227,6 +242,49 @@ def time_control_latency(instrument, seconds: float, fps: float = 60.0) -> dict:
     }
 
 
+class NullSink(Sink):
+    """Takes keyed frames and sends them nowhere: what an output costs the show before its protocol."""
+
+    kind = "null"
+
+    def __init__(self, name: str, size: tuple[int, int]):
+        super().__init__(name, size, channels=4)
+
+
+OUTPUTS = {
+    "null": lambda size, fps: NullSink("bench", size),
+    "ndi": lambda size, fps: NdiSink("livedance-bench", size, fps),
+    "syphon": lambda size, fps: SyphonSink("livedance-bench", size),
+    "spout": lambda size, fps: SpoutSink("livedance-bench", size),
+    "virtualcam": lambda size, fps: VirtualCamSink(size, fps),
+}
+
+
+def time_outputs(instrument, kinds: list[str], seconds: float, fps: float = 60.0) -> dict:
+    """The loop at `fps` with no output, then with each of `kinds` at the loop's size (keyed where it
+    carries alpha): frames shown and dropped by the show, frames sent and dropped by the output."""
+    size = instrument.window.size
+
+    def played(label: str) -> dict:
+        _restart(instrument, fps)
+        instrument.run(seconds=seconds)
+        shown, elapsed = instrument.performance.frames, instrument.stats.elapsed
+        return {"output": label, "display_fps": round(shown / elapsed, 1), "display_dropped": instrument.stats.dropped}
+
+    rows = [played("none")]
+    for kind in kinds:
+        try:
+            sink = instrument.feed.add(OUTPUTS[kind](size, fps))
+        except LivedanceError as exc:
+            rows.append({"output": kind, "refused": str(exc)})
+            continue
+        row = played(f"{sink.kind} {sink.name}")
+        instrument.feed.close()
+        row.update(offered=sink.offered, sent=sink.sent, output_dropped=sink.dropped, failed=sink.died or sink.failed)
+        rows.append(row)
+    return {"outputs": rows, "outputs_fps": fps}
+
+
 def time_camera(instrument, camera_path: str, seconds: float, realtime: bool, fps: float = 60.0) -> dict:
     """The display loop at `fps` following a camera (a video file standing in for one) while the
     camera and capture threads cut out, frame and encode every camera frame."""
@@ -314,6 +372,8 @@ def bench(args) -> dict:
         instrument.run(seconds=args.seconds)
         loop_frames, loop_seconds = instrument.performance.frames, instrument.stats.elapsed
         control = time_control_latency(instrument, args.control_seconds) if args.control_seconds else {}
+        if args.output:
+            control.update(time_outputs(instrument, args.output, args.output_seconds))
         if args.camera:
             control["camera_paced"] = time_camera(instrument, args.camera, args.camera_seconds, realtime=True)
             control["camera_unpaced"] = time_camera(instrument, args.camera, args.camera_seconds, realtime=False)
@@ -396,6 +456,13 @@ def format_table(r: dict) -> str:
         ("peak memory, MB (ru_maxrss)", met("peak_memory_mb"), f"{r['peak_memory_mb']:.0f}"),
         ("provider", "", r["provider_line"]),
     ]
+    for out in r.get("outputs", []):
+        if "refused" in out:
+            rows.append((f"output {out['output']}", "", f"refused: {out['refused']}"))
+            continue
+        shown = f"{out['display_fps']:.1f} frames/s, {out['display_dropped']} dropped"
+        sent = f"; sent {out['sent']} of {out['offered']}, {out['output_dropped']} dropped" if "sent" in out else ""
+        rows.append((f"at {r['outputs_fps']:g} fps with output {out['output']}", "no frame dropped", shown + sent))
     for size, row in r.get("compositor", {}).items():
         rows.append(
             (

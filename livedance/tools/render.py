@@ -23,6 +23,7 @@ from livedance.runtime.bundle import Bundle
 from livedance.runtime.frames import to_ink
 from livedance.runtime.generate import Rollout, frame_positions, interpolate, steps_needed
 from livedance.video.files import CODECS, add_codec_argument, open_writer, uses_gpu
+from livedance.video.key import KeyedCompositor
 from livedance.video.look import Compositor, Look, parse_colour
 from livedance.video.size import parse_size
 
@@ -42,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", default="dance.mp4", help=f"output video, {', '.join(CODECS)} (default: dance.mp4)")
     add_codec_argument(parser)
+    parser.add_argument(
+        "--alpha",
+        action="store_true",
+        help="keyed: the figure over transparent, for editors' layers (.mov, ProRes 4444)",
+    )
     parser.add_argument(
         "--continue-from", metavar="VIDEO", help="continue the dancer of this video from its last frames"
     )
@@ -125,6 +131,7 @@ def render_video(
     start: np.ndarray | None = None,
     progress: bool = True,
     codec: str | None = None,
+    alpha: bool = False,
 ) -> RenderResult:
     """Write the video under a temporary name, renamed to `out` only once it is complete."""
 
@@ -135,13 +142,17 @@ def render_video(
         raise LivedanceError(f"--seconds {seconds:g} at --fps {fps:g} makes no frame; expected a longer video")
     latents = dance_latents(bundle, frames, fps, seed, noise, start)
     look = Look(fg=fg, bg=bg)
-    compositor = Compositor(size, (bundle.height, bundle.width))
+    compositor = (KeyedCompositor if alpha else Compositor)(size, (bundle.height, bundle.width))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LivedanceError(f"--out {out}: cannot create its folder ({exc.strerror})") from None
     partial = out.with_name(f".{out.stem}.part{out.suffix}")
     writer, codec, failed = open_writer(partial, fps, size, codec, uses_gpu(bundle.provider))
+    if alpha and not writer.codec.alpha:
+        writer.release()
+        partial.unlink(missing_ok=True)
+        raise LivedanceError(f"--alpha: {codec} in {out.suffix} has no alpha channel; write a .mov (ProRes 4444)")
     try:
         with tqdm(total=frames, unit="frame", desc="render", disable=not progress or None, leave=False) as bar:
             for first in range(0, frames, DECODE_BATCH):
@@ -176,7 +187,18 @@ def run(args) -> int:
     bundle = Bundle.load(args.model)
     start = continue_latents(bundle, args.continue_from) if args.continue_from else None
     result = render_video(
-        bundle, out, args.seconds, args.fps, args.seed, size, fg, bg, args.noise, start, codec=args.codec
+        bundle,
+        out,
+        args.seconds,
+        args.fps,
+        args.seed,
+        size,
+        fg,
+        bg,
+        args.noise,
+        start,
+        codec=args.codec,
+        alpha=args.alpha,
     )
     skipped = f" ({', '.join(result.codecs_failed)} unavailable)" if result.codecs_failed else ""
     noise = bundle.generation.noise if args.noise is None else args.noise

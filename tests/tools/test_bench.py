@@ -87,3 +87,13 @@ def test_keras_comparison_runs_the_seed_networks():
     result = bench.time_keras(0.0)
     assert result["frames"] >= 3 and result["frames_per_s"] > 0
     assert set(result["frame_ms"]) == {"p50", "p99", "max", "mean"}
+
+
+def test_an_output_run_counts_what_the_show_and_the_output_dropped(capsys):
+    assert main(["bench", "--json", *TINY, "--output", "null", "--output", "spout", "--output-seconds", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    without, null, spout = result["outputs"]
+    assert without["output"] == "none" and without["display_fps"] > 0
+    assert null["output"] == "null bench" and null["offered"] > 0
+    assert null["offered"] - 1 <= null["sent"] + null["output_dropped"] <= null["offered"]  # the last may be in hand
+    assert spout["refused"].startswith("--spout: Spout is Windows only")  # the show went on without it

@@ -1,5 +1,6 @@
 import sys
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -192,3 +193,19 @@ def test_a_codec_the_file_type_cannot_hold_is_one_line(bundle_dir, tmp_path, cap
     assert main(render_args(bundle_dir, tmp_path / "take.mp4", "--codec", "ffv1")) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "--codec ffv1: .mp4 files take" in err
+
+
+def test_a_keyed_render_keeps_the_figure_s_alpha(bundle_dir, tmp_path, capsys):
+    out = tmp_path / "key.mov"
+    assert main(render_args(bundle_dir, out, "--alpha", "--fg", "white")) == 0
+    with av.open(str(out)) as file:
+        frames = [f.to_ndarray(format="bgra") for f in file.decode(video=0)]
+    alpha = np.array([f[..., 3] for f in frames])
+    assert len(frames) == 12 and alpha.max() == 255 and alpha[:, 0, 0].max() == 0  # the figure in, the ground clear
+    assert np.all(np.array([f[..., :3][f[..., 3] == 255] for f in frames][0]) >= 250)  # in its colour
+
+
+def test_alpha_in_a_file_that_cannot_carry_it_is_one_line(bundle_dir, tmp_path, capsys):
+    assert main(render_args(bundle_dir, tmp_path / "key.mp4", "--alpha")) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--alpha: h264 in .mp4 has no alpha channel" in err and not list(tmp_path.iterdir())
