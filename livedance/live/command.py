@@ -37,7 +37,6 @@ from livedance.outputs.sink import Sink
 from livedance.outputs.spout import SpoutSink
 from livedance.outputs.syphon import SyphonSink
 from livedance.outputs.virtualcam import VirtualCamSink
-from livedance.recording.recorder import Recorder
 from livedance.recording.sessionlog import SessionLog
 from livedance.runtime.engine import Engine
 from livedance.video.files import add_codec_argument
@@ -213,7 +212,7 @@ def start_recorder(instrument, out: str) -> None:
 
     takes = instrument.takes
     try:
-        recorder = Recorder(out, takes.fps, takes.size, status=takes.status, codec=takes.codec, hardware=takes.hardware)
+        recorder = takes.new_recorder(out)
     except LivedanceError as exc:
         print(f"livedance live: {exc}; playing on without recording", file=sys.stderr)
         takes.status(f"not recording: {exc}")

@@ -122,6 +122,10 @@ class Takes:
         self.status(f"recording to {recorder.out} ({recorder.codec})")
         return True
 
+    def new_recorder(self, path: str | Path) -> Recorder:
+        """A recorder for this show's frames (its rate, size and codec), its lines on the HUD."""
+        return Recorder(path, self.fps, self.size, status=self.status, codec=self.codec, hardware=self.hardware)
+
     def push(self, canvas: np.ndarray, repeat: int) -> None:
         if self.recorder is not None:
             self.recorder.push(canvas, repeat)
@@ -145,9 +149,7 @@ class Takes:
         try:
             path = new_take_path(self.record_dir)
             self.status(f"recording: opening {path}")
-            self._opened = Recorder(
-                path, self.fps, self.size, status=self.status, codec=self.codec, hardware=self.hardware
-            )
+            self._opened = self.new_recorder(path)
         except LivedanceError as exc:
             self.status(f"record: {exc}")
             self._starting = False

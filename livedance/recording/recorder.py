@@ -32,7 +32,7 @@ import numpy as np
 from tqdm import tqdm
 
 from livedance.errors import LivedanceError, one_line
-from livedance.video.files import CODECS, container_for, open_writer, remux
+from livedance.video.files import container_for, open_writer, remux
 from livedance.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -71,14 +71,12 @@ class Recorder(Worker):
     ):
         super().__init__("livedance-recorder")  # close() waits for every frame queued to be written
         self.out = Path(out)
-        suffix = self.out.suffix.lower()
-        if suffix not in CODECS:
-            raise LivedanceError(f"{self.out}: unsupported video type; expected one of {', '.join(CODECS)}")
+        container = container_for(self.out)  # refuses a file type it has no writer for
         if not fps or fps <= 0:
             raise LivedanceError(f"{self.out}: recording needs a frame rate above 0, got {fps}")
         self.fps = float(fps)
         self.size = (int(size[0]), int(size[1]))
-        self.segmented = not container_for(self.out).crash_safe
+        self.segmented = not container.crash_safe
         self._codec_asked, self._hardware = codec, hardware  # for open_writer: a codec by name, NVENC
         self.segment_frames = max(1, round(segment_seconds * self.fps))
         self.min_free_mb = min_free_mb  # read at every check: may be changed while recording
