@@ -13,18 +13,59 @@ interrupted (KeyboardInterrupt in a join) runs again next time.
 
 A thread that dies from an exception logs its traceback and leaves the reason in one line in
 `died`, for the owner's status line: a fault a subclass expects stays in the subclass.
+
+On Linux a worker's threads run at a lower priority than the display thread (`NICE` steps
+nicer; raising a thread's nice value needs no privilege): on two cores an encoder or a stream
+busy at the wrong moment then waits for the frame, not the frame for it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable
-from typing import Self
+from typing import Self, TypeVar
 
 from livedance.errors import one_line
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+NICE = 5  # how much nicer a worker's threads are than the thread that started them
+
+
+def lower_priority(steps: int = NICE) -> None:
+    """Make the calling thread `steps` nicer, on Linux (elsewhere the priority is the process's)."""
+    if sys.platform != "linux" or steps <= 0:
+        return
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + steps, 19))
+    except OSError as exc:  # a sandbox that forbids it: the thread runs at the show's priority
+        log.debug("could not lower thread %s's priority: %s", thread, exc)
+
+
+def run_nicer(call: Callable[[], T]) -> T:
+    """`call()` on a short-lived thread of lower priority, its result or its exception returned
+    here: threads a library starts inside it (NDI's senders) inherit the lower priority."""
+    outcome: list = []
+
+    def body() -> None:
+        lower_priority()
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # handed back to the caller's thread, whatever it is
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=body, name="livedance-open", daemon=True)
+    thread.start()
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 class Worker:
@@ -114,6 +155,7 @@ class Worker:
         return any(thread.is_alive() for thread in self._threads)
 
     def _body(self, target: Callable[[], None]) -> None:
+        lower_priority()
         try:
             target()
         except Exception as exc:  # the traceback goes to the log, then the owner sees `died`

@@ -12,6 +12,7 @@ from livedance.live.modes import Director
 from livedance.live.performance import Performance
 from livedance.live.takes import Takes
 from livedance.live.window import Window
+from livedance.outputs.feed import Feed
 from livedance.runtime.engine import Engine
 from livedance.video.look import Look
 
@@ -28,7 +29,7 @@ class BareShow:
         self.director = Director(self.performance)
         self.hud = Hud(visible=False)
         self.window = Window(SIZE, headless=True)
-        self.takes = Takes(self.performance, self.bus, fps, SIZE, record_dir)
+        self.takes = Takes(self.performance, self.bus, Feed(SIZE, (engine.height, engine.width)), fps, SIZE, record_dir)
         self.running = True
         self.switches: list[tuple] = []
 

@@ -1,6 +1,8 @@
 """The Worker lifecycle with real threads: every order of start, stop and close, deaths, hooks."""
 
 import logging
+import os
+import sys
 import threading
 import time
 from collections import Counter
@@ -9,7 +11,7 @@ import pytest
 from waiting import wait_until
 
 from livedance.errors import LivedanceError
-from livedance.worker import Worker
+from livedance.worker import NICE, Worker, run_nicer
 
 
 class Probe(Worker):
@@ -225,3 +227,39 @@ def test_a_context_manager_starts_and_closes():
     with Probe() as worker:
         assert worker.alive
     assert worker.closed and not worker.alive
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priorities are Linux's")
+def test_a_worker_s_threads_yield_to_the_thread_that_started_them():
+    seen = {}
+
+    class Nice(Worker):
+        def _run(self):
+            seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    worker = Nice("livedance-test").start()
+    wait_until(lambda: "nice" in seen)
+    worker.close()
+    assert seen["nice"] == min(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + NICE, 19)
+
+
+def test_run_nicer_hands_back_the_result_and_the_exception():
+    assert run_nicer(lambda: threading.current_thread().name) == "livedance-open"
+    with pytest.raises(LivedanceError, match="refused"):
+        run_nicer(lambda: (_ for _ in ()).throw(LivedanceError("refused")))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priorities are Linux's")
+def test_threads_started_inside_run_nicer_inherit_its_priority():
+    seen = {}
+
+    def library_open():
+        def library_thread():
+            seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+        thread = threading.Thread(target=library_thread)
+        thread.start()
+        thread.join()
+
+    run_nicer(library_open)
+    assert seen["nice"] == min(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + NICE, 19)

@@ -15,7 +15,6 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Callable
 
 from livedance.camera.capture import Capture
 from livedance.camera.source import CameraSource
@@ -34,6 +33,7 @@ from livedance.live.takes import RECORD_DIR
 from livedance.live.window import Window, no_display_reason, use_dummy_video
 from livedance.outputs.ndi import NdiSink
 from livedance.outputs.sink import Sink
+from livedance.outputs.spec import OutputSpec, parse_output
 from livedance.outputs.spout import SpoutSink
 from livedance.outputs.syphon import SyphonSink
 from livedance.outputs.virtualcam import VirtualCamSink
@@ -143,24 +143,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_codec_argument(parser)
     outputs = parser.add_argument_group("outputs (to other apps: VJ software, OBS, video calls)")
-    outputs.add_argument("--ndi", metavar="NAME", help="send an NDI source of this name (the ndi extra)")
+    options = "; add ,size=WxH ,fps=N ,alpha=on|off for this output alone"
+    outputs.add_argument("--ndi", metavar="NAME", help=f"send an NDI source of this name (the ndi extra){options}")
     outputs.add_argument(
-        "--syphon", metavar="NAME", help="publish a Syphon server of this name (macOS, the syphon extra)"
+        "--syphon", metavar="NAME", help=f"publish a Syphon server of this name (macOS, the syphon extra){options}"
     )
-    outputs.add_argument("--spout", metavar="NAME", help="send a Spout sender of this name (Windows, the spout extra)")
+    outputs.add_argument(
+        "--spout", metavar="NAME", help=f"send a Spout sender of this name (Windows, the spout extra){options}"
+    )
     outputs.add_argument(
         "--virtualcam",
         nargs="?",
         const="",
         metavar="DEVICE",
-        help="be a webcam other apps can open (the virtualcam extra; Linux needs v4l2loopback)",
+        help=f"be a webcam other apps can open (the virtualcam extra; Linux needs v4l2loopback){options}",
     )
-    outputs.add_argument("--out-size", metavar="WxH", help="the outputs' frame size (default: the window's)")
+    outputs.add_argument(
+        "--out-size", metavar="WxH", help="the outputs' and recordings' frame size (default: the window's)"
+    )
     outputs.add_argument(
         "--alpha",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="keyed frames (figure over transparent) to the outputs that carry alpha: NDI, Syphon, Spout (default: on)",
+        help=(
+            "keyed frames (figure over transparent) to the outputs that carry alpha: NDI, Syphon, Spout, "
+            ".mov recordings (default: on)"
+        ),
     )
 
 
@@ -191,6 +199,8 @@ def build(settings: LiveSettings, headless: bool, size: tuple[int, int] | None, 
         hud=settings.hud,
         record_dir=settings.record_dir,
         codec=settings.codec,
+        out_size=parse_size(settings.out_size, "--out-size") if settings.out_size else None,
+        alpha=settings.alpha,
     )
     try:
         if recorder_out:
@@ -282,29 +292,48 @@ def start_controls(settings: LiveSettings, instrument) -> None:
             instrument.inputs.append(MidiInput(bus, spec, patch, learn_file=settings.learn_file).start())
 
 
+OUTPUT_FLAGS = ("ndi", "syphon", "spout", "virtualcam")
+
+
+def _make_sink(flag: str, spec: OutputSpec, size: tuple[int, int], alpha: bool, rate: float) -> Sink:
+    if flag == "ndi":
+        return NdiSink(spec.name, size, rate, alpha=alpha)
+    if flag == "syphon":
+        return SyphonSink(spec.name, size, alpha=alpha)
+    if flag == "spout":
+        return SpoutSink(spec.name, size, alpha=alpha)
+    return VirtualCamSink(size, rate, device=spec.name or None)
+
+
 def start_outputs(settings: LiveSettings, instrument) -> None:
-    """The sinks the flags ask for. One that can't start (another OS, an extra not installed, no
-    v4l2loopback) is said in one line and the show plays on without it; a bad --out-size stops the start."""
-    size = parse_size(settings.out_size) if settings.out_size else instrument.window.size
-    rate = instrument.fps or 60.0
-    wanted: list[tuple[str, Callable[[], Sink]]] = []
-    ndi, syphon, spout = settings.ndi, settings.syphon, settings.spout
-    if ndi:
-        wanted.append(("ndi", lambda: NdiSink(ndi, size, rate, alpha=settings.alpha)))
-    if syphon:
-        wanted.append(("syphon", lambda: SyphonSink(syphon, size)))
-    if spout:
-        wanted.append(("spout", lambda: SpoutSink(spout, size)))
-    if settings.virtualcam is not None:
-        wanted.append(("virtualcam", lambda: VirtualCamSink(size, rate, device=settings.virtualcam or None)))
-    for flag, make in wanted:
+    """The sinks the flags ask for, each at its own size, rate and alpha (`outputs.spec`). One that
+    can't start (another OS, an extra not installed, no v4l2loopback) is said in one line and the
+    show plays on without it; a bad --out-size or output option stops the start."""
+    size = parse_size(settings.out_size, "--out-size") if settings.out_size else instrument.window.size
+    show_rate = instrument.fps or 60.0
+    wanted: list[tuple[str, OutputSpec]] = []
+    for flag in OUTPUT_FLAGS:
+        text = getattr(settings, flag)
+        if text is None or (not text and flag != "virtualcam"):  # --virtualcam alone: the first free device
+            continue
+        spec = parse_output(f"--{flag}", text)
+        if spec.fps is not None and spec.fps > show_rate:
+            raise LivedanceError(f"--{flag} {text!r}: fps={spec.fps:g} is above the show's {show_rate:g}")
+        wanted.append((flag, spec))
+    for flag, spec in wanted:
+        own_size, alpha = spec.resolved(size, settings.alpha)
+        rate = spec.fps or show_rate
         try:
-            sink = instrument.feed.add(make())
+            sink = _make_sink(flag, spec, own_size, alpha, rate)
+            if spec.fps is not None and spec.fps < show_rate:
+                sink.take_at_most(spec.fps)
+            instrument.feed.add(sink)
         except LivedanceError as exc:
             print(f"livedance live: {exc}; playing on without it", file=sys.stderr)
             instrument.bus.status[flag] = f"not sending: {exc}"
             continue
-        log.info("sending to %s %s at %dx%d", sink.kind, sink.name, *sink.size)
+        keyed = ", keyed" if sink.channels == 4 else ""
+        log.info("sending to %s %s at %dx%d, %g fps%s", sink.kind, sink.name, *sink.size, rate, keyed)
 
 
 def _screen_size(display: int) -> tuple[int, int]:

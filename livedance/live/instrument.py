@@ -53,6 +53,8 @@ class Instrument:
         bus: ControlBus | None = None,
         record_dir: str = RECORD_DIR,
         codec: str | None = None,
+        out_size: tuple[int, int] | None = None,
+        alpha: bool = True,
     ):
         if fps < 0:
             raise LivedanceError(f"--fps {fps:g}: expected a frame rate > 0, or 0 for uncapped")
@@ -69,10 +71,12 @@ class Instrument:
         self.inputs: list = []  # OSC server, MIDI inputs, camera: closed with the instrument
         self.director = Director(performance)  # generate, or the camera's dancer (command gives it the capture)
         self.switcher = Switcher()  # model and dancer switches load on a thread
+        # Outputs (NDI..., recordings) at `out_size` (None: the window's), keyed where they carry alpha.
+        self.feed = Feed(window.size, (performance.engine.height, performance.engine.width))
         hardware = uses_gpu(performance.engine.provider)
-        self.takes = Takes(performance, self.bus, self.fps, window.size, record_dir, codec, hardware)
+        size = out_size or window.size
+        self.takes = Takes(performance, self.bus, self.feed, self.fps, size, record_dir, codec, hardware, alpha)
         self.stats = FrameStats()
-        self.feed = Feed(window.size, (performance.engine.height, performance.engine.width))  # outputs (NDI...)
         # On in a rehearsal window; off headless and fullscreen, where an audience may see it.
         self.hud = Hud(visible=(not window.headless and not window.fullscreen) if hud is None else hud)
 
@@ -105,8 +109,9 @@ class Instrument:
         except LivedanceError as exc:
             self.performance.last_control = f"{getattr(action, '__name__', 'control')}: {exc}"
 
-    def draw(self, now: float) -> np.ndarray:
-        """Dream, decode, compose and show one frame; returns the canvas (reused next frame)."""
+    def draw(self, now: float, repeat: int = 1) -> np.ndarray:
+        """Dream, decode, compose and show one frame, and hand it to the outputs as standing for
+        `repeat` display slots; returns the canvas (reused next frame)."""
         latents = self.director.latents(now)
         ink = self.performance.engine.decode(latents)
         outgoing = self.switcher.outgoing
@@ -118,7 +123,7 @@ class Instrument:
         self.stats.last_drawn = now
         canvas = self.compositor.compose(ink, look, dt=dt, fade_from=fade_from, fade=fade)
         self.window.blit(canvas)
-        self.feed.offer(canvas, ink, look, now, dt, fade_from, fade)
+        self.feed.offer(canvas, ink, look, now, dt, fade_from, fade, repeat)
         if self.hud.visible:
             if self.hud.due(now):
                 self.hud.update(self.hud_lines(), now)
@@ -264,10 +269,9 @@ class Instrument:
             self.poll(show_at)
             if not self.running:
                 break
-            canvas = self.draw(show_at)
+            self.draw(show_at, 1 + missed)
             if stats.first_frame_at is None:
                 stats.first_frame_at = clock()
-            self.takes.push(canvas, 1 + missed)
             show.frames += 1
             if show.log is not None and period and show.frames % round(self.fps) == 0:
                 show.log.add({"type": "tick", "frame": show.frames})  # a killed show's log still says how long it ran

@@ -1,8 +1,9 @@
 """Recording on demand: the record control starts and stops takes while the show plays.
 
 Choosing a file name, opening the video and finishing it touch the disk, so they happen on
-record threads; the display thread only adopts a recorder that is ready (`poll`) and hands
-each frame to it (`push`, which never blocks). The control log goes beside each video.
+record threads; the display thread only adopts a recorder that is ready (`poll`) and attaches
+it to the feed, which hands it each frame at the recording's own size (keyed, for a .mov with
+alpha) without ever waiting. The control log goes beside each video.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
-
 from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError
 from livedance.live.performance import Performance
+from livedance.outputs.feed import Feed
 from livedance.recording.recorder import Recorder
 
 log = logging.getLogger(__name__)
@@ -42,22 +42,28 @@ def new_take_path(folder: Path) -> Path:
 
 
 class Takes:
-    """The show's recorder, if any, and the threads that open and finish recordings."""
+    """The show's recorder, if any, and the threads that open and finish recordings.
+
+    Recordings are `size` (the outputs' size) and keyed where `alpha` and the file's codec allow."""
 
     def __init__(
         self,
         performance: Performance,
         bus: ControlBus,
+        feed: Feed,
         fps: float,
         size: tuple[int, int],
         record_dir: str | Path = RECORD_DIR,
         codec: str | None = None,
         hardware: bool = False,
+        alpha: bool = True,
     ):
         self.performance = performance
         self.bus = bus
+        self.feed = feed
         self.fps = fps
         self.size = size
+        self.alpha = alpha
         self.record_dir = Path(record_dir)
         self.codec, self.hardware = codec, hardware  # what open_writer tries (video.files)
         self.recorder: Recorder | None = None
@@ -92,6 +98,7 @@ class Takes:
             return
         recorder, self.recorder = self.recorder, None
         if recorder is not None:
+            self.feed.detach(recorder)
             self.status(f"finishing {recorder.out}")
             self._thread(self._finish, recorder, self.performance.frames)
 
@@ -119,16 +126,16 @@ class Takes:
             recorder.abort()
             return False
         self.recorder = recorder
-        self.status(f"recording to {recorder.out} ({recorder.codec})")
+        self.feed.attach(recorder)
+        keyed = ", keyed" if recorder.channels == 4 else ""
+        self.status(f"recording to {recorder.out} ({recorder.codec}{keyed})")
         return True
 
     def new_recorder(self, path: str | Path) -> Recorder:
-        """A recorder for this show's frames (its rate, size and codec), its lines on the HUD."""
-        return Recorder(path, self.fps, self.size, status=self.status, codec=self.codec, hardware=self.hardware)
-
-    def push(self, canvas: np.ndarray, repeat: int) -> None:
-        if self.recorder is not None:
-            self.recorder.push(canvas, repeat)
+        """A recorder for this show's frames (its rate, size, codec and alpha), its lines on the HUD."""
+        return Recorder(
+            path, self.fps, self.size, status=self.status, codec=self.codec, hardware=self.hardware, alpha=self.alpha
+        )
 
     # --- at the end ---------------------------------------------------------------------------
     def finish(self) -> list[str]:
@@ -138,7 +145,10 @@ class Takes:
             self._cancel = True
             self.poll()
         recorder, self.recorder = self.recorder, None
-        return self._finish(recorder, self.performance.frames) if recorder is not None else []
+        if recorder is None:
+            return []
+        self.feed.detach(recorder)
+        return self._finish(recorder, self.performance.frames)
 
     def join(self) -> None:
         for thread in self._threads:
@@ -170,7 +180,8 @@ class Takes:
             lines.insert(
                 0,
                 f"wrote {path}: {recorder.written} frames, {self.size[0]}x{self.size[1]} at {self.fps:g} fps, "
-                f"codec {recorder.codec}{skipped}; {recorder.dropped} left out (writer behind){stopped}",
+                f"codec {recorder.codec}{', keyed' if recorder.channels == 4 else ''}{skipped}; "
+                f"{recorder.dropped} left out (writer behind){stopped}",
             )
         except LivedanceError as exc:
             lines.insert(0, str(exc))

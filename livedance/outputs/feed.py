@@ -1,10 +1,13 @@
-"""The show's frames for its sinks, each at its own size, keyed where the sink carries alpha.
+"""The show's frames for its outputs (streams and recordings), each at its own size, keyed where it carries alpha.
 
-Sinks that want the window's own picture share its canvas; the others are grouped by size and
-by keyed or not, and each group has a compositor of its own that draws from the same decoded
-ink (`video.look`, `video.key`), so a 1080p stream does not depend on a small preview window.
-On the display thread, per frame: one compose per group, then a non-blocking offer to each
-sink (`Sink.offer`).
+Outputs that want the window's own picture share its canvas; the others are grouped by size
+and by keyed or not, and each group has a compositor of its own that draws from the same
+decoded ink (`video.look`, `video.key`), so a 1080p stream or recording does not depend on a
+small preview window. On the display thread, per frame: one compose per group, then a
+non-blocking offer to each output (`Output.offer`).
+
+The feed starts and closes the streams it is given (`add`); a recording is only fed
+(`attach` / `detach`): the takes open and finish it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 import numpy as np
 
 from livedance.errors import LivedanceError
+from livedance.outputs.output import Output
 from livedance.outputs.sink import Sink
 from livedance.video.key import KeyedCompositor
 from livedance.video.look import Compositor, Look
@@ -22,10 +26,11 @@ log = logging.getLogger(__name__)
 
 
 class _Group:
-    """Sinks fed the same frames: a compositor (None: the window's canvas) and its sinks."""
+    """Outputs fed the same frames: a compositor (None: the window's canvas) and its outputs."""
 
-    def __init__(self, compositor: Compositor | None, sinks: list[Sink]):
-        self.compositor, self.sinks = compositor, sinks
+    def __init__(self, compositor: Compositor | None):
+        self.compositor = compositor
+        self.outputs: list[Output] = []
 
 
 class Feed:
@@ -33,21 +38,39 @@ class Feed:
         self.window_size = (int(window_size[0]), int(window_size[1]))
         self.frame_shape = frame_shape
         self._groups: dict[tuple[tuple[int, int], int], _Group] = {}
-
-    @property
-    def sinks(self) -> list[Sink]:
-        return [sink for group in self._groups.values() for sink in group.sinks]
+        self.sinks: list[Sink] = []  # the streams this feed started, and closes
 
     def add(self, sink: Sink) -> Sink:
         """Start `sink` and feed it from the next frame; a sink that refuses to start is not added
         (its LivedanceError goes to the caller, who says it and plays on)."""
         sink.start()
-        key = (sink.size, sink.channels)
+        try:
+            self.attach(sink)
+        except LivedanceError:  # a channel count no compositor draws
+            sink.close()
+            raise
+        self.sinks.append(sink)
+        return sink
+
+    def attach(self, output: Output) -> None:
+        """Feed `output` (started and finished by its owner) from the next frame."""
+        self._group(output).outputs.append(output)
+
+    def detach(self, output: Output) -> None:
+        """Feed `output` no more; a group left empty draws nothing."""
+        for key, group in list(self._groups.items()):
+            if output in group.outputs:
+                group.outputs.remove(output)
+            if not group.outputs:
+                del self._groups[key]
+
+    def _group(self, output: Output) -> _Group:
+        key = (output.size, output.channels)
         group = self._groups.get(key)
         if group is None:
-            group = self._groups[key] = _Group(self._compositor(sink.size, sink.channels), [])
-        group.sinks.append(sink)
-        return sink
+            group = _Group(self._compositor(output.size, output.channels))
+            self._groups[key] = group
+        return group
 
     def _compositor(self, size: tuple[int, int], channels: int) -> Compositor | None:
         if channels == 4:
@@ -72,15 +95,17 @@ class Feed:
         dt: float | None = None,
         fade_from: np.ndarray | None = None,
         fade: float = 1.0,
+        repeat: int = 1,
     ) -> None:
-        """The frame shown at `t` (the window's `canvas`, and `ink` for the groups drawing their own)."""
+        """The frame shown at `t` for `repeat` display slots (the window's `canvas`, and `ink`
+        for the groups drawing their own)."""
         for group in self._groups.values():
             compositor = group.compositor
             frame = (
                 canvas if compositor is None else compositor.compose(ink, look, dt=dt, fade_from=fade_from, fade=fade)
             )
-            for sink in group.sinks:
-                sink.offer(frame, t)
+            for output in group.outputs:
+                output.offer(frame, t, repeat)
 
     # --- what happened -----------------------------------------------------------------------------
     def status(self) -> list[str]:
@@ -92,5 +117,6 @@ class Feed:
         for sink in self.sinks:
             sink.close()
             lines.append(sink.status())
-        self._groups.clear()
+            self.detach(sink)
+        self.sinks.clear()
         return lines

@@ -1,7 +1,8 @@
 """An NDI® source: the show's frames on the network, alpha kept, for Resolume, TouchDesigner or OBS.
 
 Receivers list the source as "MACHINE (name)". Frames go as BGRA (the figure opaque, the
-background transparent) or as BGRX when alpha is off; the stream's frame rate is the show's.
+background transparent) or, when alpha is off, as UYVY (NDI's own 4:2:2, BT.709; half the bytes);
+the stream's frame rate is the show's.
 cyndilib (the `ndi` extra) wraps the NDI SDK and is imported only when a sink opens, so the
 live path runs without it.
 
@@ -18,12 +19,13 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-import cv2
 import numpy as np
 
 from livedance.errors import LivedanceError
 from livedance.outputs.sink import Sink
 from livedance.video.files import frame_rate, one_line
+from livedance.video.yuv import UyvyPacker
+from livedance.worker import run_nicer
 
 MISSING_EXTRA = "--ndi: needs the ndi extra: pip install 'livedance[ndi]'"
 
@@ -33,8 +35,8 @@ class NdiSink(Sink):
 
     `size` (width, height) is the stream's; `fps` (a float or a Fraction such as 30000/1001)
     is the show's and becomes the stream's frame rate. With `alpha` the sink takes BGRA frames
-    and sends them as they are; without, it takes BGR frames and sends BGRX (NDI has no packed
-    3-byte format), widened into a buffer made once."""
+    and sends them as they are; without, it takes BGR frames and sends them as UYVY, packed into
+    a buffer made once (NDI has no packed 3-byte format)."""
 
     kind = "ndi"
 
@@ -52,7 +54,7 @@ class NdiSink(Sink):
         self.rate = rate
         self.alpha = alpha
         self._sender: Any = None  # cyndilib.Sender while open
-        self._bgrx: np.ndarray | None = None  # BGR widened to BGRX when alpha is off
+        self._uyvy: UyvyPacker | None = None  # BGR packed as UYVY when alpha is off
 
     def _open(self) -> None:
         try:
@@ -67,17 +69,19 @@ class NdiSink(Sink):
             # NDI's BGRA carries straight (not premultiplied) alpha: receivers multiply colour by
             # alpha themselves (a premultiplied source shows half-transparent colour darkened twice
             # in NDI Studio Monitor, CasparCG issue 1421), so the show's colours go as drawn.
-            frame.set_fourcc(FourCC.BGRA if self.alpha else FourCC.BGRX)
+            frame.set_fourcc(FourCC.BGRA if self.alpha else FourCC.UYVY)
             frame.set_frame_rate(self.rate)
             # clock_video off: the show is the clock; NDI's own clocking would hold the sink's
             # thread in each send, and frames the show made meanwhile would be dropped as stale.
             sender = Sender(self.name, clock_video=False, clock_audio=False)
             sender.set_video_frame(frame)
-            sender.open()
+            # NDI's own threads (compression, network) are made here: made from a nicer thread,
+            # they yield to the show's display thread as the sink's thread does.
+            run_nicer(sender.open)
         except Exception as exc:  # the runtime's refusal, whatever its type, in one line
             raise LivedanceError(f"--ndi: NDI could not start a sender named {self.name!r}: {one_line(exc)}") from exc
         if not self.alpha:
-            self._bgrx = np.full((height, width, 4), 255, np.uint8)
+            self._uyvy = UyvyPacker(self.size)
         self._sender = sender
 
     def _send(self, frame: np.ndarray, t: float) -> None:
@@ -87,9 +91,8 @@ class NdiSink(Sink):
         # one memcpy, no frame-sized allocation. NDI compresses and sends from that buffer on its
         # own threads; the next send waits until it is done, so a slow encode costs the sink
         # frames (dropped and counted by `Sink`), never the show.
-        if self._bgrx is not None:
-            cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA, dst=self._bgrx)
-            frame = self._bgrx
+        if self._uyvy is not None:
+            frame = self._uyvy.pack(frame)
         self._sender.write_video_async(frame.reshape(-1))
 
     def _close(self) -> None:

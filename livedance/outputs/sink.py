@@ -1,4 +1,4 @@
-"""A sink: somewhere the show's frames go besides the window (a stream, a virtual camera), on a thread of its own.
+"""A sink: a stream the show's frames go to (NDI, Syphon, Spout, a virtual camera), on a thread of its own.
 
 The display thread `offer()`s each frame: it is copied into a spare buffer and handed over
 through a latest-value slot, never waited for. The sink's thread sends the newest frame it
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import cv2
 import numpy as np
 
 from livedance.errors import one_line
@@ -46,11 +47,17 @@ class Sink(Worker):
         self.sent = 0
         self.dropped = 0  # frames replaced before the sink could send them
         self.failed: str | None = None  # one line: the last send that failed
+        self._opaque: np.ndarray | None = None  # BGR widened to BGRA, for protocols that take only BGRA
+
+    def take_at_most(self, fps: float) -> None:
+        """Take at most `fps` frames a second of the show's (a 30 fps stream from a 60 fps show)."""
+        self.period = 1.0 / fps
 
     # --- the display thread ---------------------------------------------------------------------
-    def offer(self, frame: np.ndarray, t: float) -> bool:
+    def offer(self, frame: np.ndarray, t: float, repeat: int = 1) -> bool:
         """Hand over a frame shown at show time `t`; never waits. False when not taken (not
-        due at the sink's rate, or the sink has stopped)."""
+        due at the sink's rate, or the sink has stopped). A stream sends the newest frame, so
+        `repeat` (the display slots it covered) is not used."""
         if self.period and t < self._next - 0.01 * self.period:  # a frame a hair early on the show's grid is due
             return False
         if self._stopping.is_set() or not self.alive:
@@ -90,6 +97,14 @@ class Sink(Worker):
 
     def _send(self, frame: np.ndarray, t: float) -> None:
         """Send one frame (the sink's own buffer, valid until this returns)."""
+
+    def _as_bgra(self, frame: np.ndarray) -> np.ndarray:
+        """`frame` as BGRA: a keyed frame as it is, a BGR one made opaque in a buffer made once."""
+        if frame.shape[2] == 4:
+            return frame
+        if self._opaque is None:
+            self._opaque = np.empty(frame.shape[:2] + (4,), np.uint8)
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2BGRA, dst=self._opaque)
 
     def status(self) -> str:
         """One line for the HUD: where frames go and what was lost."""

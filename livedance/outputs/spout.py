@@ -34,8 +34,8 @@ class SpoutSink(Sink):
 
     kind = "spout"
 
-    def __init__(self, name: str, size: tuple[int, int]):
-        super().__init__(name, size, channels=4)
+    def __init__(self, name: str, size: tuple[int, int], alpha: bool = True):
+        super().__init__(name, size, channels=4 if alpha else 3)  # without alpha: BGR, sent as opaque BGRA
         self._sender: Any = None  # SpoutGL.SpoutSender while open
         self._format = 0  # GL_BGRA_EXT, from SpoutGL's enums at open
 
@@ -72,7 +72,7 @@ class SpoutSink(Sink):
         # Positional on purpose: SpoutGL 0.1.1 names its parameters (height, width) but passes
         # them on as SendImage(pixels, width, height, ...), as its own examples call it.
         # invert False: rows run top to bottom, as DirectX textures do.
-        if not self._sender.sendImage(frame, width, height, self._format, False, 0):
+        if not self._sender.sendImage(self._as_bgra(frame), width, height, self._format, False, 0):
             raise RuntimeError("Spout did not take the frame (DirectX 11 unavailable?)")
         self._sender.setFrameSync(self.name)  # receivers that wait for frames are woken
 

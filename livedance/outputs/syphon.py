@@ -32,8 +32,8 @@ class SyphonSink(Sink):
 
     kind = "syphon"
 
-    def __init__(self, name: str, size: tuple[int, int]):
-        super().__init__(name, size, channels=4)
+    def __init__(self, name: str, size: tuple[int, int], alpha: bool = True):
+        super().__init__(name, size, channels=4 if alpha else 3)  # without alpha: BGR, sent as opaque BGRA
         self._server: Any = None  # syphon.SyphonMetalServer while open
         self._texture: Any = None  # one MTLTexture (BGRA8Unorm) made at open, rewritten per frame
         self._objc: Any = None
@@ -69,7 +69,7 @@ class SyphonSink(Sink):
         with self._objc.autorelease_pool():
             # tobytes() is syphon-python's own path into the texture (its numpy helper does the
             # same): one copy on the sink's thread, never on the show's.
-            self._copy(frame.tobytes(), self._texture)
+            self._copy(self._as_bgra(frame).tobytes(), self._texture)
             # Rows run top to bottom, and syphon-python's own video example publishes such frames
             # (OpenCV's) flipped; not yet seen on a Mac here: if receivers show the figure upside
             # down, this flag is the one to turn.

@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from livedance.errors import LivedanceError, one_line
 from livedance.video.files import container_for, open_writer, remux
-from livedance.worker import Worker
+from livedance.worker import Worker, run_nicer
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,12 @@ class Recorder(Worker):
     """push() frames from the display loop; close() on every way out of the show.
 
     The writer thread starts with the recorder (a `Worker`); close() also returns the video's path.
+    With `alpha`, a codec that keeps alpha (ProRes 4444 in .mov) takes keyed BGRA frames
+    (`channels` 4); every other recording takes BGR. It is an `outputs.Output` (`offer`,
+    `status`), so the feed can hand it frames at its own size.
     """
+
+    kind = "record"
 
     def __init__(
         self,
@@ -68,6 +73,7 @@ class Recorder(Worker):
         status: Callable[[str], None] | None = None,
         codec: str | None = None,
         hardware: bool = False,
+        alpha: bool = False,
     ):
         super().__init__("livedance-recorder")  # close() waits for every frame queued to be written
         self.out = Path(out)
@@ -124,11 +130,12 @@ class Recorder(Worker):
             raise LivedanceError(
                 f"{self.out}: disk full: {free // MB} MB free in {folder}, {self.min_free_mb:g} MB needed to record"
             )
+        self.channels = 4 if alpha and self.writer.codec.alpha else 3
         self._say_recording()
         self._next_check = time.monotonic() + CHECK_EVERY
         self._free: queue.Queue = queue.Queue()
         for _ in range(buffers):
-            self._free.put(np.empty((self.size[1], self.size[0], 3), np.uint8))
+            self._free.put(np.empty((self.size[1], self.size[0], self.channels), np.uint8))
         self._full: queue.Queue = queue.Queue(maxsize=buffers + 2)  # + a stop request + the end
         self.start()
 
@@ -166,6 +173,13 @@ class Recorder(Worker):
         self._full.put_nowait((buffer, repeat))
         self.queued += repeat
         return True
+
+    def offer(self, frame: np.ndarray, t: float, repeat: int = 1) -> bool:
+        """`push` as an output of the feed: the frame shown at `t` for `repeat` slots."""
+        return self.push(frame, repeat)
+
+    def status(self) -> str:
+        return self.last_status
 
     @property
     def refused_after_stop(self) -> int:
@@ -288,7 +302,11 @@ class Recorder(Worker):
                 f"{self.out}: cannot write {path.name} in {path.parent} ({exc.strerror or exc})"
             ) from None
         try:
-            writer, codec, failed = open_writer(path, self.fps, self.size, self._codec_asked, self._hardware)
+            # The encoder's threads (x264's) are made as it opens: from a nicer thread, they
+            # yield to the show's display thread, as the writer's own thread does.
+            writer, codec, failed = run_nicer(
+                lambda: open_writer(path, self.fps, self.size, self._codec_asked, self._hardware)
+            )
         except LivedanceError:
             path.unlink(missing_ok=True)
             raise

@@ -11,6 +11,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+import pytest
 from videos import read_video
 from waiting import wait_until
 
@@ -112,3 +113,19 @@ def test_outputs_that_cannot_run_here_are_said_in_one_line_and_the_show_plays(tm
     assert [line.split(":")[1].strip() for line in refusals] == ["--syphon", "--spout"]
     assert all(line.endswith("playing on without it") for line in refusals)
     assert "played 10 frames" in captured.out and len(read_video(tmp_path / "show.mkv")) == 10
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--ndi", "stage,size=big"], "--ndi size= 'big': expected WIDTHxHEIGHT"),
+        (["--ndi", "stage,fps=90"], "--ndi 'stage,fps=90': fps=90 is above the show's 20"),
+        (["--virtualcam", ",alpha=perhaps"], "alpha='perhaps': expected on or off"),
+        (["--ndi", "stage", "--out-size", "641x480"], "--out-size '641x480': expected even sides"),
+    ],
+)
+def test_a_mistyped_output_option_stops_the_start_in_one_line(tmp_path, capsys, flags, words):
+    args = ["live", "--model", MODEL, "--headless", "--seconds", "0.5", "--fps", "20", "--size", "160x120"]
+    assert main([*args, "--no-osc", "--no-midi", *flags]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and words in err[0], err

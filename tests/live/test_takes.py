@@ -1,29 +1,38 @@
-"""Recording on demand: takes open and finish on their own threads; the display thread only adopts and pushes."""
+"""Recording on demand: takes open and finish on their own threads; the display thread only adopts, and the feed hands frames over."""
 
+import av
 import numpy as np
 import pytest
 from videos import read_video
 
 from livedance.errors import LivedanceError
 from livedance.live.takes import Takes, control_log_path, new_take_path
+from livedance.outputs.feed import Feed
 from livedance.recording.sessionlog import SessionLog, read
+from livedance.video.key import KeyedCompositor
+from livedance.video.look import Look
 
 SIZE = (160, 120)
+
+
+def make_takes(show, folder, fps=30.0, size=SIZE, alpha=True) -> Takes:
+    engine = show.performance.engine
+    return Takes(show.performance, show.bus, Feed(SIZE, (engine.height, engine.width)), fps, size, folder, alpha=alpha)
 
 
 @pytest.fixture
 def takes(show, tmp_path):
     show.performance.log = SessionLog(model="m", dancers=1, seed=0, fps=30, size=list(SIZE))
-    return Takes(show.performance, show.bus, 30.0, SIZE, tmp_path / "takes")
+    return make_takes(show, tmp_path / "takes")
 
 
-def shown(takes, frames, start=0):
-    """The display thread's part, frame by frame: adopt a take that is ready, hand it the frame."""
+def shown(takes, frames, start=0, ink=None):
+    """The display thread's part, frame by frame: adopt a take that is ready, offer the frame to the feed."""
     canvas = np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
     for i in range(start, start + frames):
         takes.poll()
         canvas[:] = i % 256
-        takes.push(canvas, 1)
+        takes.feed.offer(canvas, ink, Look(), i / takes.fps)
         takes.performance.frames += 1
 
 
@@ -77,13 +86,13 @@ def test_a_second_start_while_recording_is_ignored(takes):
 
 def test_uncapped_shows_cannot_record(show, tmp_path):
     with pytest.raises(LivedanceError, match="needs a frame rate"):
-        Takes(show.performance, show.bus, 0.0, SIZE, tmp_path).start()
+        make_takes(show, tmp_path, fps=0.0).start()
 
 
 def test_a_folder_that_cannot_be_made_is_said_on_the_hud(show, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("in the way")
-    takes = Takes(show.performance, show.bus, 30.0, SIZE, blocker / "takes")
+    takes = make_takes(show, blocker / "takes")
     takes.start()
     takes.join()
     assert not takes.recording and takes.bus.status["record"].startswith("record: ")
@@ -95,3 +104,30 @@ def test_take_names_never_repeat(tmp_path):
     first.write_bytes(b"x")
     second = new_take_path(tmp_path)
     assert second != first and second.stem.startswith(first.stem) and second.suffix == ".mkv"
+
+
+def test_a_mov_take_is_keyed_at_the_outputs_size(show, tmp_path):
+    """A ProRes .mov at the outputs' size gets the keyed picture (figure over transparent), not the window's."""
+    engine = show.performance.engine
+    takes = make_takes(show, tmp_path, size=(320, 240))
+    recorder = takes.new_recorder(tmp_path / "keyed.mov")
+    assert recorder.channels == 4 and takes.adopt(recorder)
+    assert "keyed" in takes.bus.status["record"]
+    ink = engine.decode(engine.denormalise(np.zeros((1, engine.latent_dim), np.float32))).copy()
+    for frame in range(6):
+        takes.feed.offer(np.zeros((SIZE[1], SIZE[0], 3), np.uint8), ink, Look(), frame / 30)
+    lines = takes.finish()
+    assert "320x240" in lines[0] and "keyed" in lines[0], lines
+    with av.open(str(tmp_path / "keyed.mov")) as file:
+        back = [f.to_ndarray(format="bgra") for f in file.decode(video=0)]
+    expected = KeyedCompositor((320, 240), (engine.height, engine.width)).compose(ink, Look())[..., 3] > 127
+    assert len(back) == recorder.written > 0 and back[0].shape == (240, 320, 4)
+    got = back[-1][..., 3] > 127
+    assert 0.02 < got.mean() < 0.6 and (got & expected).sum() / (got | expected).sum() >= 0.95
+
+
+def test_without_alpha_a_mov_take_is_opaque(show, tmp_path):
+    takes = make_takes(show, tmp_path, alpha=False)
+    recorder = takes.new_recorder(tmp_path / "opaque.mov")
+    assert recorder.channels == 3
+    recorder.abort()

@@ -226,46 +226,84 @@ def live() -> dict:
     return result
 
 
+def live_options() -> dict:
+    """`livedance live --ndi "NAME,size=320x240,fps=15,alpha=off"` at 30 fps: what the receiver sees."""
+    from cyndilib import Finder
+
+    spec = f"{NAME}-own,size=320x240,fps=15,alpha=off"
+    settings = LiveSettings(model=MODEL, fps=30.0, hud=False, ndi=spec, out_size="640x480")
+    instrument = build(settings, headless=True, size=(160, 120))
+    source = f"{MACHINE} ({NAME}-own)"
+    got: list = []
+    stop = threading.Event()
+    with Finder() as finder:
+
+        def receive() -> None:
+            if _wait(lambda: source in _names(finder), 10.0):
+                got.extend(_receive(finder, source, 5, 8.0, stop))
+
+        receiver = threading.Thread(target=receive, daemon=True)
+        receiver.start()
+        began, shown = time.monotonic(), 0
+        while receiver.is_alive() and time.monotonic() - began < 20:
+            instrument.run(frames=3)
+            shown += 3
+        stop.set()
+        receiver.join()
+        sink = instrument.feed.sinks[0]
+        result = {"shown": shown, "offered": sink.offered, "sinks": [f"{sink.kind} {sink.size} {sink.channels}"]}
+        instrument.finish()
+        instrument.close()
+    result["formats"] = sorted({(fourcc, rate, str(pixels.shape)) for fourcc, rate, pixels in got})
+    result["min_alpha"] = min((int(pixels[..., 3].min()) for _, _, pixels in got), default=-1)
+    return result
+
+
 def bench(frames: int = 300) -> dict:
-    """ms per `_send` of a 1080p BGRA frame, with no receiver and with one connected (flat out and
-    paced at 30 fps): the copy into cyndilib's ring and NDI's hand-over, on this thread."""
+    """ms per `_send` of a 1080p frame as BGRA (keyed) and as UYVY (alpha off, packed from BGR), with
+    no receiver and with one connected (flat out and paced at 30 fps): the packing, the copy into
+    cyndilib's ring and NDI's hand-over, on this thread."""
     from cyndilib import Finder
 
     size = (1920, 1080)
     picture = np.zeros((size[1], size[0], 4), np.uint8)
     cv2.ellipse(picture, (960, 540), (300, 480), 0, 0, 360, (200, 120, 90, 255), -1, cv2.LINE_AA)
-    sink = NdiSink("livedance-bench", size, FPS)
-    sink._open()  # `_send` timed on this thread: the sink's own thread is not started
+    opaque = np.ascontiguousarray(picture[..., :3])
     result: dict = {}
+    for wire, alpha, frame in (("bgra", True, picture), ("uyvy", False, opaque)):
+        name = f"livedance-bench-{wire}"
+        sink = NdiSink(name, size, FPS, alpha=alpha)
+        sink._open()  # `_send` timed on this thread: the sink's own thread is not started
+        timings: dict = result.setdefault(wire, {})
 
-    def timed(label: str, period: float) -> None:
-        times = []
-        for n in range(frames):
-            began = time.perf_counter()
-            sink._send(picture, n / 30)
-            times.append(time.perf_counter() - began)
-            time.sleep(max(0.0, period - times[-1]))
-        ms = np.array(times[20:]) * 1000
-        result[label] = {key: round(float(f(ms)), 2) for key, f in (("mean", np.mean), ("median", np.median))}
-        result[label]["p95"] = round(float(np.percentile(ms, 95)), 2)
+        def timed(label: str, period: float) -> None:
+            times = []
+            for n in range(frames):
+                began = time.perf_counter()
+                sink._send(frame, n / 30)
+                times.append(time.perf_counter() - began)
+                time.sleep(max(0.0, period - times[-1]))
+            ms = np.array(times[20:]) * 1000
+            timings[label] = {key: round(float(f(ms)), 2) for key, f in (("mean", np.mean), ("median", np.median))}
+            timings[label]["p95"] = round(float(np.percentile(ms, 95)), 2)
 
-    try:
-        timed("no_receiver_flat_out", 0.0)
-        with Finder() as finder:
-            source = f"{MACHINE} (livedance-bench)"
-            _wait(lambda: source in _names(finder), 10.0)
-            stop, received = threading.Event(), []
-            watcher = threading.Thread(target=lambda: received.extend(_receive(finder, source, 10**6, 10**6, stop)))
-            watcher.start()
-            _wait(lambda: sink._sender.get_num_connections(0) > 0, 10.0)
-            result["connections"] = sink._sender.get_num_connections(0)
-            timed("receiver_paced_30fps", 1 / 30)
-            timed("receiver_flat_out", 0.0)
-            stop.set()
-            watcher.join()
-            result["received"] = len(received)
-    finally:
-        sink._close()
+        try:
+            timed("no_receiver_flat_out", 0.0)
+            with Finder() as finder:
+                source = f"{MACHINE} ({name})"
+                _wait(lambda: source in _names(finder), 10.0)
+                stop, received = threading.Event(), []
+                watcher = threading.Thread(target=lambda: received.extend(_receive(finder, source, 10**6, 10**6, stop)))
+                watcher.start()
+                _wait(lambda: sink._sender.get_num_connections(0) > 0, 10.0)
+                timings["connections"] = sink._sender.get_num_connections(0)
+                timed("receiver_paced_30fps", 1 / 30)
+                timed("receiver_flat_out", 0.0)
+                stop.set()
+                watcher.join()
+                timings["received"] = len(received)
+        finally:
+            sink._close()
     return result
 
 
@@ -338,6 +376,19 @@ def test_livedance_live_sends_its_dancer_keyed_over_ndi(tmp_path):
     assert result["min_iou"] >= 0.95, result
 
 
+def test_an_ndi_output_takes_its_own_size_rate_and_alpha(tmp_path):
+    """`--ndi "NAME,size=320x240,fps=15,alpha=off"` from a 30 fps show with --out-size 640x480: the
+    stream is 320x240 at 15 fps, opaque (UYVY on the wire), and takes every other frame."""
+    reason = _why_no_namespace()
+    if reason:
+        pytest.skip(reason)
+    result = in_loopback_namespace("live_options", tmp_path)
+    assert result["sinks"] == ["ndi (320, 240) 3"], result
+    assert result["formats"] == [["BGRX", "15", str((240, 320, 4))]], result
+    assert result["min_alpha"] == 255, result
+    assert abs(result["offered"] - result["shown"] / 2) <= 2, result
+
+
 def test_a_missing_extra_refuses_in_one_line():
     """No cyndilib (blocked in a fresh interpreter): start() refuses, naming the extra, and starts nothing."""
     code = (
@@ -374,4 +425,5 @@ if __name__ == "__main__":  # roundtrip|bench: inside the namespace; measure: ma
         with tempfile.TemporaryDirectory() as tmp:
             print(json.dumps(in_loopback_namespace("bench", Path(tmp), timeout=600), indent=1))
     else:
-        print(json.dumps({"roundtrip": roundtrip, "live": live, "bench": bench}[mode](), default=str))
+        modes = {"roundtrip": roundtrip, "live": live, "live_options": live_options, "bench": bench}
+        print(json.dumps(modes[mode](), default=str))

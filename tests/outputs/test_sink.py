@@ -91,3 +91,13 @@ def test_frames_must_match_the_sink_s_shape(channels):
         sink.offer(np.zeros((SIZE[1], SIZE[0], channels), np.uint8), 0.0)
         with pytest.raises(ValueError):
             sink.offer(np.zeros((SIZE[1], SIZE[0], 7 - channels), np.uint8), 1.0)
+
+
+def test_a_bgr_frame_goes_to_a_bgra_only_protocol_opaque_without_a_new_buffer():
+    sink = Sink("opaque", (8, 4), channels=3)
+    frame = np.full((4, 8, 3), (10, 20, 30), np.uint8)
+    first = sink._as_bgra(frame)
+    assert first.shape == (4, 8, 4) and (first[..., :3] == (10, 20, 30)).all() and (first[..., 3] == 255).all()
+    assert sink._as_bgra(frame) is first  # the same buffer, made once
+    keyed = np.zeros((4, 8, 4), np.uint8)
+    assert sink._as_bgra(keyed) is keyed  # a keyed frame goes as it is
