@@ -279,7 +279,8 @@ def start_controls(settings: LiveSettings, instrument) -> None:
                 bus.status["midi"] = str(exc)
                 specs = [spec for spec in specs if parse_tcp(spec) is not None]
         for spec in specs:
-            instrument.inputs.append(MidiInput(bus, spec, patch, learn_file=settings.learn_file).start())
+            midi = MidiInput(bus, spec, patch, learn_file=settings.learn_file, tempo=instrument.performance.tempo_rule)
+            instrument.inputs.append(midi.start())
 
 
 def start_outputs(settings: LiveSettings, instrument) -> None:
