@@ -102,13 +102,29 @@ class Instrument:
             self.settle_switch(now)
 
     def follow_tempo(self, now: float) -> None:
-        """The leading tempo source onto the step clock; the tempo in use and the leader published."""
+        """The leading tempo source onto the step clock; the tempo in use and the leader published,
+        and what the step clock was given logged (a replay gives it the same)."""
         show = self.performance
         changed = show.tempo_rule.follow(show.choreographer, now)
+        if not changed:
+            return
         if changed & TEMPO_CHANGED:
             self.bus.publish("bpm", ACTIONS["bpm"].read(self))
         if changed & LEADER_CHANGED:
             self.bus.publish("tempo_source", show.tempo_rule.leader)
+        if show.log is not None:
+            c = show.choreographer
+            bpm, steps_per_beat = c.tempo if c.tempo is not None else (None, None)
+            show.log.add(
+                {
+                    "type": "tempo",
+                    "frame": show.frames,
+                    "leader": show.tempo_rule.leader,
+                    "bpm": bpm,
+                    "steps_per_beat": steps_per_beat,
+                    "trim": c.trim,
+                }
+            )
 
     def control(self, action) -> None:
         """Run one keyboard-only action; a bad value shows on the HUD instead of stopping the show."""

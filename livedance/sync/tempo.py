@@ -39,9 +39,10 @@ SOURCES = ("manual", "midi", "link", "audio")
 DEFAULT_ORDER = ("link", "midi", "audio", "manual")
 NAMES = {"manual": "the performer", "midi": "the MIDI clock", "link": "Ableton Link", "audio": "the music"}
 CATCH_UP_SECONDS = 0.5  # a phase error is pulled in over about this long...
-MAX_TRIM = 0.15  # ...bending the step rate by at most this fraction
-# What `follow` reports changed, for the loop to publish.
-TEMPO_CHANGED, LEADER_CHANGED = 1, 2
+MAX_TRIM = 0.15  # ...bending the step rate by at most this fraction...
+TRIM_DIGITS = 4  # ...in steps of 1e-4: a steady leader leaves it alone, so the control log rarely hears of it
+# What `follow` reports changed, for the loop to publish and log.
+TEMPO_CHANGED, LEADER_CHANGED, TRIM_CHANGED = 1, 2, 4
 
 
 class StepClock(Protocol):
@@ -177,22 +178,25 @@ class TempoRule:
 
     # --- the display loop ---------------------------------------------------------------------
     def follow(self, clock: StepClock, now: float) -> int:
-        """Put the leader's tempo and phase on the step clock; what changed (TEMPO_CHANGED, LEADER_CHANGED)."""
+        """Put the leader's tempo and phase on the step clock; what changed (TEMPO_CHANGED,
+        LEADER_CHANGED, TRIM_CHANGED or'd together; 0 on most frames)."""
         leader = self.leader
         changed = LEADER_CHANGED if leader != self._followed else 0
         self._followed = leader
         offer = self._offers[leader] if leader != "manual" else None
+        trim = None
         if offer is None:  # manual, or a leader with nothing to offer yet: the tempo holds
             self._applied = None
-            if clock.trim is not None:
-                clock.trim = None
-            return changed
-        tempo = clock.tempo
-        if tempo is None or offer.bpm != self._applied:
-            clock.set_tempo(offer.bpm, None if tempo is None else tempo[1])
-            self._applied = offer.bpm
-            changed |= TEMPO_CHANGED
-        clock.trim = self._trim(clock, offer)
+        else:
+            tempo = clock.tempo
+            if tempo is None or offer.bpm != self._applied:
+                clock.set_tempo(offer.bpm, None if tempo is None else tempo[1])
+                self._applied = offer.bpm
+                changed |= TEMPO_CHANGED
+            trim = self._trim(clock, offer)
+        if trim != clock.trim:
+            clock.trim = trim
+            changed |= TRIM_CHANGED
         return changed
 
     def _trim(self, clock: StepClock, offer: TempoOffer) -> float | None:
@@ -205,7 +209,7 @@ class TempoRule:
         # Steps behind (+) or ahead (-) of the grid, the nearer way round: in [-0.5, 0.5).
         error = (target * steps_per_beat - clock.phase + 0.5) % 1.0 - 0.5
         pull = error / (CATCH_UP_SECONDS * bpm * steps_per_beat / 60.0)
-        return 1.0 + min(max(pull, -MAX_TRIM), MAX_TRIM)
+        return round(1.0 + min(max(pull, -MAX_TRIM), MAX_TRIM), TRIM_DIGITS)
 
     def describe(self, bpm: float) -> str:
         """The HUD's tempo line: who leads, why, and the tempo in use (`bpm`)."""

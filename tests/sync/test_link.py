@@ -9,15 +9,20 @@ linkpython-extern the session tests skip, saying which.
 `python tests/sync/test_link.py session` (inside such a namespace) prints the session's figures.
 """
 
+import json
+import math
 import os
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 import netns  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from livedance.live.command import build  # noqa: E402
@@ -113,6 +118,53 @@ def session() -> dict:
     return result
 
 
+def recorded() -> dict:
+    """`livedance live --link --record` while the other peer changes the tempo, then `livedance replay`
+    of its control log: the replay has no Link to ask, only what the log says the step clock was given."""
+    import link
+    from videos import read_video
+
+    from livedance.cli import main
+
+    peer = link.Link(100.0)
+    peer.enabled = True
+    folder = Path(tempfile.mkdtemp())
+    video, again = folder / "show.mkv", folder / "again.mkv"
+
+    def change_tempo() -> None:
+        time.sleep(1.5)
+        state = peer.captureAppSessionState()
+        state.setTempo(150.0, peer.clock().micros())
+        peer.commitAppSessionState(state)
+
+    changer = threading.Thread(target=change_tempo)
+    changer.start()
+    flags = ["--headless", "--seconds", "3", "--fps", "20", "--size", "160x120", "--no-osc", "--no-midi"]
+    try:
+        code = main(["live", "--model", MODEL, *flags, "--record", str(video), "--link"])
+    finally:
+        changer.join()
+        peer.enabled = False
+    events = [json.loads(line) for line in video.with_suffix(".jsonl").read_text().splitlines()]
+    tempo = [e for e in events if e["type"] == "tempo"]
+    replayed = main(["replay", str(video.with_suffix(".jsonl")), "--out", str(again)])
+    a, b = read_video(video), read_video(again)
+    scores = [_psnr(x, y) for x, y in zip(a, b)]
+    return {
+        "code": code,
+        "replayed": replayed,
+        "frames": [len(a), len(b)],
+        "tempos": sorted({e["bpm"] for e in tempo if e["leader"] == "link"}),
+        "tempo_events": len(tempo),
+        "min_psnr": min(scores, default=0.0),
+    }
+
+
+def _psnr(a, b) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 99.0 if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+
 def c_tempo(instrument) -> float:
     tempo = instrument.performance.choreographer.tempo
     return tempo[0] if tempo else float("nan")
@@ -159,6 +211,17 @@ def test_closing_leaves_the_session_and_the_rule(shared):
     assert shared["closed_status"] is None and shared["sources_after_close"] == ["manual"], shared
 
 
+def test_a_show_that_followed_link_replays_to_the_same_frames():
+    reason = netns.why_not("link", "link")
+    if reason:
+        pytest.skip(reason)
+    result = netns.run(__file__, "recorded", timeout=300)
+    assert result["code"] == 0 and result["replayed"] == 0, result
+    assert result["frames"][0] == result["frames"][1] >= 50, result
+    assert 150.0 in result["tempos"] and len(result["tempos"]) >= 2, result  # the peer's tempos, logged
+    assert result["min_psnr"] >= 40.0, result
+
+
 def test_a_missing_extra_refuses_in_one_line_and_the_show_goes_on():
     """No linkpython-extern (blocked in a fresh interpreter): --link says so in one line and the show plays."""
     code = (
@@ -181,7 +244,5 @@ def test_a_quantum_that_is_no_number_of_beats_is_refused():
         LinkSession(TempoRule(), quantum=0)
 
 
-if __name__ == "__main__":  # session: inside the namespace only (Link talks on the network)
-    import json
-
-    print(json.dumps({"session": session}[sys.argv[1]](), default=str))
+if __name__ == "__main__":  # session, recorded: inside the namespace only (Link talks on the network)
+    print(json.dumps({"session": session, "recorded": recorded}[sys.argv[1]](), default=str))
