@@ -41,12 +41,15 @@ class ClockFollower:
 
     Ticks are followed whether or not the transport runs, so a clock-only device (no start
     message) still sets the tempo; `running` is the transport (start/continue vs stop).
-    Stopping keeps `bpm`: the dance goes on at the last tempo.
+    Stopping keeps `bpm`: the dance goes on at the last tempo. After a start, `beat` counts the
+    beats the transport has run (the first tick after start is beat 0), so the clock gives the
+    phase too; before any start it is None.
     """
 
     def __init__(self):
         self.bpm: float | None = None
         self.running = False
+        self._position: int | None = None  # ticks the transport has run since start, the first being 0
         self._times: deque = deque(maxlen=WINDOW_TICKS)
         self._ticks = 0  # ticks since the window last started over: estimates land on beats
 
@@ -57,6 +60,7 @@ class ClockFollower:
     def start(self, t: float) -> None:
         """Transport start: the next tick is the downbeat."""
         self.running = True
+        self._position = -1
         self._restart()
 
     def stop(self, t: float) -> None:
@@ -67,6 +71,11 @@ class ClockFollower:
         self.running = True
         self._restart()
 
+    @property
+    def beat(self) -> float | None:
+        """Beats since the transport started, at the last tick (None: no start seen yet)."""
+        return None if self._position is None or self._position < 0 else self._position / PPQN
+
     def tick(self, t: float) -> float | None:
         """A clock pulse at time `t`: a fresh BPM once per beat when a beat of ticks is in, else None."""
         if self._times:
@@ -75,6 +84,8 @@ class ClockFollower:
                 self._restart()
         self._times.append(t)
         self._ticks += 1
+        if self.running and self._position is not None:
+            self._position += 1
         if len(self._times) < MIN_TICKS or (self._ticks - 1) % PPQN:
             return None
         seconds_per_tick = _slope(self._times)

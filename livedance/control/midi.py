@@ -6,8 +6,9 @@ including ones plugged in later), or "tcp:HOST:PORT": a mido socket port server 
 play the controller.
 
 The thread polls its ports (1 ms), stamps each message with perf_counter on arrival and hands
-it on: clock and transport to a `ClockFollower` (tempo, tempo lock, downbeat), anything else to
-the patch (or to MIDI learn while the bus has a parameter armed). A port that errors or is
+it on: clock and transport to a `ClockFollower`, whose tempo (and beat, after a start) is
+offered to the tempo rule as the "midi" source (`livedance.sync.tempo`), anything else to the
+patch (or to MIDI learn while the bus has a parameter armed). A port that errors or is
 unplugged is closed and reopened when it comes back; a TCP server that goes away is
 reconnected to. Nothing a device does raises out of the thread: it shows in the status line.
 
@@ -34,13 +35,12 @@ from livedance.control.clock import ClockFollower
 from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError, one_line
 from livedance.quiet import quiet_stderr
+from livedance.sync.tempo import TempoRule
 from livedance.worker import Worker
 
 log = logging.getLogger(__name__)
 
-# The clock moves the tempo by itself: the HUD and MIDI learn follow what a performer touched.
-CLOCK_SOURCE = "midi-clock"
-SOURCE = "midi"
+SOURCE = "midi"  # the bus's source name, and the tempo rule's
 POLL_SLEEP = 0.001  # seconds between polls of open ports when nothing arrived
 CONNECT_TIMEOUT = 0.5  # seconds a tcp: connect may take, so close() stays prompt
 # Messages with nothing for a patch: clock and transport are handled here, the rest ignored.
@@ -114,8 +114,9 @@ class MidiInput(Worker):
     """One input spec on its own thread, feeding the bus through a patch.
 
     `patch` needs translate(msg, bus, received) -> int, learn(param, msg) -> str | None and
-    save(path). MIDI learn saves the patch to `learn_file` after every mapping learned. start()
-    and close() (which closes every port) are `Worker`'s.
+    save(path). MIDI learn saves the patch to `learn_file` after every mapping learned. The
+    clock's tempo and beat go to `tempo` (none: only the status line says them). start() and
+    close() (which closes every port) are `Worker`'s.
     """
 
     def __init__(
@@ -125,6 +126,7 @@ class MidiInput(Worker):
         patch,
         learn_file: str | os.PathLike | None = None,
         rescan_seconds: float = 1.0,
+        tempo: TempoRule | None = None,
     ):
         spec = str(spec).strip()
         if not spec:
@@ -136,6 +138,7 @@ class MidiInput(Worker):
         self.learn_file = learn_file
         self.rescan_seconds = max(float(rescan_seconds), 0.01)
         self.clock = ClockFollower()
+        self.tempo = tempo
         self._clock_port: str | None = None  # the input whose clock drives the tempo
         self._tcp = parse_tcp(spec)
         self._all = spec.lower() == "all"
@@ -148,9 +151,15 @@ class MidiInput(Worker):
         self._show()
 
     # --- lifecycle ------------------------------------------------------------------------------
+    def _open(self) -> None:
+        if self.tempo is not None:
+            self.tempo.attach(SOURCE)
+
     def _close(self) -> None:
         self._close_all()
         self.bus.status.pop(self._key, None)
+        if self.tempo is not None and self._started:
+            self.tempo.detach(SOURCE)
 
     @property
     def ports(self) -> list[str]:
@@ -313,21 +322,19 @@ class MidiInput(Worker):
                 self.bus.refuse(SOURCE, f"{_describe(msg)}: {_reason(exc)}")
 
     def _transport(self, kind: str, received: float) -> None:
-        clock, bus = self.clock, self.bus
+        clock = self.clock
         if kind == "clock":
             bpm = clock.tick(received)
             if bpm is not None:
-                bus.offer("bpm", bpm, CLOCK_SOURCE, received=received)
+                if self.tempo is not None:
+                    self.tempo.offer(SOURCE, bpm, clock.beat if clock.running else None, received)
                 self._clock_text = f"clock {bpm:.1f} BPM" if clock.running else f"clock stopped at {bpm:.1f} BPM"
                 self._show()
             return
         if kind == "start":
             clock.start(received)
-            bus.offer("tempo_lock", True, CLOCK_SOURCE, received=received)
-            bus.offer("downbeat", None, CLOCK_SOURCE, received=received)
         elif kind == "continue":
             clock.continue_(received)
-            bus.offer("tempo_lock", True, CLOCK_SOURCE, received=received)
         else:
             clock.stop(received)
         bpm = f" at {clock.bpm:.1f} BPM" if clock.bpm is not None else ""
@@ -415,7 +422,6 @@ def _monitor(spec: str, seconds: float | None) -> int:
     midi = MidiInput(bus, spec, printer).start()
     start = time.perf_counter()
     shown: dict[str, str] = {}
-    controls: list = []
     try:
         while seconds is None or time.perf_counter() - start < seconds:
             for key, line in list(bus.status.items()):
@@ -428,16 +434,6 @@ def _monitor(spec: str, seconds: float | None) -> int:
                 except queue.Empty:
                     break
                 print(f"{received - start:9.3f}  {text}", flush=True)
-            for control in bus.drain(controls):
-                value = (
-                    ""
-                    if control.value is None
-                    else f" {control.value:.1f}"
-                    if isinstance(control.value, float)
-                    else f" {control.value}"
-                )
-                print(f"{control.received - start:9.3f}  clock -> {control.name}{value}", flush=True)
-            controls.clear()
             time.sleep(0.02)
     except KeyboardInterrupt:
         pass

@@ -25,6 +25,7 @@ import numpy as np
 from livedance.control.curves import PARAM_CURVES
 from livedance.control.kinds import BOOL, CHOICE, COLOUR, FLOAT, INT, LEARN, TRIGGER, VECTOR, Kind
 from livedance.errors import LivedanceError
+from livedance.sync.tempo import SOURCES
 from livedance.video.look import Look
 
 # The dance's hard limits, which the choreographer clamps to whatever asks (keys halve the
@@ -155,7 +156,7 @@ _DECLARED: tuple[Param, ...] = (
     Param(
         "bpm",
         FLOAT,
-        "tempo; setting it locks the step clock to the beat",
+        "the tempo in use, whichever source leads; setting it locks the step clock (proposed to Link when Link leads)",
         "tempo",
         MIN_BPM,
         MAX_BPM,
@@ -175,6 +176,14 @@ _DECLARED: tuple[Param, ...] = (
     Param("tempo_half", TRIGGER, "tempo /2 (or speed /2)", "tempo"),
     Param("faster", TRIGGER, "a little faster: speed x1.19, or +4 BPM when locked", "tempo"),
     Param("slower", TRIGGER, "a little slower: speed /1.19, or -4 BPM when locked", "tempo"),
+    Param(
+        "tempo_source",
+        CHOICE,
+        "who leads the tempo: manual (tap, bpm, keys), midi clock, Ableton link or audio; "
+        "until one is chosen the first of link, midi, audio, manual that offers a tempo",
+        "tempo",
+        choices=SOURCES,
+    ),
     # --- the look ----------------------------------------------------------------------------
     _look("fg", COLOUR, "figure colour: a name, #rrggbb or a BGR triple"),
     _look("bg", COLOUR, "background colour: a name, #rrggbb or a BGR triple"),

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+from livedance.control.params import MAX_BPM, MIN_BPM
 from livedance.errors import LivedanceError
 from livedance.live.choreographer import LOOP_CAPACITY
 from livedance.live.keys import apply_preset
+from livedance.sync.tempo import NAMES
 
 # Keyboard steps: four presses double or halve the speed.
 SPEED_STEP = 2.0**0.25
@@ -139,9 +141,15 @@ def _bpm_read(show):
     return tempo[0] if tempo else show.performance.choreographer.last_bpm
 
 
+def set_bpm(show, bpm: float, steps_per_beat: int | None = None) -> None:
+    """A tempo set by hand: on the step clock where manual leads, else to the leader (tempo.py)."""
+    if not show.performance.tempo_rule.hand_set(min(max(bpm, MIN_BPM), MAX_BPM)):
+        show.performance.choreographer.set_tempo(bpm, steps_per_beat)
+
+
 def _bpm_write(show, value, index=None):
     tempo = show.performance.choreographer.tempo
-    show.performance.choreographer.set_tempo(value, tempo[1] if tempo else None)
+    set_bpm(show, value, tempo[1] if tempo else None)
 
 
 def _steps_per_beat_read(show):
@@ -155,8 +163,11 @@ def _steps_per_beat_write(show, value, index=None):
 
 
 def _tempo_lock_write(show, value, index=None):
-    c = show.performance.choreographer
-    if value and c.tempo is None:
+    c, rule = show.performance.choreographer, show.performance.tempo_rule
+    if rule.leader != "manual":  # the leader keeps the clock locked to its tempo
+        if not value:
+            raise LivedanceError(f"{NAMES[rule.leader]} leads the tempo; choose tempo_source manual to unlock it")
+    elif value and c.tempo is None:
         c.set_tempo(c.last_bpm)
     elif not value:
         c.unlock_tempo()
@@ -172,7 +183,7 @@ def _faster(show, value=None, index=None, faster=True):
     c = show.performance.choreographer
     if c.tempo is not None:
         bpm, steps_per_beat = c.tempo
-        c.set_tempo(bpm + (BPM_STEP if faster else -BPM_STEP), steps_per_beat)
+        set_bpm(show, bpm + (BPM_STEP if faster else -BPM_STEP), steps_per_beat)
     else:
         c.speed = c.speed * (SPEED_STEP if faster else 1.0 / SPEED_STEP)
 
@@ -181,12 +192,31 @@ def _slower(show, value=None, index=None):
     _faster(show, faster=False)
 
 
+def _scale_tempo(show, factor: float) -> None:
+    c = show.performance.choreographer
+    if c.tempo is not None:
+        set_bpm(show, c.tempo[0] * factor, c.tempo[1])
+    else:
+        c.speed = c.speed * factor
+
+
 def _tempo_double(show, value=None, index=None):
-    show.performance.choreographer.tempo_double()
+    _scale_tempo(show, 2.0)
 
 
 def _tempo_half(show, value=None, index=None):
-    show.performance.choreographer.tempo_half()
+    _scale_tempo(show, 0.5)
+
+
+def _downbeat(show, value=None, index=None):
+    rule = show.performance.tempo_rule
+    if rule.sets_phase:
+        raise LivedanceError(f"{NAMES[rule.leader]} sets the beat; choose tempo_source manual to place it by hand")
+    show.performance.choreographer.downbeat()
+
+
+def _tempo_source_write(show, value, index=None):
+    show.performance.tempo_rule.choose(value)
 
 
 # --- the show --------------------------------------------------------------------------------
@@ -248,11 +278,12 @@ ACTIONS: dict[str, Action] = {
     "tempo_lock": Action(lambda show: show.performance.choreographer.tempo is not None, _tempo_lock_write),
     "tap": _trigger(_tap),
     "nudge": _attribute("choreographer", "nudge"),
-    "downbeat": _trigger(lambda show, value=None, index=None: show.performance.choreographer.downbeat()),
+    "downbeat": _trigger(_downbeat),
     "tempo_double": _trigger(_tempo_double),
     "tempo_half": _trigger(_tempo_half),
     "faster": _trigger(_faster),
     "slower": _trigger(_slower),
+    "tempo_source": Action(lambda show: show.performance.tempo_rule.leader, _tempo_source_write),
     **{
         name: _look_field(name)
         for name in ("fg", "bg", "invert", "mirror", "trails", "scale", "offset_x", "offset_y", "blackout")

@@ -30,6 +30,8 @@ Choices, so the picture never jumps or stalls:
   while on the display side they can't blow the rollout up, and turning a knob back gives back
   exactly the dance that was going on underneath. Both cost nothing while neutral.
 - Nudge bends the step rate by up to +-10% (a DJ's pitch bend) in free and tempo-locked modes;
+  `trim`, set by an outside clock that knows the beat (`livedance.sync.tempo`), bends it
+  instead of the nudge to pull the steps onto that clock's grid (the phase itself never moves);
   `downbeat()` makes the next frame take a step, so the step clock starts an interval there
   (the picture catches up to that step in one frame: at most one step's motion).
 - Phrase loop: every step latent shown is kept in a ring of the last `LOOP_CAPACITY` steps.
@@ -91,6 +93,7 @@ class Choreographer:
         self._offset_raw = np.zeros(engine.latent_dim, np.float32)  # offset * std, added as is
         self._offset_on = False
         self._nudge = 0.0
+        self.trim: float | None = None  # an outside clock's rate factor, in place of the nudge
         self._downbeat = False
         # The phrase loop: a ring of the last shown step latents, and the phrase it replays.
         self._ring = np.zeros((LOOP_CAPACITY, *shape), np.float32)
@@ -241,6 +244,7 @@ class Choreographer:
         self.speed = old.speed
         self.temperature = old.temperature
         self.nudge = old.nudge
+        self.trim = old.trim
         if old.tempo is not None:
             self.set_tempo(*old.tempo)
         self.freeze(old.frozen)
@@ -449,12 +453,19 @@ class Choreographer:
             rate = bpm * steps_per_beat / 60.0
         else:
             rate = self.engine.step_rate * self._speed
+        if self.trim is not None:
+            return rate * self.trim
         return rate * (1.0 + NUDGE_RANGE * self._nudge) if self._nudge else rate
 
     @property
     def phase(self) -> float:
         """Where the playhead is between two steps, in [0, 1)."""
         return self._phase
+
+    @property
+    def clock_time(self) -> float | None:
+        """The time of the last frame (what `phase` is the phase at); None before the first."""
+        return self._last_now
 
     @property
     def mode(self) -> str:
@@ -464,7 +475,9 @@ class Choreographer:
             text = f"tempo {bpm:g} BPM x {steps_per_beat} steps/beat"
         else:
             text = f"free x{self._speed:.2f}"
-        if self._nudge:
+        if self.trim is not None:
+            text += ", on the leader's beat"
+        elif self._nudge:
             text += f", nudge {100 * NUDGE_RANGE * self._nudge:+.2g}%"
         text += f", {self._running_rate():.3g} steps/s"
         if self._loop_length is not None:

@@ -39,6 +39,7 @@ from livedance.outputs.syphon import SyphonSink
 from livedance.outputs.virtualcam import VirtualCamSink
 from livedance.recording.sessionlog import SessionLog
 from livedance.runtime.engine import Engine
+from livedance.sync.link import LinkSession
 from livedance.video.files import add_codec_argument
 from livedance.video.look import Compositor, Look
 from livedance.video.size import parse_size
@@ -108,6 +109,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--learn-file",
         default=LEARN_FILE,
         help=f"where MIDI learn saves the patch (default: {LEARN_FILE})",
+    )
+    sync = parser.add_argument_group("tempo (Ableton Link)")
+    sync.add_argument(
+        "--link",
+        action="store_true",
+        help="join the Ableton Link session: follow its tempo and beat, propose tempos set here (the link extra)",
+    )
+    sync.add_argument(
+        "--link-quantum",
+        type=float,
+        default=4.0,
+        metavar="BEATS",
+        help="beats to a bar, where Link lines peers' phases up (default: 4)",
     )
     camera = parser.add_argument_group("camera (follow and continue a real dancer)")
     camera.add_argument(
@@ -206,6 +220,7 @@ def build(settings: LiveSettings, headless: bool, size: tuple[int, int] | None, 
         if recorder_out:
             start_recorder(instrument, recorder_out)
         start_controls(settings, instrument)
+        start_link(settings, instrument)
         start_camera(settings, instrument)
         start_outputs(settings, instrument)
     except BaseException:
@@ -289,7 +304,22 @@ def start_controls(settings: LiveSettings, instrument) -> None:
                 bus.status["midi"] = str(exc)
                 specs = [spec for spec in specs if parse_tcp(spec) is not None]
         for spec in specs:
-            instrument.inputs.append(MidiInput(bus, spec, patch, learn_file=settings.learn_file).start())
+            midi = MidiInput(bus, spec, patch, learn_file=settings.learn_file, tempo=instrument.performance.tempo_rule)
+            instrument.inputs.append(midi.start())
+
+
+def start_link(settings: LiveSettings, instrument) -> None:
+    """Join the Link session on its own thread. Without the link extra it is said in one line
+    and the show plays on, its tempo the other sources'."""
+    if not settings.link:
+        return
+    show = instrument.performance
+    session = LinkSession(show.tempo_rule, instrument.bus.status, settings.link_quantum, show.choreographer.last_bpm)
+    try:
+        instrument.inputs.append(session.start())
+    except LivedanceError as exc:
+        print(f"livedance live: {exc}; playing on without Link", file=sys.stderr)
+        instrument.bus.status["link"] = f"no Link: {exc}"
 
 
 OUTPUT_FLAGS = ("ndi", "syphon", "spout", "virtualcam")

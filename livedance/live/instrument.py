@@ -24,6 +24,7 @@ import pygame  # noqa: E402
 
 from livedance.control.controls import Control, ControlBus  # noqa: E402
 from livedance.errors import LivedanceError  # noqa: E402
+from livedance.live.actions import ACTIONS  # noqa: E402
 from livedance.live.framestats import FrameStats  # noqa: E402
 from livedance.live.hud import Hud  # noqa: E402
 from livedance.live.keys import binding_for  # noqa: E402
@@ -35,6 +36,7 @@ from livedance.live.takes import RECORD_DIR, Takes  # noqa: E402
 from livedance.live.window import Window  # noqa: E402
 from livedance.outputs.feed import Feed  # noqa: E402
 from livedance.runtime.engine import Engine  # noqa: E402
+from livedance.sync.tempo import LEADER_CHANGED, TEMPO_CHANGED  # noqa: E402
 from livedance.video.files import uses_gpu  # noqa: E402
 from livedance.video.look import Compositor  # noqa: E402
 
@@ -98,9 +100,35 @@ class Instrument:
                     self.bus.submit(Control(binding.param, binding.value, "key", time.perf_counter(), op=binding.op))
                     self.performance.last_param = binding.param
         self.mixer.apply(now)
+        self.follow_tempo(now)
         self.takes.poll()
         if self.switcher.busy:
             self.settle_switch(now)
+
+    def follow_tempo(self, now: float) -> None:
+        """The leading tempo source onto the step clock; the tempo in use and the leader published,
+        and what the step clock was given logged (a replay gives it the same)."""
+        show = self.performance
+        changed = show.tempo_rule.follow(show.choreographer, now)
+        if not changed:
+            return
+        if changed & TEMPO_CHANGED:
+            self.bus.publish("bpm", ACTIONS["bpm"].read(self))
+        if changed & LEADER_CHANGED:
+            self.bus.publish("tempo_source", show.tempo_rule.leader)
+        if show.log is not None:
+            c = show.choreographer
+            bpm, steps_per_beat = c.tempo if c.tempo is not None else (None, None)
+            show.log.add(
+                {
+                    "type": "tempo",
+                    "frame": show.frames,
+                    "leader": show.tempo_rule.leader,
+                    "bpm": bpm,
+                    "steps_per_beat": steps_per_beat,
+                    "trim": c.trim,
+                }
+            )
 
     def control(self, action) -> None:
         """Run one keyboard-only action; a bad value shows on the HUD instead of stopping the show."""
@@ -212,6 +240,7 @@ class Instrument:
             ),
             f"{show.engine.provider_line}   model {show.model_name}",
             f"{self.director.mode}{' (auto)' if self.director.auto else ''}: {c.mode}   seed {c.seed}   step {c.steps}",
+            show.tempo_rule.describe(ACTIONS["bpm"].read(self)),
             f"last: {show.last_control}",
         ]
         bus = self.bus

@@ -15,6 +15,7 @@ from typing import Callable
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
+from livedance.control.controls import Control  # noqa: E402
 from livedance.control.params import REGISTRY  # noqa: E402
 from livedance.live.performance import Performance  # noqa: E402
 
@@ -63,6 +64,15 @@ def learn_last(show) -> str:
         return "learn: touch a parameter first (a key, OSC) or send /livedance/learn <parameter>"
     show.bus.learning = name
     return f"learn: move a MIDI control for {name}"
+
+
+def next_tempo_source(show) -> str:
+    """Hand the tempo to the next source that is running (manual, MIDI clock, Link, audio), through
+    the mixer like any control, so it is published and logged."""
+    source = show.performance.tempo_rule.next_source()
+    show.bus.submit(Control("tempo_source", source, "key"))
+    show.performance.last_param = "tempo_source"
+    return f"tempo_source {source}"
 
 
 def apply_preset(performance: Performance, number: int) -> str:
@@ -117,6 +127,12 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("[", _k(pygame.K_LEFTBRACKET), "tempo /2 (speed /2 when free)", "tempo_half"),
     Binding("Tab", _k(pygame.K_TAB), "tap tempo: tap on the beat; locks the step clock to it", "tap"),
     Binding("d", _k(pygame.K_d), "downbeat: a step lands now (press on the one)", "downbeat"),
+    Binding(
+        "s",
+        _k(pygame.K_s),
+        "tempo source: hand the lead to the next one running (manual, MIDI clock, Link, audio)",
+        action=next_tempo_source,
+    ),
     Binding("l", _k(pygame.K_l), "phrase loop on / off: repeat the last loop_beats beats", "loop", op="toggle"),
     Binding("g", _k(pygame.K_g), "generate: the model dreams", "mode", "generate"),
     Binding("w", _k(pygame.K_w), "follow: watch the camera's dancer (needs --camera)", "mode", "follow"),

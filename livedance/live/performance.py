@@ -17,6 +17,7 @@ from livedance.control.controls import ControlBus
 from livedance.live.choreographer import Choreographer
 from livedance.recording.sessionlog import SessionLog
 from livedance.runtime.engine import Engine
+from livedance.sync.tempo import TempoRule
 from livedance.video.look import Look
 
 if TYPE_CHECKING:  # the show's parts import this module for `Performance`
@@ -39,6 +40,7 @@ class Performance:
     perturb_amount: float = 1.0
     loop_beats: float = 4.0
     tap_tempo: TapTempo = field(default_factory=TapTempo)
+    tempo_rule: TempoRule = field(default_factory=TempoRule)  # which tempo source leads
     control_time: float = 0.0  # arrival time of the control being applied (tap tempo)
     last_preset: str | None = None
     last_control: str = "-"  # the HUD's "last:" line

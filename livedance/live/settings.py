@@ -1,8 +1,8 @@
 """What a show is built from: the bundle, the dance, the frame rate, the controllers and the camera.
 
 `livedance live` fills it from its flags (`from_args`); bench, replay and the tests build one
-directly. The defaults are a bare show: no OSC, no MIDI, no patch and no camera, which each
-caller turns on by name.
+directly. The defaults are a bare show: no OSC, no MIDI, no patch, no Link and no camera,
+which each caller turns on by name.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ class LiveSettings:
     midi: bool = True  # with a patch: open `midi_in`
     midi_in: list[str] | None = None  # port names, "all" or "tcp:HOST:PORT"; None: all
     learn_file: str = LEARN_FILE
+    # Tempo: join an Ableton Link session (the link extra), lining phases up every quantum beats.
+    link: bool = False
+    link_quantum: float = 4.0
     # The camera: a device, or a video file standing in for one.
     camera: str | None = None
     camera_loop: bool = False

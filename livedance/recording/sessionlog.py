@@ -10,7 +10,8 @@ a JSONL file beside the video, on its own thread: the loop only appends to a lis
 
 Event types: session (the header: model, seed, dancers, fps, size), run (a loop run started:
 `t0` is its first slot time, `period` its slot length), drop (`missed` slots before a frame),
-control, swap, recording (this file's video starts at this frame), tick (once a second: how far
+control, swap, tempo (what the leading tempo source gave the step clock: leader, bpm, steps per
+beat, trim), recording (this file's video starts at this frame), tick (once a second: how far
 the show got, for a log cut off by a crash), end.
 """
 

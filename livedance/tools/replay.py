@@ -31,6 +31,7 @@ from livedance.live.settings import LiveSettings
 from livedance.recording.recorder import Recorder
 from livedance.recording.sessionlog import from_json, read
 from livedance.runtime.engine import Engine
+from livedance.sync.tempo import SOURCES
 from livedance.video.files import CODECS, add_codec_argument
 from livedance.video.size import parse_size
 
@@ -56,6 +57,7 @@ class _Timeline:
         self.late: dict[int, list[dict]] = {}
         self.swaps: dict[int, dict] = {}
         self.camera: dict[int, list[dict]] = {}  # the camera's part: captured latents, mode switches
+        self.tempo: dict[int, list[dict]] = {}  # what the leading tempo source gave the step clock
         runs: dict[int, dict] = {}
         drops: dict[int, int] = {}
         self.drops = drops  # frame -> slots missed just before it (the recording repeats the frame)
@@ -73,6 +75,8 @@ class _Timeline:
                 self.swaps[frame] = event
             elif kind in ("capture", "mode"):
                 self.camera.setdefault(frame, []).append(event)
+            elif kind == "tempo":
+                self.tempo.setdefault(frame, []).append(event)
             elif kind == "recording":
                 self.start = frame
             elif kind == "end":
@@ -162,6 +166,20 @@ class _LoggedCapture:
             )
 
 
+def _follow_logged(performance, event: dict) -> None:
+    """The step clock as the leading tempo source left it live (Link, MIDI clock and audio are not
+    there to ask): the leader, its tempo and the trim that pulled the steps onto its beat."""
+    performance.tempo_rule.choose(event["leader"])
+    c = performance.choreographer
+    if event["leader"] != "manual" and event["bpm"] is not None:
+        c.set_tempo(event["bpm"], event["steps_per_beat"])
+    c.trim = event["trim"]
+
+
+def _ignore_proposal(bpm: float) -> None:
+    """A tempo set by hand while another source led went to it live; the log says what came back."""
+
+
 def replay(args) -> tuple[str, int]:
     timeline = _Timeline(read(args.log))
     header = timeline.header
@@ -183,6 +201,9 @@ def replay(args) -> tuple[str, int]:
     inst.takes.start = inst.takes.stop = lambda: None  # the replay is the recording
     bus = inst.mixer.bus = _ReplayBus(inst.bus)
     logged = inst.director.capture = _LoggedCapture()
+    for source in SOURCES:
+        if source != "manual":
+            inst.performance.tempo_rule.attach(source, propose=_ignore_proposal)
     first = 0 if args.all else timeline.start
     recorded = timeline.times
     same_rate = abs(fps - float(header["fps"])) < 1e-9
@@ -200,17 +221,20 @@ def replay(args) -> tuple[str, int]:
         recorder = Recorder(args.out, fps, size, codec=args.codec)
         k = 0  # the next recorded frame whose controls and switches are still to come
         for now in tqdm(times, desc="replay", unit="frame", disable=None):
-            early, late, swaps, camera = [], [], [], []
+            early, late, swaps, camera, tempo = [], [], [], [], []
             while k < len(recorded) and recorded[k] <= now + 1e-9:
                 early += _controls(timeline.early.get(k, []))
                 late += _controls(timeline.late.get(k, []))
                 camera += timeline.camera.get(k, [])
+                tempo += timeline.tempo.get(k, [])
                 if k in timeline.swaps:
                     swaps.append(timeline.swaps[k])
                 k += 1
             # As in the live loop's poll: controls first, then a switch that finished loading.
             bus.frame(early, late)
             inst.mixer.apply(now)
+            for event in tempo:
+                _follow_logged(inst.performance, event)
             for event in camera:
                 logged.take(event)
                 if event["type"] == "mode":

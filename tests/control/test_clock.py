@@ -94,6 +94,21 @@ def test_stop_keeps_the_tempo(transport):
         assert follower.tick(20.0 + 24 * 60.0 / (90.0 * PPQN)) == pytest.approx(90.0)
 
 
+def test_the_beat_counts_from_the_first_tick_after_start_while_the_transport_runs():
+    follower = ClockFollower()
+    feed(follower, clock_times(120.0, beats=1, start=0.0))
+    assert follower.beat is None  # no start: a clock-only device gives the tempo, not the phase
+    follower.start(5.0)
+    feed(follower, clock_times(120.0, beats=2, start=5.0))  # ticks 0 .. 47
+    assert follower.beat == 47 / PPQN
+    follower.stop(7.0)
+    feed(follower, clock_times(120.0, beats=1, start=8.0))  # a stopped transport's ticks don't move it
+    assert follower.beat == 47 / PPQN
+    follower.continue_(9.0)
+    follower.tick(9.0)
+    assert follower.beat == 2.0
+
+
 @pytest.mark.parametrize(
     "taps, expected",
     [

@@ -16,6 +16,7 @@ from livedance.control.controls import ControlBus
 from livedance.control.midi import MidiInput, input_names, parse_tcp, pick_port
 from livedance.control.patch import Patch
 from livedance.errors import LivedanceError
+from livedance.sync.tempo import TempoRule
 
 
 def midi_system() -> bool:
@@ -99,7 +100,10 @@ class Rig:
         self.bus = ControlBus()
         self.patch = patch or make_patch()
         self.spec = f"tcp:127.0.0.1:{self.port}"
-        self.midi = MidiInput(self.bus, self.spec, self.patch, learn_file, rescan_seconds=0.05).start()
+        self.tempo = TempoRule()
+        self.midi = MidiInput(
+            self.bus, self.spec, self.patch, learn_file, rescan_seconds=0.05, tempo=self.tempo
+        ).start()
         self.controls = []
         self.connected()
 
@@ -187,29 +191,32 @@ def send_clock(server, bpm, beats, then_stop=True):
         server.send(mido.Message("stop"))
 
 
-def test_midi_clock_sets_the_tempo(rig):
+def test_midi_clock_offers_its_tempo_and_beat_to_the_tempo_rule(rig):
     r = rig()
+    assert r.tempo.available == ("manual", "midi")  # an open input is a source the rule can choose
     sender = threading.Thread(target=send_clock, args=(r.server, 120.0, 4), daemon=True)
     sender.start()
     sender.join(timeout=10)
     wait_until(lambda: "clock stopped" in r.status)
-    controls = r.wait_controls(lambda cs: sum(c.name == "bpm" for c in cs) >= 4)
-    names = [c.name for c in controls]
-    # start locks the tempo and marks the downbeat before any tempo estimate
-    assert names[:2] == ["tempo_lock", "downbeat"] and controls[0].value is True
-    bpms = [c.value for c in controls if c.name == "bpm"]
-    assert len(bpms) == 4  # once a beat, from the second beat
-    assert all(bpm == pytest.approx(120.0, rel=0.01) for bpm in bpms), bpms
+    offer = r.tempo.offered("midi")
+    assert offer.bpm == pytest.approx(120.0, rel=0.01)
+    assert offer.beat == 4.0  # the estimate on the fourth beat's tick after start (the first tick is beat 0)
+    assert r.tempo.leader == "midi"  # the default order: a ticking clock leads the performer's own tempo
     assert re.search(r"clock stopped at 1[12]\d\.\d BPM$", r.status), r.status
-    assert r.patch.translated == []  # clock and transport never reach the patch
+    assert r.patch.translated == [] and r.bus.drain([]) == []  # clock and transport reach the rule only
 
 
-def test_continue_locks_the_tempo_again(rig):
+def test_continue_runs_the_transport_again(rig):
     r = rig()
     r.send(mido.Message("stop"), mido.Message("continue"))
-    controls = r.wait_controls(lambda cs: cs)
-    assert [(c.name, c.value) for c in controls] == [("tempo_lock", True)]
     wait_until(lambda: "clock running" in r.status)
+    assert r.bus.drain([]) == []
+
+
+def test_a_closed_input_leaves_the_rule(rig):
+    r = rig()
+    r.midi.close()
+    assert r.tempo.available == ("manual",) and r.tempo.offered("midi") is None
 
 
 def test_midi_learn_maps_saves_and_disarms(rig, tmp_path):
@@ -246,7 +253,7 @@ def test_a_broken_patch_is_counted_and_the_input_goes_on(rig):
     wait_until(lambda: r.bus.counts.get("midi") and r.bus.counts["midi"].refused == 1)
     assert "patch broke" in r.bus.last_refusal
     r.send(mido.Message("start"))  # still alive
-    r.wait_controls(lambda cs: any(c.name == "tempo_lock" for c in cs))
+    wait_until(lambda: "clock running" in r.status)
 
 
 # A controller in its own process, so that killing it really closes its connections (a
@@ -417,11 +424,11 @@ def test_cli_monitor_prints_what_arrives():
         server.send(mido.Message("start"))
         lines = []
         deadline = time.monotonic() + 30
-        while not any("downbeat" in line for line in lines) and time.monotonic() < deadline:
+        while not ("clock running" in "".join(lines) and "CC 74" in "".join(lines)) and time.monotonic() < deadline:
             lines.append(proc.stdout.readline())
         text = "".join(lines)
         assert "CC 74 ch 2 = 99" in text
-        assert "clock -> tempo_lock True" in text
+        assert f"# MIDI tcp:127.0.0.1:{port}: connected, clock running" in text
         assert f"# MIDI tcp:127.0.0.1:{port}: connected" in text
     finally:
         proc.kill()
@@ -431,13 +438,12 @@ def test_cli_monitor_prints_what_arrives():
 
 def test_one_clock_drives_the_tempo_when_two_inputs_send_one():
     """With --midi-in all, the same clock reaching two inputs must not count double."""
-    bus = ControlBus()
-    midi = MidiInput(bus, "tcp:127.0.0.1:9", make_patch())  # never started: messages handed in directly
+    tempo = TempoRule()
+    midi = MidiInput(ControlBus(), "tcp:127.0.0.1:9", make_patch(), tempo=tempo)  # never started: messages handed in
     tick = mido.Message("clock")
     t = 100.0
     for _ in range(24 * 4):  # four beats at 120 BPM, every tick arriving on both ports
         midi._handle(tick, t, "port A")
         midi._handle(tick, t + 0.001, "port B")
         t += 0.5 / 24
-    bpms = [c.value for c in bus.drain([]) if c.name == "bpm"]
-    assert bpms and all(abs(b - 120.0) < 1.2 for b in bpms), bpms
+    assert abs(tempo.offered("midi").bpm - 120.0) < 1.2, tempo.offered("midi")

@@ -155,6 +155,8 @@ def _expect(binding, inst):
                 assert inst.director.mode == "generate", label
             else:
                 assert "camera" in inst.performance.last_control, label  # no camera here: said, and the show goes on
+        elif name == "next_tempo_source":  # only manual runs here (tests/sync cycles through more)
+            assert inst.performance.last_control == "tempo_source manual", label
         elif name in ("tap", "downbeat"):
             assert inst.performance.last_control.startswith(name), label
         elif name == "preset":

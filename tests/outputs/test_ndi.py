@@ -12,10 +12,8 @@ The config also renames the machine, so the source's name proves NDI read it. Wi
 `python tests/outputs/test_ndi.py measure` times `_send` at 1080p, in the same kind of namespace.
 """
 
-import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -24,6 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import cv2
+import netns
 import numpy as np
 import pytest
 
@@ -309,27 +308,14 @@ def bench(frames: int = 300) -> dict:
 
 # --- the tests ----------------------------------------------------------------------------------
 def _why_no_namespace() -> str | None:
-    if importlib.util.find_spec("cyndilib") is None:
-        return "cyndilib is not installed (the ndi extra)"
-    if os.geteuid() != 0:
-        return "a loopback-only network namespace needs root (unshare -n)"
-    for tool in ("unshare", "ip"):
-        if shutil.which(tool) is None:
-            return f"no `{tool}` to make a loopback-only network namespace"
-    made = subprocess.run(["unshare", "-n", "ip", "link", "set", "lo", "up"], capture_output=True, text=True)
-    if made.returncode != 0:
-        return f"cannot make a loopback-only network namespace: {made.stderr.strip() or made.returncode}"
-    return None
+    return netns.why_not("cyndilib", "ndi")
 
 
 def in_loopback_namespace(mode: str, tmp: Path, timeout: float = 120) -> dict:
     """Run this file's `mode` in a new network namespace with only `lo`; its JSON result."""
     (tmp / "ndi-config.v1.json").write_text(json.dumps(CONFIG))
     env = dict(os.environ, NDI_CONFIG_DIR=str(tmp), HOME=str(tmp), DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent")
-    command = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', sys.executable, __file__, mode]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{mode} failed in the namespace:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return netns.run(__file__, mode, env, timeout)
 
 
 @pytest.fixture(scope="module")

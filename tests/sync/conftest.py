@@ -1,0 +1,3 @@
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
