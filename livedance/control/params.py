@@ -83,6 +83,15 @@ _DECLARED: tuple[Param, ...] = (
         4.0,
         1.0,
     ),
+    Param(
+        "accent",
+        TRIGGER,
+        "hit the beat: the pose swells out and the dance is jolted, fading in a moment (amount = strength)",
+        "dance",
+        0.0,
+        1.0,
+        0.6,
+    ),
     Param("perturb_amount", FLOAT, "how hard the perturb key and amount-less triggers jolt", "dance", 0.0, 4.0, 1.0),
     Param(
         "noise",
@@ -169,6 +178,13 @@ _DECLARED: tuple[Param, ...] = (
         "downbeat",
         TRIGGER,
         "align the step clock to the beat now: press on the one (MIDI clock start does it)",
+        "tempo",
+    ),
+    Param(
+        "beat_sync",
+        TRIGGER,
+        "a beat of the music fell when this arrived: while locked, the step clock's beat glides onto it "
+        "(the audio input sends it)",
         "tempo",
     ),
     Param("tempo_double", TRIGGER, "tempo x2 (or speed x2)", "tempo"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from livedance.errors import LivedanceError
-from livedance.live.choreographer import LOOP_CAPACITY
+from livedance.live.choreographer import ACCENT_DEFAULT, LOOP_CAPACITY
 from livedance.live.keys import apply_preset
 
 # Keyboard steps: four presses double or halve the speed.
@@ -72,6 +72,10 @@ def _seed(show, value, index=None):
 
 def _perturb(show, value=None, index=None):
     show.performance.choreographer.perturb(show.performance.perturb_amount if value is None else value)
+
+
+def _accent(show, value=None, index=None):
+    show.performance.choreographer.accent(ACCENT_DEFAULT if value is None else value)
 
 
 def _freeze(show, value, index=None):
@@ -168,6 +172,10 @@ def _tap(show, value=None, index=None):
         _bpm_write(show, bpm)  # set_tempo clamps to the choreographer's range
 
 
+def _beat_sync(show, value=None, index=None):
+    show.performance.choreographer.sync_beat(show.performance.control_time)
+
+
 def _faster(show, value=None, index=None, faster=True):
     c = show.performance.choreographer
     if c.tempo is not None:
@@ -230,6 +238,7 @@ ACTIONS: dict[str, Action] = {
     "reseed": _trigger(_reseed),
     "seed": Action(lambda show: show.performance.choreographer.seed, _seed),
     "perturb": _trigger(_perturb),
+    "accent": _trigger(_accent),
     "perturb_amount": _own("perturb_amount"),
     "noise": _attribute("choreographer", "noise"),
     "temperature": _attribute("choreographer", "temperature"),
@@ -249,6 +258,7 @@ ACTIONS: dict[str, Action] = {
     "tap": _trigger(_tap),
     "nudge": _attribute("choreographer", "nudge"),
     "downbeat": _trigger(lambda show, value=None, index=None: show.performance.choreographer.downbeat()),
+    "beat_sync": _trigger(_beat_sync),
     "tempo_double": _trigger(_tempo_double),
     "tempo_half": _trigger(_tempo_half),
     "faster": _trigger(_faster),

@@ -32,6 +32,14 @@ Choices, so the picture never jumps or stalls:
 - Nudge bends the step rate by up to +-10% (a DJ's pitch bend) in free and tempo-locked modes;
   `downbeat()` makes the next frame take a step, so the step clock starts an interval there
   (the picture catches up to that step in one frame: at most one step's motion).
+- Beat: while locked to a tempo the clock also counts steps within the beat (`beat_phase`).
+  `sync_beat(t)` says a beat of the music fell at time t (the audio input's tracker): the
+  first one puts the clock's beat there at once (at most one step's motion, like downbeat);
+  after that the clock's fraction of a step glides onto the music's over `SYNC_SECONDS`, so
+  a tracker's small corrections never jerk the picture. Whole steps are relabelled, not shown.
+- Accent: `accent(a)` swells the pose away from the mean pose (temperature x 1 + 0.5 a) in
+  the frame it lands, fading over `ACCENT_SECONDS`, and jolts the window with a perturb of
+  a x `ACCENT_JOLT`: the dancer hits the beat and moves on from it.
 - Phrase loop: every step latent shown is kept in a ring of the last `LOOP_CAPACITY` steps.
   `loop(n)` replays the last n of them, cyclically, one per clock step (the LSTM rests), so
   the phrase repeats in time with the clock and Catmull-Rom smooths the seam. On release the
@@ -59,6 +67,12 @@ LOOP_CAPACITY = 256
 # Nudge at full deflection bends the step rate by this fraction.
 NUDGE_RANGE = 0.1
 CROSSFADE_SECONDS = 0.5
+# The beat's glide onto the music's (time constant), and the accent's shape.
+SYNC_SECONDS = 0.25
+ACCENT_DEFAULT = 0.6
+ACCENT_GAIN = 0.5  # the pose's distance from the mean x (1 + gain x accent) at the hit
+ACCENT_SECONDS = 0.18  # the swell's time constant
+ACCENT_JOLT = 0.6  # perturb amount (normalised units) of a full accent
 
 
 def _finite_number(value, name: str) -> float:
@@ -92,6 +106,11 @@ class Choreographer:
         self._offset_on = False
         self._nudge = 0.0
         self._downbeat = False
+        self._beat_step = 0  # steps taken since the clock's beat began (locked: mod steps per beat)
+        self._beat_at: float | None = None  # a beat of the music the clock follows (sync_beat)
+        self._synced = False
+        self._accent = 0.0  # the last accent's strength, until it has faded
+        self._accent_at: float | None = None  # when it was first shown
         # The phrase loop: a ring of the last shown step latents, and the phrase it replays.
         self._ring = np.zeros((LOOP_CAPACITY, *shape), np.float32)
         self._ring_next = 0
@@ -130,16 +149,20 @@ class Choreographer:
             if self._downbeat:  # a step lands on this frame and the next interval starts here
                 self._downbeat = False
                 self._phase = 1.0
+                self._beat_step = -1
             elif elapsed:
                 self._phase += elapsed * self.step_rate
+            if self._beat_at is not None and self._tempo is not None:
+                self._follow_beat(now, elapsed)
             due = int(self._phase)
-            if due:
+            if due > 0:
                 self._phase -= due
+                self._beat_step += due
                 self.skipped_steps += max(0, due - MAX_STEPS_PER_FRAME)
                 for _ in range(min(due, MAX_STEPS_PER_FRAME)):
                     self._step()
         pose = self._pose
-        self.playhead.sample_into(self._phase, pose)
+        self.playhead.sample_into(max(self._phase, 0.0), pose)
         if self._fading:
             self._crossfade(now)
         # Every entry finite, counted rather than summed: a reduction would allocate per frame.
@@ -149,9 +172,12 @@ class Choreographer:
             self.resets += 1
             self.playhead.sample_into(self._phase, pose)
         shown = self._latent
-        if self._temperature != 1.0:
+        temperature = self._temperature32
+        if self._accent:
+            temperature = np.float32(self._temperature * (1.0 + ACCENT_GAIN * self._accent_level(now)))
+        if temperature != 1.0:
             np.subtract(pose, self._mean, out=shown)
-            shown *= self._temperature32
+            shown *= temperature
             shown += self._mean
         else:
             np.copyto(shown, pose)
@@ -159,6 +185,30 @@ class Choreographer:
             shown += self._offset_raw
         self._shown_any = True
         return shown
+
+    def _follow_beat(self, now: float, elapsed: float) -> None:
+        """Pull the clock's place in the beat towards the music's (see the module docstring)."""
+        tempo, beat_at = self._tempo, self._beat_at
+        if tempo is None or beat_at is None:
+            return
+        bpm, per_beat = tempo
+        want = ((now - beat_at) * bpm / 60.0) % 1.0 * per_beat  # steps into the music's beat
+        have = self._beat_step % per_beat + self._phase
+        error = (want - have + per_beat / 2.0) % per_beat - per_beat / 2.0
+        whole = round(error)
+        self._beat_step += whole  # a relabelling: nothing on screen moves
+        gain = 1.0 if not self._synced else 1.0 - math.exp(-elapsed / SYNC_SECONDS)
+        self._phase += (error - whole) * gain
+        self._synced = True
+
+    def _accent_level(self, now: float) -> float:
+        """What is left of the last accent at `now`: its strength at the first frame that shows it, then fading."""
+        if self._accent_at is None:
+            self._accent_at = now
+        level = self._accent * math.exp(-(now - self._accent_at) / ACCENT_SECONDS)
+        if level < 0.01:
+            self._accent, self._accent_at = 0.0, None
+        return level
 
     def _step(self) -> None:
         if self._loop_length is not None:
@@ -273,6 +323,37 @@ class Choreographer:
         window = self.rollout.window_norm
         for dancer, generator in enumerate(self.rollout.generators):
             window[dancer] += np.float32(amount) * generator.standard_normal(window.shape[1:], dtype=np.float32)
+
+    def accent(self, amount: float = ACCENT_DEFAULT) -> None:
+        """Hit the beat: a swell of the pose from the next frame, fading, and a jolt of `amount` x ACCENT_JOLT."""
+        amount = _finite_number(amount, "accent")
+        if not 0.0 <= amount <= 1.0:
+            raise LivedanceError(f"accent: {amount:g}; expected a strength from 0 to 1")
+        if amount == 0.0:
+            return
+        self._accent, self._accent_at = amount, None
+        self.perturb(amount * ACCENT_JOLT)
+
+    @property
+    def accenting(self) -> float:
+        """The strength of the accent being shown, 0 when none (its level at its first frame)."""
+        return self._accent
+
+    def sync_beat(self, at: float) -> None:
+        """A beat of the music fell at `at` (the loop's clock): while locked to a tempo, the clock's beat follows it."""
+        self._beat_at = _finite_number(at, "beat time")
+
+    def unsync_beat(self) -> None:
+        """Stop following the music's beat (the clock keeps its tempo and place)."""
+        self._beat_at, self._synced = None, False
+
+    @property
+    def beat_phase(self) -> float | None:
+        """Where the clock is in its beat, in [0, 1), when locked to a tempo; None when free."""
+        if self._tempo is None:
+            return None
+        per_beat = self._tempo[1]
+        return ((self._beat_step % per_beat) + min(max(self._phase, 0.0), 1.0)) / per_beat % 1.0
 
     def freeze(self, on: bool = True) -> None:
         """Hold the pose (the picture stops); unfreezing carries on from the same instant."""
@@ -429,8 +510,9 @@ class Choreographer:
         self.last_bpm = bpm
 
     def unlock_tempo(self) -> None:
-        """Back to the model's own rate x `speed`."""
+        """Back to the model's own rate x `speed` (and no longer following a beat)."""
         self._tempo = None
+        self.unsync_beat()
 
     @property
     def tempo(self) -> tuple[float, int] | None:

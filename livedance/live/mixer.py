@@ -32,9 +32,9 @@ from livedance.recording.sessionlog import jsonable
 log = logging.getLogger(__name__)
 
 LATENCY_SAMPLES = 4096
-# Sources that move parameters on their own (MIDI clock's tempo): not what the HUD's "last
-# control" or MIDI learn's "parameter touched last" should follow.
-QUIET_SOURCES = frozenset({"midi-clock"})
+# Sources that move parameters on their own (MIDI clock's tempo, the music): not what the
+# HUD's "last control" or MIDI learn's "parameter touched last" should follow.
+QUIET_SOURCES = frozenset({"midi-clock", "audio"})
 # Look parameters only change how the compositor draws: one that arrives while the frame is
 # being dreamt and decoded still makes that frame (see `apply_late`).
 LATE = frozenset(name for name, p in _params.REGISTRY.items() if p.group == "look" and name != "dancers")
