@@ -405,3 +405,90 @@ def test_a_new_dancer_releases_the_loop(engine, change, seed):
     assert choreographer.rollout.steps > lstm_steps and np.all(np.isfinite(after))
     assert largest_jump(np.concatenate([before, after])) <= largest_jump(knots)  # crossfaded in
     choreographer.release_loop()  # nothing to release: harmless
+
+
+# --- the music's beat and accents -------------------------------------------------------------
+def test_beat_phase_counts_steps_within_the_beat(engine):
+    c = Choreographer(engine, seed=1)
+    assert c.beat_phase is None  # free: no beat
+    c.set_tempo(120.0, 6)  # 12 steps/s, a beat every 0.5 s
+    c.downbeat()
+    c.frame(0.0)
+    phases = []
+    for k in range(1, 60):
+        c.frame(k / FPS)
+        phases.append(c.beat_phase)
+    assert phases[28] == pytest.approx((29 / FPS) / 0.5, abs=1e-6)
+    assert all(0.0 <= p < 1.0 for p in phases) and phases[31] < phases[28]  # a new beat at 0.5 s
+
+
+@pytest.mark.parametrize("offset", [0.05, 0.2, 0.4])
+def test_sync_beat_puts_the_clocks_beat_on_the_musics(engine, offset):
+    c = Choreographer(engine, seed=1)
+    c.set_tempo(128.0)
+    beat = 60.0 / 128.0
+    c.frame(0.0)
+    c.sync_beat(offset)  # a beat of the music at `offset`, then one every `beat`
+    errors = []
+    for k in range(1, 180):
+        now = k / FPS
+        c.frame(now)
+        clock_beat = now - c.beat_phase * beat
+        errors.append(((clock_beat - offset) / beat + 0.5) % 1.0 - 0.5)
+    assert abs(errors[0]) < 1e-6  # the first sync puts it there at once
+    assert max(abs(e) for e in errors) * beat < 0.002
+
+
+def test_a_drifting_beat_is_followed_smoothly(engine):
+    """The music's beat moves by 40 ms: the clock glides there over a fraction of a second, no jump."""
+    c = Choreographer(engine, seed=1)
+    c.set_tempo(120.0, 6)
+    c.frame(0.0)
+    c.sync_beat(0.0)
+    frames = play(c, 1.0, start=1 / FPS)
+    c.sync_beat(0.04)
+    after = play(c, 1.0, start=1.0 + 1 / FPS)
+    phase_at = (2.0 - 0.04) / 0.5 % 1.0
+    assert c.beat_phase == pytest.approx(phase_at, abs=0.01)
+    assert largest_jump(after) <= 1.5 * largest_jump(frames)
+
+
+def test_unlocking_forgets_the_beat(engine):
+    c = Choreographer(engine, seed=1)
+    c.set_tempo(128.0)
+    c.sync_beat(0.0)
+    c.unlock_tempo()
+    c.frame(0.0)
+    assert c.beat_phase is None and c.tempo is None
+    c.set_tempo(128.0)
+    c.frame(0.1)
+    assert c.beat_phase is not None
+
+
+def test_an_accent_swells_the_pose_and_fades(engine):
+    plain, hit = Choreographer(engine, seed=3), Choreographer(engine, seed=3)
+    for c in (plain, hit):
+        play(c, 0.5)
+    hit.accent(1.0)
+    assert hit.accenting == 1.0
+    mean = np.asarray(engine.bundle.latent_mean)
+    distances = []
+    for k in range(30):
+        now = 0.5 + k / FPS
+        a, b = plain.frame(now), hit.frame(now)
+        distances.append(np.linalg.norm(b - mean) / np.linalg.norm(a - mean))
+    assert distances[0] == pytest.approx(1.5, rel=1e-3)  # the first frame shows it whole
+    assert distances[-1] < distances[5] < distances[0]
+    play(hit, 1.0, start=1.5)
+    assert hit.accenting == 0.0  # faded out: nothing left to do per frame
+
+
+def test_an_accent_jolts_the_dance_and_zero_does_nothing(engine):
+    a, b = Choreographer(engine, seed=3), Choreographer(engine, seed=3)
+    b.accent(0.0)
+    assert b.accenting == 0.0 and np.array_equal(play(a, 0.5), play(b, 0.5))
+    b.accent(0.8)
+    assert not np.allclose(play(a, 0.5, start=0.5), play(b, 0.5, start=0.5))
+    for bad in (-0.1, 1.5, float("nan"), "loud"):
+        with pytest.raises(LivedanceError, match="accent"):
+            b.accent(bad)
