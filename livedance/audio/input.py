@@ -78,14 +78,13 @@ class AudioInput(Worker):
         analysis: AnalysisConfig | None = None,
     ):
         super().__init__("livedance-audio", join_timeout=1.0)
-        Retry(retry_max)  # refuses a bad retry_max here, at start
+        self.retry = Retry(retry_max)  # a bad retry_max is refused here, at start
         self.spec = str(spec)
         self.source = open_source(spec, loop=loop, realtime=realtime)  # a bad spec raises here, at start
         self.label = self.spec if self.source.kind == "device" else self.spec.replace("\\", "/").rsplit("/", 1)[-1]
         self.bus = bus
         self.mappings = [m for m in mappings if m.source == "audio"]
         self.tempo = tempo
-        self.retry_max = float(retry_max)
         self._beat_config, self._analysis_config = beat, analysis
         self.opened = False
         self.error: str | None = None
@@ -130,7 +129,7 @@ class AudioInput(Worker):
             raise
 
     def _listen(self) -> None:
-        retry, source = Retry(self.retry_max), self.source
+        retry, source = self.retry, self.source
         while not self._stopping.is_set():
             try:
                 source.open()
