@@ -162,3 +162,26 @@ class Worker:
             reason = one_line(exc)
             log.error("thread %s died: %s", threading.current_thread().name, reason, exc_info=True)
             self.died = reason
+
+
+class Retry:
+    """How a device's thread retries (camera, audio): waits of 1, 2, 4 ... `most` s after each
+    failure, and the status line's words for it; a device lost after it worked starts them over."""
+
+    def __init__(self, most: float):
+        if not most > 0:
+            raise ValueError(f"retry_max {most}: expected a positive number of seconds")
+        self.most = float(most)
+        self.failures = 0  # consecutive attempts that gave nothing: sets the wait
+        self.was_lost = False
+
+    def failed(self, lost: bool, reason: str | None) -> tuple[str, float]:
+        """After a failure (`lost` mid-show, else won't open): (what the status says, seconds to wait)."""
+        if lost:
+            self.was_lost, self.failures = True, 0
+            what = f"lost ({reason})"
+        else:
+            what = f"lost; won't reopen ({reason})" if self.was_lost else f"won't open ({reason})"
+        delay = min(2.0**self.failures, self.most)
+        self.failures = min(self.failures + 1, 30)
+        return f"{what}; retrying in {delay:g} s", delay

@@ -11,7 +11,7 @@ import pytest
 from waiting import wait_until
 
 from livedance.errors import LivedanceError
-from livedance.worker import NICE, Worker, run_nicer
+from livedance.worker import NICE, Retry, Worker, run_nicer
 
 
 class Probe(Worker):
@@ -263,3 +263,14 @@ def test_threads_started_inside_run_nicer_inherit_its_priority():
 
     run_nicer(library_open)
     assert seen["nice"] == min(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + NICE, 19)
+
+
+def test_retry_waits_longer_after_each_failure_and_starts_over_when_lost():
+    retry = Retry(5.0)
+    waits = [retry.failed(False, "busy") for _ in range(5)]
+    assert [delay for _, delay in waits] == [1.0, 2.0, 4.0, 5.0, 5.0]
+    assert waits[0][0] == "won't open (busy); retrying in 1 s"
+    assert retry.failed(True, "unplugged") == ("lost (unplugged); retrying in 1 s", 1.0)
+    assert retry.failed(False, "gone") == ("lost; won't reopen (gone); retrying in 2 s", 2.0)
+    with pytest.raises(ValueError, match="retry_max 0"):
+        Retry(0)

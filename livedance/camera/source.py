@@ -26,7 +26,7 @@ import numpy as np
 
 from livedance.errors import LivedanceError, one_line
 from livedance.quiet import quiet_stderr
-from livedance.worker import Worker
+from livedance.worker import Retry, Worker
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +137,7 @@ class CameraSource(Worker):
             self.bus.status["camera"] = self._status
 
     def _run(self) -> None:
-        failures = 0  # consecutive attempts that gave no frames: sets the backoff
-        was_lost = False
+        retry = Retry(self.retry_max)
         while not self._stopping.is_set():
             capture, reason = None, None
             try:
@@ -170,15 +169,11 @@ class CameraSource(Worker):
                 continue
             if outcome == "lost":
                 self.lost += 1
-                was_lost, failures = True, 0
                 self.error = f"--camera {self.spec}: lost ({reason})"
-                what = f"lost ({reason})"
             else:
                 self.error = f"--camera {self.spec}: won't open ({reason})"
-                what = f"lost; won't reopen ({reason})" if was_lost else f"won't open ({reason})"
-            delay = min(2.0**failures, self.retry_max)
-            failures = min(failures + 1, 30)
-            self._set_status(f"{what}; retrying in {delay:g} s")
+            what, delay = retry.failed(outcome == "lost", reason)
+            self._set_status(what)
             if self._stopping.wait(delay):
                 return
 

@@ -19,8 +19,26 @@ from livedance.control import params as _params
 from livedance.control.curves import CURVES
 from livedance.errors import LivedanceError
 
-SOURCES = ("cc", "note", "pitchbend", "program", "osc")
-OPTIONS = ("channel", "index", "curve", "range", "invert", "takeover", "button", "relative", "amount")
+SOURCES = ("cc", "note", "pitchbend", "program", "osc", "audio")
+OPTIONS = (
+    "channel",
+    "index",
+    "curve",
+    "range",
+    "invert",
+    "takeover",
+    "button",
+    "relative",
+    "amount",
+    "attack",
+    "release",
+    "sensitivity",
+)
+# What the audio input measures (livedance/audio): levels from 0 to 1, and triggers that fire.
+AUDIO_LEVELS = ("loudness", "bass", "mid", "high")
+AUDIO_TRIGGERS = ("onset", "beat", "downbeat")
+AUDIO_FEATURES = AUDIO_LEVELS + AUDIO_TRIGGERS
+AUDIO_OPTIONS = ("attack", "release", "sensitivity")
 TAKEOVERS = ("pickup", "scale", "jump")
 BUTTONS = ("trigger", "toggle", "momentary")
 
@@ -29,7 +47,7 @@ BUTTONS = ("trigger", "toggle", "momentary")
 class Mapping:
     """One control line of a patch. Options left unset are None (the defaults apply)."""
 
-    source: str  # cc, note, pitchbend, program, osc
+    source: str  # cc, note, pitchbend, program, osc, audio
     param: str
     number: int | None = None  # the CC or note number
     address: str | None = None  # the OSC address
@@ -42,6 +60,10 @@ class Mapping:
     button: str | None = None
     relative: bool = False
     amount: float | None = None
+    feature: str | None = None  # the audio feature (AUDIO_FEATURES)
+    attack: float | None = None  # audio: seconds a level takes to rise (None: the feature's own)
+    release: float | None = None  # audio: seconds a level takes to fall
+    sensitivity: float | None = None  # audio: the feature x this before it is mapped (None: 1)
     line: int = field(default=0, compare=False)  # where it was read (0: learned)
 
     @property
@@ -56,6 +78,8 @@ class Mapping:
             return f"note {self.number}"
         if self.source == "osc":
             return f"OSC {self.address}"
+        if self.source == "audio":
+            return f"audio {self.feature}"
         return "pitch bend" if self.source == "pitchbend" else "program change"
 
     @property
@@ -78,7 +102,7 @@ class Mapping:
         if self.button is not None:
             return self.button
         kind = _params.REGISTRY[self.param].kind
-        if kind.fires and self.source in ("cc", "note", "osc"):
+        if kind.fires and self.source in ("cc", "note", "osc", "audio"):
             return "trigger"
         if kind.switch and self.source in ("cc", "note"):
             return "toggle"  # controller buttons send 127 on press, 0 on release
@@ -124,19 +148,24 @@ def mapping_from_table(table: dict, line: int = 0) -> Mapping:
     sources = [key for key in SOURCES if key in table]
     if not sources:
         raise LivedanceError(
-            'a control needs a source: cc = N, note = N, pitchbend = true, program = true or osc = "/address"'
+            "a control needs a source: cc = N, note = N, pitchbend = true, program = true, "
+            'osc = "/address" or audio = "FEATURE"'
         )
     if len(sources) > 1:
         raise LivedanceError(f"{' and '.join(sources)}: a control has exactly one source")
     source = sources[0]
     value = table[source]
-    number = address = None
+    number = address = feature = None
     if source in ("cc", "note"):
         number = _whole(value, source, 0, 127)
     elif source == "osc":
         if not isinstance(value, str) or not value.startswith("/") or any(c in value for c in " #*,?[]{}"):
             raise LivedanceError(f'osc = {_show(value)}: expected an OSC address starting with /, e.g. "/1/fader1"')
         address = value
+    elif source == "audio":
+        if value not in AUDIO_FEATURES or not isinstance(value, str):
+            raise LivedanceError(f"audio = {_show(value)}: expected one of {', '.join(AUDIO_FEATURES)}")
+        feature = value
     elif value is not True:
         raise LivedanceError(f"{source} = {_show(value)}: expected {source} = true")
     if "param" not in table:
@@ -168,7 +197,12 @@ def mapping_from_table(table: dict, line: int = 0) -> Mapping:
         if not _is_number(table["amount"]):
             raise LivedanceError(f"amount = {_show(table['amount'])}: expected a number")
         options["amount"] = table["amount"]
-    mapping = Mapping(source, param, number, address, line=line, **options)
+    for key in AUDIO_OPTIONS:
+        if key in table:
+            if not _is_number(table[key]) or table[key] < 0:
+                raise LivedanceError(f"{key} = {_show(table[key])}: expected a number of 0 or more")
+            options[key] = float(table[key])
+    mapping = Mapping(source, param, number, address, feature=feature, line=line, **options)
     check_mapping(mapping)
     return mapping
 
@@ -181,8 +215,12 @@ def check_mapping(m: Mapping) -> None:
         raise LivedanceError(f"{name}: needs index = N, the latent dimension (0 or more)")
     if not kind.indexed and m.index is not None:
         raise LivedanceError(f"index: only latent takes an index, not {name}")
-    if m.source == "osc" and m.channel is not None:
-        raise LivedanceError("channel: an OSC alias has no MIDI channel")
+    if m.source in ("osc", "audio") and m.channel is not None:
+        what = "an OSC alias" if m.source == "osc" else "an audio feature"
+        raise LivedanceError(f"channel: {what} has no MIDI channel")
+    audio_options = [key for key in AUDIO_OPTIONS if getattr(m, key) is not None]
+    if audio_options and m.source != "audio":
+        raise LivedanceError(f"{audio_options[0]}: only an audio feature is smoothed; {m.control_text()} is not one")
     if m.source == "program" and not kind.by_program:
         raise LivedanceError(
             f"program: a program change sets a trigger, a choice or a whole number, not {name} ({what})"
@@ -232,11 +270,11 @@ def check_mapping(m: Mapping) -> None:
     if m.takeover is not None:
         if not kind.number or switched:
             raise LivedanceError(f"takeover: only a number set by a fader or knob takes over; {name} here is {what}")
-        if m.source not in ("cc", "pitchbend", "osc") or m.relative:
+        if m.source not in ("cc", "pitchbend", "osc", "audio") or m.relative:
             control = "a relative encoder" if m.relative else m.control_text()
             raise LivedanceError(f"takeover: {control} has no position to take over from")
     if m.button is not None:
-        if m.source not in ("cc", "note", "osc"):
+        if m.source not in ("cc", "note", "osc", "audio"):
             raise LivedanceError(f"button: {m.control_text()} is not a button")
         kind.check_button(p, m.button)
 
@@ -270,6 +308,8 @@ def _how(m: Mapping) -> str:
             return "program n -> preset n+1" if p.name == "preset" else "any program fires it"
         return p.kind.program_text
     button = m.button_mode
+    if button == "trigger" and m.source == "audio":
+        return ", ".join([_audio_trigger_text(m, p), *_smoothing_text(m)])
     if button == "trigger":
         if m.amount is not None:
             return f"fires on press, amount {m.amount:g}"
@@ -289,9 +329,30 @@ def _how(m: Mapping) -> str:
         parts.append("inverted")
     if m.source == "note":
         parts.append("velocity")
+    if m.source == "audio":
+        parts.extend(_smoothing_text(m))
     if m.relative:
         parts.append("relative encoder")
     mode = m.takeover_mode
-    if mode is not None and m.source != "note":
+    if mode is not None and m.source not in ("note", "audio"):
         parts.append({"pickup": "pick-up", "scale": "value scaling", "jump": "jumps"}[mode])
     return ", ".join(parts)
+
+
+def _audio_trigger_text(m: Mapping, p: _params.Param) -> str:
+    when = f"each {m.feature}" if m.feature in AUDIO_TRIGGERS else f"{m.feature} rising past half"
+    if m.amount is not None:
+        return f"fires on {when}, amount {m.amount:g}"
+    if p.numeric:
+        low, high, _ = _span(m, p)
+        return f"fires on {when}, strength -> {low:g} .. {high:g}"
+    return f"fires on {when}"
+
+
+def _smoothing_text(m: Mapping) -> list[str]:
+    """An audio line's own attack, release and sensitivity, as the README says them."""
+    return [
+        f"{key} {getattr(m, key):g}" + ("" if key == "sensitivity" else " s")
+        for key in AUDIO_OPTIONS
+        if getattr(m, key) is not None
+    ]

@@ -84,6 +84,15 @@ _DECLARED: tuple[Param, ...] = (
         4.0,
         1.0,
     ),
+    Param(
+        "accent",
+        TRIGGER,
+        "hit the beat: the pose swells out and the dance is jolted, fading in a moment (amount = strength)",
+        "dance",
+        0.0,
+        1.0,
+        0.6,
+    ),
     Param("perturb_amount", FLOAT, "how hard the perturb key and amount-less triggers jolt", "dance", 0.0, 4.0, 1.0),
     Param(
         "noise",

@@ -192,6 +192,8 @@ class Patch:
         self._osc: dict[str, list] = {}
         for mapping in self.mappings:
             entry = (mapping, _takeover.State())
+            if mapping.source == "audio":
+                continue  # the audio input plays these (`audio_mappings`)
             if mapping.source == "osc":
                 self._osc.setdefault(mapping.address, []).append(entry)
             else:
@@ -306,6 +308,11 @@ class Patch:
             _refuse(bus, "osc", f"{address}: {exc}")
             return True
 
+    def audio_mappings(self) -> list[Mapping]:
+        """The lines an audio feature drives, for the audio input (livedance.audio) to play."""
+        with self._lock:
+            return [mapping for mapping in self.mappings if mapping.source == "audio"]
+
     # --- MIDI learn ------------------------------------------------------------------------
     def learn(self, param: str, msg) -> str | None:
         """Map the control that sent `msg` to `param` ("latent/5": dimension 5), replacing any
@@ -397,6 +404,8 @@ def _toml_table(m: Mapping) -> str:
         parts = [f"{m.source} = {m.number}"]
     elif m.source == "osc":
         parts = [f"osc = {_toml_string(m.address)}"]
+    elif m.source == "audio":
+        parts = [f"audio = {_toml_string(m.feature)}"]
     else:
         parts = [f"{m.source} = true"]
     if m.channel is not None:
@@ -414,8 +423,9 @@ def _toml_table(m: Mapping) -> str:
     for key in ("takeover", "button"):
         if getattr(m, key) is not None:
             parts.append(f"{key} = {_toml_string(getattr(m, key))}")
-    if m.amount is not None:
-        parts.append(f"amount = {_toml_number(m.amount)}")
+    for key in ("amount", "attack", "release", "sensitivity"):
+        if getattr(m, key) is not None:
+            parts.append(f"{key} = {_toml_number(getattr(m, key))}")
     return "{ " + ", ".join(parts) + " }"
 
 

@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple
 
 from livedance.control.params import MAX_BPM, MIN_BPM
 from livedance.errors import LivedanceError
-from livedance.live.choreographer import LOOP_CAPACITY
+from livedance.live.choreographer import ACCENT_DEFAULT, LOOP_CAPACITY
 from livedance.live.keys import apply_preset
 from livedance.sync.tempo import NAMES
 
@@ -74,6 +74,10 @@ def _seed(show, value, index=None):
 
 def _perturb(show, value=None, index=None):
     show.performance.choreographer.perturb(show.performance.perturb_amount if value is None else value)
+
+
+def _accent(show, value=None, index=None):
+    show.performance.choreographer.accent(ACCENT_DEFAULT if value is None else value)
 
 
 def _freeze(show, value, index=None):
@@ -260,6 +264,7 @@ ACTIONS: dict[str, Action] = {
     "reseed": _trigger(_reseed),
     "seed": Action(lambda show: show.performance.choreographer.seed, _seed),
     "perturb": _trigger(_perturb),
+    "accent": _trigger(_accent),
     "perturb_amount": _own("perturb_amount"),
     "noise": _attribute("choreographer", "noise"),
     "temperature": _attribute("choreographer", "temperature"),

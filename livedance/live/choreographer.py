@@ -34,6 +34,12 @@ Choices, so the picture never jumps or stalls:
   instead of the nudge to pull the steps onto that clock's grid (the phase itself never moves);
   `downbeat()` makes the next frame take a step, so the step clock starts an interval there
   (the picture catches up to that step in one frame: at most one step's motion).
+- Beat: while locked to a tempo the clock also counts steps within the beat (`beat_phase`).
+  A leader that knows the beat relabels which step is the beat's first (`relabel_beat`):
+  nothing on screen moves, and the trim pulls the fraction of a step in.
+- Accent: `accent(a)` swells the pose away from the mean pose (temperature x 1 + 0.5 a) in
+  the frame it lands, fading over `ACCENT_SECONDS`, and jolts the window with a perturb of
+  a x `ACCENT_JOLT`: the dancer hits the beat and moves on from it.
 - Phrase loop: every step latent shown is kept in a ring of the last `LOOP_CAPACITY` steps.
   `loop(n)` replays the last n of them, cyclically, one per clock step (the LSTM rests), so
   the phrase repeats in time with the clock and Catmull-Rom smooths the seam. On release the
@@ -61,6 +67,11 @@ LOOP_CAPACITY = 256
 # Nudge at full deflection bends the step rate by this fraction.
 NUDGE_RANGE = 0.1
 CROSSFADE_SECONDS = 0.5
+# The accent's shape.
+ACCENT_DEFAULT = 0.6
+ACCENT_GAIN = 0.5  # the pose's distance from the mean x (1 + gain x accent) at the hit
+ACCENT_SECONDS = 0.18  # the swell's time constant
+ACCENT_JOLT = 0.6  # perturb amount (normalised units) of a full accent
 
 
 def _finite_number(value, name: str) -> float:
@@ -95,6 +106,9 @@ class Choreographer:
         self._nudge = 0.0
         self.trim: float | None = None  # an outside clock's rate factor, in place of the nudge
         self._downbeat = False
+        self._beat_step = 0  # steps taken since the clock's beat began (locked: mod steps per beat)
+        self._accent = 0.0  # the last accent's strength, until it has faded
+        self._accent_at: float | None = None  # when it was first shown
         # The phrase loop: a ring of the last shown step latents, and the phrase it replays.
         self._ring = np.zeros((LOOP_CAPACITY, *shape), np.float32)
         self._ring_next = 0
@@ -133,16 +147,18 @@ class Choreographer:
             if self._downbeat:  # a step lands on this frame and the next interval starts here
                 self._downbeat = False
                 self._phase = 1.0
+                self._beat_step = -1
             elif elapsed:
                 self._phase += elapsed * self.step_rate
             due = int(self._phase)
-            if due:
+            if due > 0:
                 self._phase -= due
+                self._beat_step += due
                 self.skipped_steps += max(0, due - MAX_STEPS_PER_FRAME)
                 for _ in range(min(due, MAX_STEPS_PER_FRAME)):
                     self._step()
         pose = self._pose
-        self.playhead.sample_into(self._phase, pose)
+        self.playhead.sample_into(max(self._phase, 0.0), pose)
         if self._fading:
             self._crossfade(now)
         # Every entry finite, counted rather than summed: a reduction would allocate per frame.
@@ -152,9 +168,12 @@ class Choreographer:
             self.resets += 1
             self.playhead.sample_into(self._phase, pose)
         shown = self._latent
-        if self._temperature != 1.0:
+        temperature = self._temperature32
+        if self._accent:
+            temperature = np.float32(self._temperature * (1.0 + ACCENT_GAIN * self._accent_level(now)))
+        if temperature != 1.0:
             np.subtract(pose, self._mean, out=shown)
-            shown *= self._temperature32
+            shown *= temperature
             shown += self._mean
         else:
             np.copyto(shown, pose)
@@ -162,6 +181,15 @@ class Choreographer:
             shown += self._offset_raw
         self._shown_any = True
         return shown
+
+    def _accent_level(self, now: float) -> float:
+        """What is left of the last accent at `now`: its strength at the first frame that shows it, then fading."""
+        if self._accent_at is None:
+            self._accent_at = now
+        level = self._accent * math.exp(-(now - self._accent_at) / ACCENT_SECONDS)
+        if level < 0.01:
+            self._accent, self._accent_at = 0.0, None
+        return level
 
     def _step(self) -> None:
         if self._loop_length is not None:
@@ -277,6 +305,38 @@ class Choreographer:
         window = self.rollout.window_norm
         for dancer, generator in enumerate(self.rollout.generators):
             window[dancer] += np.float32(amount) * generator.standard_normal(window.shape[1:], dtype=np.float32)
+
+    def accent(self, amount: float = ACCENT_DEFAULT) -> None:
+        """Hit the beat: a swell of the pose from the next frame, fading, and a jolt of `amount` x ACCENT_JOLT."""
+        amount = _finite_number(amount, "accent")
+        if not 0.0 <= amount <= 1.0:
+            raise LivedanceError(f"accent: {amount:g}; expected a strength from 0 to 1")
+        if amount == 0.0:
+            return
+        self._accent, self._accent_at = amount, None
+        self.perturb(amount * ACCENT_JOLT)
+
+    @property
+    def accenting(self) -> float:
+        """The strength of the accent being shown, 0 when none (its level at its first frame)."""
+        return self._accent
+
+    @property
+    def beat_steps(self) -> float:
+        """Steps into the clock's beat (whole steps since the beat began, plus the phase)."""
+        return self._beat_step + min(max(self._phase, 0.0), 1.0)
+
+    def relabel_beat(self, steps: int) -> None:
+        """Count `steps` more steps into the beat: which step is the beat's first changes, the picture doesn't."""
+        self._beat_step += int(steps)
+
+    @property
+    def beat_phase(self) -> float | None:
+        """Where the clock is in its beat, in [0, 1), when locked to a tempo; None when free."""
+        if self._tempo is None:
+            return None
+        per_beat = self._tempo[1]
+        return ((self._beat_step % per_beat) + min(max(self._phase, 0.0), 1.0)) / per_beat % 1.0
 
     def freeze(self, on: bool = True) -> None:
         """Hold the pose (the picture stops); unfreezing carries on from the same instant."""
@@ -433,7 +493,7 @@ class Choreographer:
         self.last_bpm = bpm
 
     def unlock_tempo(self) -> None:
-        """Back to the model's own rate x `speed`."""
+        """Back to the model's own rate x `speed` (and no longer following a beat)."""
         self._tempo = None
 
     @property

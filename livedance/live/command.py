@@ -3,6 +3,7 @@
     livedance live [--model models/default] [--fullscreen] [--display N] [--size WxH] [--fps 60]
     livedance live --headless --seconds 10 --out run.mp4     # no window: same loop, to a file
     livedance live --keys                                    # what the keys do
+    livedance live --audio default                           # dance to the music (livedance audio --list)
 
 A machine with no display (no DISPLAY or WAYLAND_DISPLAY on Linux) runs headless and writes
 livedance.mp4, so the same command works on a server.
@@ -16,6 +17,7 @@ import signal
 import sys
 import time
 
+from livedance.audio.input import AudioInput
 from livedance.camera.capture import Capture
 from livedance.camera.source import CameraSource
 from livedance.camera.stage import StageCutout
@@ -152,6 +154,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="generate",
         help="where the dancer comes from at the start (default: generate)",
     )
+    music = parser.add_argument_group("music (dance to it: an audio input, or a file played at real time)")
+    music.add_argument("--audio", metavar="N|NAME|default|FILE", help="an input (livedance audio --list) or a file")
+    music.add_argument("--audio-loop", action="store_true", help="play an audio FILE in a loop")
+    music.add_argument("--audio-patch", default="audio", help="what the music moves (default: patches/audio.toml)")
+    music.add_argument("--no-audio-tempo", action="store_true", help="don't lock the step clock to the beat")
     control.add_argument(
         "--record-dir", default=RECORD_DIR, help=f"where the record control writes videos (default: {RECORD_DIR})"
     )
@@ -219,9 +226,10 @@ def build(settings: LiveSettings, headless: bool, size: tuple[int, int] | None, 
     try:
         if recorder_out:
             start_recorder(instrument, recorder_out)
-        start_controls(settings, instrument)
+        patch = start_controls(settings, instrument)
         start_link(settings, instrument)
         start_camera(settings, instrument)
+        start_audio(settings, instrument, patch)
         start_outputs(settings, instrument)
     except BaseException:
         instrument.finish()
@@ -275,7 +283,35 @@ def start_camera(settings: LiveSettings, instrument) -> None:
             print(f"livedance live: {exc}; starting in generate mode", file=sys.stderr)
 
 
-def start_controls(settings: LiveSettings, instrument) -> None:
+AUDIO_WAIT_SECONDS = 1.0
+
+
+def start_audio(settings: LiveSettings, instrument, patch: Patch | None = None) -> None:
+    """The audio thread, playing the audio patch's lines (and any in `patch`). A bad --audio or
+    audio patch stops the start in one line; an input that won't open is said in one line and
+    the show plays on while it is retried (or without it, where live input can't work here)."""
+    if not settings.audio:
+        return
+    mappings = Patch.load(resolve_patch_path(settings.audio_patch)).audio_mappings() if settings.audio_patch else []
+    if patch is not None:
+        mappings += [m for m in patch.audio_mappings() if m not in mappings]
+    audio = AudioInput(
+        settings.audio,
+        instrument.bus,
+        mappings,
+        loop=settings.audio_loop,
+        tempo=instrument.performance.tempo_rule if settings.audio_tempo else None,
+    ).start()
+    instrument.inputs.append(audio)
+    waited = time.perf_counter() + AUDIO_WAIT_SECONDS
+    while not (audio.opened or audio.error or audio.died) and time.perf_counter() < waited:
+        time.sleep(0.01)
+    if audio.error and not audio.opened:
+        going_on = "playing on and retrying it" if audio.alive else "playing on without it"
+        print(f"livedance live: {audio.error}; {going_on}", file=sys.stderr)
+
+
+def start_controls(settings: LiveSettings, instrument) -> Patch | None:
     """OSC and MIDI inputs on their own threads, feeding the instrument's control bus.
 
     A patch with a mistake stops the start (its file, line and reason); an OSC port that is
@@ -306,6 +342,7 @@ def start_controls(settings: LiveSettings, instrument) -> None:
         for spec in specs:
             midi = MidiInput(bus, spec, patch, learn_file=settings.learn_file, tempo=instrument.performance.tempo_rule)
             instrument.inputs.append(midi.start())
+    return patch
 
 
 def start_link(settings: LiveSettings, instrument) -> None:

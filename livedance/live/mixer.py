@@ -32,6 +32,9 @@ from livedance.recording.sessionlog import jsonable
 log = logging.getLogger(__name__)
 
 LATENCY_SAMPLES = 4096
+# Sources that move parameters on their own (the music): not what the
+# HUD's "last control" or MIDI learn's "parameter touched last" should follow.
+QUIET_SOURCES = frozenset({"audio"})
 # Look parameters only change how the compositor draws: one that arrives while the frame is
 # being dreamt and decoded still makes that frame (see `apply_late`).
 LATE = frozenset(name for name, p in _params.REGISTRY.items() if p.group == "look" and name != "dancers")
@@ -155,10 +158,11 @@ class Mixer:
             self.bus.publish(param.name, value, control.index)
             if before is not None:  # a preset, a tap, a reseed... move other parameters too
                 self.republish(before)
-            label = param.name if control.index is None else f"{param.name}/{control.index}"
-            text = _params.format_value(param, value).replace(param.name, label, 1)
-            show.performance.last_control = text if control.source == "key" else f"{text} ({control.source})"
-            show.performance.last_param = label
+            if control.source not in QUIET_SOURCES:
+                label = param.name if control.index is None else f"{param.name}/{control.index}"
+                text = _params.format_value(param, value).replace(param.name, label, 1)
+                show.performance.last_control = text if control.source == "key" else f"{text} ({control.source})"
+                show.performance.last_param = label
             if show.performance.log is not None:
                 self._log(control, value, late)
             if late and started:  # its glide's first step is this frame's, like the others'

@@ -53,6 +53,11 @@ class LiveSettings:
     camera_mirror: bool = False
     auto: bool = False
     mode: str = "generate"
+    # Music: a live input or an audio file the dancer dances to, through an audio patch.
+    audio: str | None = None
+    audio_loop: bool = False
+    audio_patch: str = "audio"
+    audio_tempo: bool = True  # lock the step clock to the music's tempo and beat
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> LiveSettings:
@@ -61,4 +66,5 @@ class LiveSettings:
         if getattr(args, "no_osc", False):
             given["osc_port"] = None
         given["midi"] = not getattr(args, "no_midi", False)
+        given["audio_tempo"] = not getattr(args, "no_audio_tempo", False)
         return cls(**given)

@@ -59,7 +59,12 @@ class StepClock(Protocol):
     @property
     def clock_time(self) -> float | None: ...
 
+    @property
+    def beat_steps(self) -> float: ...
+
     def set_tempo(self, bpm: float, steps_per_beat: int | None = None) -> None: ...
+
+    def relabel_beat(self, steps: int) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +211,13 @@ class TempoRule:
         if target is None or tempo is None:
             return None
         bpm, steps_per_beat = tempo
+        # Which step starts the beat is a label: put it where the leader's beat is (nothing moves).
+        into = (target % 1.0) * steps_per_beat  # steps into the leader's beat
+        whole = round(
+            (into - clock.beat_steps % steps_per_beat + steps_per_beat / 2) % steps_per_beat - steps_per_beat / 2
+        )
+        if whole:
+            clock.relabel_beat(whole)
         # Steps behind (+) or ahead (-) of the grid, the nearer way round: in [-0.5, 0.5).
         error = (target * steps_per_beat - clock.phase + 0.5) % 1.0 - 0.5
         pull = error / (CATCH_UP_SECONDS * bpm * steps_per_beat / 60.0)

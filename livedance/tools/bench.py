@@ -24,11 +24,13 @@ from typing import Any
 import numpy as np
 from pythonosc.udp_client import SimpleUDPClient
 
+from livedance.audio.input import AudioInput
 from livedance.camera.capture import Capture
 from livedance.camera.source import CameraSource
 from livedance.camera.stage import StageCutout
 from livedance.config import AutoencoderConfig, PredictorConfig
 from livedance.control.osc import OscServer
+from livedance.control.patch import Patch
 from livedance.errors import LivedanceError
 from livedance.live.command import build
 from livedance.live.framestats import FrameStats
@@ -82,6 +84,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--camera-seconds", type=float, default=10.0, help="how long each camera run lasts (default: 10)"
     )
+    parser.add_argument(
+        "--audio",
+        metavar="FILE",
+        help="also dance to this audio file at 60 fps (onsets -> accents): the time from an onset in the file "
+        "to the first frame that shows its accent, and the analysis time per audio block",
+    )
+    parser.add_argument("--audio-seconds", type=float, default=10.0, help="how long the audio run lasts (default: 10)")
     parser.add_argument(
         "--output",
         action="append",
@@ -310,6 +319,43 @@ def time_camera(instrument, camera_path: str, seconds: float, realtime: bool, fp
     }
 
 
+AUDIO_ACCENTS = 'controls = [ { audio = "onset", param = "accent" } ]'
+
+
+def time_audio(instrument, path: str, seconds: float, fps: float = 60.0) -> dict:
+    """The loop at `fps` dancing to an audio file played at real time (looped), every onset an accent:
+    audio-to-frame latency (from the hop the onset rose in, at most one hop after it, to the first
+    frame that shows the accent handed to the display) and the analysis time per block."""
+    audio = AudioInput(path, instrument.bus, Patch.from_text(AUDIO_ACCENTS).audio_mappings(), loop=True)
+    instrument.inputs.append(audio.start())
+    waited = time.perf_counter() + 2.0
+    while not (audio.opened or audio.error) and time.perf_counter() < waited:
+        time.sleep(0.01)
+    if not audio.opened:
+        audio.close()
+        raise LivedanceError(audio.error or f"--audio {path}: did not open within 2 s")
+    _restart(instrument, fps)
+    before = instrument.mixer.latency_count
+    instrument.run(seconds=seconds)
+    audio.close()
+    mixer = instrument.mixer
+    taken = mixer.latency_count - before
+    latency = mixer.recent_latencies()[0][-taken:] if taken else np.zeros(0)
+    costs = audio.recent_costs()
+    analyser = audio.analyser
+    return {
+        "audio": path,
+        "audio_fps": fps,
+        "audio_accents": int(taken),
+        "audio_to_frame_ms": _percentiles(latency) if taken else None,
+        "audio_block_ms": round(1000.0 * 512 / analyser.samplerate, 2) if analyser else None,
+        "audio_hop_ms": round(1000.0 * analyser.hop_seconds, 2) if analyser else None,
+        "audio_analysis_per_block_ms": _percentiles(costs) if len(costs) else None,
+        "audio_display_fps": round(instrument.performance.frames / instrument.stats.elapsed, 1),
+        "audio_dropped_frames": instrument.stats.dropped,
+    }
+
+
 def _restart(instrument, fps: float) -> None:
     """Count a new measurement from zero, at `fps` (0: uncapped)."""
     instrument.fps = fps
@@ -374,6 +420,8 @@ def bench(args) -> dict:
         control = time_control_latency(instrument, args.control_seconds) if args.control_seconds else {}
         if args.output:
             control.update(time_outputs(instrument, args.output, args.output_seconds))
+        if args.audio:
+            control.update(time_audio(instrument, args.audio, args.audio_seconds))
         if args.camera:
             control["camera_paced"] = time_camera(instrument, args.camera, args.camera_seconds, realtime=True)
             control["camera_unpaced"] = time_camera(instrument, args.camera, args.camera_seconds, realtime=False)
@@ -496,6 +544,23 @@ def format_table(r: dict) -> str:
                     f"{cam['captured_fps']:.1f} / {cam['display_fps']:.1f} ({cam['display_dropped']})",
                 )
             )
+    if r.get("audio_to_frame_ms"):
+        al, cost = r["audio_to_frame_ms"], r["audio_analysis_per_block_ms"]
+        rows.append(
+            (
+                f"audio onset to accent shown at {r['audio_fps']:g} fps, ms p50 / p99",
+                "",
+                f"{al['p50']:.1f} / {al['p99']:.1f} ({r['audio_accents']} accents; hop {r['audio_hop_ms']:g} ms, "
+                f"{r['audio_dropped_frames']} frames dropped)",
+            )
+        )
+        rows.append(
+            (
+                f"audio analysis per {r['audio_block_ms']:g} ms block, ms p50 / p99",
+                "",
+                f"{cost['p50']:.3f} / {cost['p99']:.3f}",
+            )
+        )
     keras = r.get("keras_seed_arch")
     if keras:
         rows.append(

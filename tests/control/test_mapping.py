@@ -91,6 +91,13 @@ REFUSED = [
     ({"note": 1, "param": "speed", "button": "toggle"}, "button: speed has no on value to switch to"),
     ({"note": 1, "param": "trails", "button": "trigger"}, 'button = "trigger": trails switches between 0 and 0.85'),
     ({"note": 1, "param": "mode", "button": "toggle"}, "button: mode is a choice, set by a position, not a button"),
+    ({"audio": "kick", "param": "speed"}, 'audio = "kick": expected one of loudness, bass, mid, high, onset, beat'),
+    ({"audio": 1, "param": "speed"}, "audio = 1: expected one of loudness"),
+    ({"audio": "bass", "param": "speed", "channel": 1}, "channel: an audio feature has no MIDI channel"),
+    ({"cc": 1, "param": "speed", "attack": 0.1}, "attack: only an audio feature is smoothed; CC 1 is not one"),
+    ({"audio": "bass", "param": "speed", "release": -1}, "release = -1: expected a number of 0 or more"),
+    ({"audio": "bass", "param": "speed", "sensitivity": "x"}, 'sensitivity = "x": expected a number of 0 or more'),
+    ({"audio": "onset", "param": "reseed", "amount": 1}, "amount: reseed takes no amount"),
 ]
 
 
@@ -215,3 +222,14 @@ def test_position_clamps_to_the_travel(table, value, x):
 )
 def test_how_a_line_reads_in_the_docs(table, text):
     assert _how(mapping_from_table(table)) == text
+
+
+def test_audio_lines():
+    level = mapping_from_table({"audio": "bass", "param": "scale", "range": [1, 1.2], "release": 0.1, "sensitivity": 2})
+    assert (level.source, level.feature, level.release, level.sensitivity) == ("audio", "bass", 0.1, 2.0)
+    assert level.control_text() == "audio bass" and level.takeover_mode == "jump" and level.button_mode is None
+    assert _how(level) == "1 .. 1.2, release 0.1 s, sensitivity 2"
+    hit = mapping_from_table({"audio": "beat", "param": "accent"})
+    assert hit.button_mode == "trigger" and _how(hit) == "fires on each beat, strength -> 0 .. 1"
+    rise = mapping_from_table({"audio": "loudness", "param": "reseed"})
+    assert _how(rise) == "fires on loudness rising past half"

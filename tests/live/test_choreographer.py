@@ -405,3 +405,58 @@ def test_a_new_dancer_releases_the_loop(engine, change, seed):
     assert choreographer.rollout.steps > lstm_steps and np.all(np.isfinite(after))
     assert largest_jump(np.concatenate([before, after])) <= largest_jump(knots)  # crossfaded in
     choreographer.release_loop()  # nothing to release: harmless
+
+
+# --- the music's beat and accents -------------------------------------------------------------
+def test_beat_phase_counts_steps_within_the_beat(engine):
+    c = Choreographer(engine, seed=1)
+    assert c.beat_phase is None  # free: no beat
+    c.set_tempo(120.0, 6)  # 12 steps/s, a beat every 0.5 s
+    c.downbeat()
+    c.frame(0.0)
+    phases = []
+    for k in range(1, 60):
+        c.frame(k / FPS)
+        phases.append(c.beat_phase)
+    assert phases[28] == pytest.approx((29 / FPS) / 0.5, abs=1e-6)
+    assert all(0.0 <= p < 1.0 for p in phases) and phases[31] < phases[28]  # a new beat at 0.5 s
+
+
+def test_relabelling_the_beat_moves_the_beat_not_the_dancer(engine):
+    plain, relabelled = Choreographer(engine, seed=1), Choreographer(engine, seed=1)
+    for c in (plain, relabelled):
+        c.set_tempo(120.0, 6)
+        c.frame(0.0)
+    relabelled.relabel_beat(2)
+    for k in range(1, 30):
+        assert np.array_equal(plain.frame(k / FPS), relabelled.frame(k / FPS))
+    assert (relabelled.beat_phase - plain.beat_phase) % 1.0 == pytest.approx(2 / 6)
+
+
+def test_an_accent_swells_the_pose_and_fades(engine):
+    plain, hit = Choreographer(engine, seed=3), Choreographer(engine, seed=3)
+    for c in (plain, hit):
+        play(c, 0.5)
+    hit.accent(1.0)
+    assert hit.accenting == 1.0
+    mean = np.asarray(engine.bundle.latent_mean)
+    distances = []
+    for k in range(30):
+        now = 0.5 + k / FPS
+        a, b = plain.frame(now), hit.frame(now)
+        distances.append(np.linalg.norm(b - mean) / np.linalg.norm(a - mean))
+    assert distances[0] == pytest.approx(1.5, rel=1e-3)  # the first frame shows it whole
+    assert distances[-1] < distances[5] < distances[0]
+    play(hit, 1.0, start=1.5)
+    assert hit.accenting == 0.0  # faded out: nothing left to do per frame
+
+
+def test_an_accent_jolts_the_dance_and_zero_does_nothing(engine):
+    a, b = Choreographer(engine, seed=3), Choreographer(engine, seed=3)
+    b.accent(0.0)
+    assert b.accenting == 0.0 and np.array_equal(play(a, 0.5), play(b, 0.5))
+    b.accent(0.8)
+    assert not np.allclose(play(a, 0.5, start=0.5), play(b, 0.5, start=0.5))
+    for bad in (-0.1, 1.5, float("nan"), "loud"):
+        with pytest.raises(LivedanceError, match="accent"):
+            b.accent(bad)

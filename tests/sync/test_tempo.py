@@ -159,6 +159,18 @@ def test_a_phase_leader_puts_a_step_on_every_beat(engine):
         assert abs((beats * steps_per_beat - position + 0.5) % 1.0 - 0.5) < 0.01
 
 
+def test_a_phase_leader_puts_the_clock_s_beat_on_its_own(engine):
+    """Which step starts the beat follows the leader's beat too (a relabel: the picture doesn't move)."""
+    rule, c = TempoRule(), Choreographer(engine)
+    offer_all(rule, ("link",))
+    positions: list = []
+    play(rule, c, T0, 4.0, positions)
+    bpm, beat0 = OFFERS["link"]
+    t = positions[-1][0]
+    leader_phase = (beat0 + (t - T0) * bpm / 60.0) % 1.0
+    assert abs((c.beat_phase - leader_phase + 0.5) % 1.0 - 0.5) * 60.0 / bpm < 0.002
+
+
 def test_a_tempo_only_leader_leaves_the_phase_to_the_performer(engine):
     rule, c = TempoRule(), Choreographer(engine)
     offer_all(rule, ("audio",))

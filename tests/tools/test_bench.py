@@ -97,3 +97,20 @@ def test_an_output_run_counts_what_the_show_and_the_output_dropped(capsys):
     assert null["output"] == "null bench" and null["offered"] > 0
     assert null["offered"] - 1 <= null["sent"] + null["output_dropped"] <= null["offered"]  # the last may be in hand
     assert spout["refused"].startswith("--spout: Spout is Windows only")  # the show went on without it
+
+
+def test_audio_to_frame_latency_and_analysis_cost(tmp_path, capsys):
+    import numpy as np
+    import soundfile
+
+    rate, clicks = 44100, np.zeros(44100 * 2, np.float32)
+    for start in range(2205, len(clicks) - 400, rate // 4):  # four clicks a second
+        clicks[start : start + 400] = np.sin(np.arange(400) * 2 * np.pi * 1000 / rate) * np.exp(-np.arange(400) / 80)
+    soundfile.write(tmp_path / "clicks.wav", clicks, rate)
+    assert main(["bench", "--json", *TINY, "--audio", str(tmp_path / "clicks.wav"), "--audio-seconds", "1.5"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["audio_accents"] >= 3  # one per click heard
+    assert result["audio_to_frame_ms"]["p50"] > 0 and result["audio_analysis_per_block_ms"]["p50"] > 0
+    assert result["audio_hop_ms"] == 5.8 and result["audio_block_ms"] == 11.61
+    main(["bench", *TINY, "--audio", str(tmp_path / "clicks.wav"), "--audio-seconds", "0.5"])
+    assert "audio analysis per 11.61 ms block" in capsys.readouterr().out

@@ -1,0 +1,127 @@
+"""Which --audio means what, the file reader, and the device picker (live input needs PortAudio,
+absent on the test machine: what can run without it runs here)."""
+
+import threading
+
+import numpy as np
+import pytest
+from music import RATE, clicks, write
+
+from livedance.audio.source import (
+    AudioFault,
+    AudioUnavailable,
+    DeviceSource,
+    FileSource,
+    open_source,
+    parse_audio,
+    pick_device,
+    sounddevice_module,
+)
+from livedance.errors import LivedanceError
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("0", ("device", 0)),
+        ("12", ("device", 12)),
+        ("default", ("device", None)),
+        ("Default", ("device", None)),
+        ("Focusrite", ("device", "Focusrite")),
+        ("BlackHole 2ch", ("device", "BlackHole 2ch")),
+        ("song.wav", ("file", "song.wav")),
+        ("set.MP3", ("file", "set.MP3")),
+        ("music/take", ("file", "music/take")),
+    ],
+)
+def test_what_audio_means(spec, expected):
+    assert parse_audio(spec) == expected
+
+
+def test_an_empty_spec_is_refused_naming_what_was_expected():
+    with pytest.raises(LivedanceError, match=r"^--audio '': expected a device index or name .*audio file"):
+        parse_audio("")
+
+
+def test_an_existing_file_without_a_suffix_is_a_file(tmp_path):
+    path = write(tmp_path / "take.wav", clicks(120.0, 0.2))
+    bare = path.rename(tmp_path / "take")
+    assert parse_audio(str(bare)) == ("file", str(bare))
+    assert isinstance(open_source(str(bare)), FileSource) and isinstance(open_source("3"), DeviceSource)
+
+
+def test_a_file_reads_in_mono_blocks_at_its_own_clock(tmp_path):
+    samples = clicks(120.0, 1.0)
+    source = FileSource(str(write(tmp_path / "s.wav", samples, stereo=True)), realtime=False)
+    source.open()
+    blocks = []
+    while (got := source.read(threading.Event())) is not None:
+        blocks.append(got)
+    source.close()
+    assert source.samplerate == RATE
+    assert np.allclose(np.concatenate([b for b, _ in blocks]), samples, atol=1e-4)
+    heard = np.array([t for _, t in blocks]) - source.origin
+    assert np.allclose(heard, np.minimum(np.arange(1, len(blocks) + 1) * 512, len(samples)) / RATE)
+
+
+def test_a_looping_file_starts_over(tmp_path):
+    source = FileSource(str(write(tmp_path / "s.wav", clicks(120.0, 0.1))), loop=True, realtime=False)
+    source.open()
+    total = sum(len(source.read(threading.Event())[0]) for _ in range(40))
+    source.close()
+    assert total > 3 * 0.1 * RATE
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda tmp: tmp / "missing.wav", "no such file"),
+        (lambda tmp: tmp, "a folder, not an audio file"),
+        (lambda tmp: (tmp / "junk.wav").write_bytes(b"not audio at all") and tmp / "junk.wav", "not an audio file"),
+    ],
+)
+def test_a_file_that_wont_open_says_why(tmp_path, make, reason):
+    with pytest.raises(AudioFault, match=f"^{reason}"):
+        FileSource(str(make(tmp_path))).open()
+
+
+DEVICES = [
+    (0, "Built-in Microphone", 2),
+    (3, "Focusrite Scarlett 2i2", 2),
+    (5, "BlackHole 2ch", 2),
+    (6, "Black box", 1),
+]
+
+
+@pytest.mark.parametrize(
+    "target, index",
+    [(None, 0), (3, 3), ("focusrite", 3), ("BlackHole 2ch", 5), ("Black box", 6)],
+)
+def test_picking_a_device(target, index):
+    assert pick_device(target, DEVICES, default=0) == index
+
+
+@pytest.mark.parametrize(
+    "target, default, message",
+    [
+        (7, 0, "no input device 7 (inputs: 0 Built-in Microphone, 3 Focusrite"),
+        ("Behringer", 0, "no such input device (inputs: 0 Built-in"),
+        ("Black", 0, "matches 2 inputs"),
+        (None, None, "no default input device"),
+    ],
+)
+def test_an_unknown_device_is_named_with_the_inputs_there_are(target, default, message):
+    with pytest.raises(AudioFault, match=message.replace("(", r"\(")):
+        pick_device(target, DEVICES, default)
+
+
+def test_live_input_without_portaudio_says_what_is_missing():
+    try:
+        import sounddevice  # noqa: F401
+    except OSError:
+        pass
+    else:
+        pytest.skip("PortAudio is installed here")
+    with pytest.raises(AudioUnavailable) as caught:
+        sounddevice_module()
+    assert "PortAudio" in str(caught.value) and "libportaudio2" in str(caught.value) and "\n" not in str(caught.value)
