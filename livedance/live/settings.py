@@ -42,6 +42,9 @@ class LiveSettings:
     midi: bool = True  # with a patch: open `midi_in`
     midi_in: list[str] | None = None  # port names, "all" or "tcp:HOST:PORT"; None: all
     learn_file: str = LEARN_FILE
+    # The control page: "[HOST:]PORT" to serve it (None: no page), with the preview or without.
+    web: str | None = None
+    web_preview: bool = True
     # The camera: a device, or a video file standing in for one.
     camera: str | None = None
     camera_loop: bool = False

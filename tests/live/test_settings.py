@@ -42,6 +42,8 @@ def test_the_command_s_defaults_listen_for_osc_and_midi_with_the_default_patch()
         (["--virtualcam"], "virtualcam", ""),
         (["--virtualcam", "/dev/video7"], "virtualcam", "/dev/video7"),
         (["--out-size", "1920x1080", "--no-alpha"], "alpha", False),
+        (["--web", "0.0.0.0:8000"], "web", "0.0.0.0:8000"),
+        (["--no-web-preview"], "web_preview", False),
     ],
 )
 def test_each_flag_lands_in_its_setting(flags, field, value):
