@@ -52,6 +52,14 @@ HEADERS = {
 }
 
 
+def _address(connection: ServerConnection) -> str:
+    """The browser's address, for the log and refusals ("?" once its socket is closed)."""
+    try:
+        return str(connection.remote_address[0])
+    except OSError:
+        return "?"
+
+
 class RateLimit:
     """A token bucket: `rate` a second, `burst` at once."""
 
@@ -72,8 +80,9 @@ class RateLimit:
 class Browser:
     """One connected page: its outbox (latest values by parameter, status, preview) and its limit."""
 
-    def __init__(self, connection: ServerConnection):
+    def __init__(self, connection: ServerConnection, address: str = ""):
         self.connection = connection
+        self.address = address  # for the log: a closed connection no longer knows it
         self.limit = RateLimit()
         self.previews_dropped = 0
         self._values: dict[tuple[str, int | None], dict] = {}
@@ -206,7 +215,7 @@ class WebServer(Worker):
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         refusal = self.access.check(request.path, request.headers)
         if refusal is not None:
-            self.bus.refuse(messages.SOURCE, f"{connection.remote_address[0]}: {refusal}")
+            self.bus.refuse(messages.SOURCE, f"{_address(connection)}: {refusal}")
             return self._response(connection, 403, f"refused: {refusal}\n".encode(), "text/plain; charset=utf-8")
         path = request.path.partition("?")[0]
         if path == "/ws":
@@ -237,7 +246,7 @@ class WebServer(Worker):
 
     # --- one browser (websockets' handler thread) ------------------------------------------------
     def _serve_browser(self, connection: ServerConnection) -> None:
-        browser = Browser(connection)
+        browser = Browser(connection, _address(connection))
         browser.put_values(messages.snapshot(self.bus))  # a page that (re)connects starts from now
         with self._browsers_lock:
             self.browsers.append(browser)
@@ -254,7 +263,7 @@ class WebServer(Worker):
             if getattr(sent, "code", None) in REFUSED_CLOSES:
                 self.bus.refuse(messages.SOURCE, f"connection closed: {one_line(exc, None)}")
             else:
-                log.debug("browser %s: %s", connection.remote_address, one_line(exc))
+                log.debug("browser %s: %s", browser.address, one_line(exc))
         finally:
             with self._browsers_lock:
                 self.browsers.remove(browser)
@@ -274,7 +283,7 @@ class WebServer(Worker):
                 if preview is not None:
                     connection.send(preview)
         except Exception as exc:  # closed under it: the handler thread says why
-            log.debug("browser %s: %s", connection.remote_address, one_line(exc))
+            log.debug("browser %s: %s", browser.address, one_line(exc))
 
     # --- what every browser gets -----------------------------------------------------------------
     def _everyone(self) -> list[Browser]:

@@ -151,8 +151,7 @@ const keys = JSON.parse(document.getElementById("keys").textContent);
 document.addEventListener("keydown", (event) => {
   const target = event.target;
   if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-  if (target instanceof HTMLInputElement && target.type !== "range") return;
-  if (target instanceof HTMLSelectElement) return;
+  if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement) return; // a fader's own arrows
   const message = keys[event.key];
   if (message === undefined) return;
   event.preventDefault();
