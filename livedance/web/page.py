@@ -77,11 +77,12 @@ def _attrs(**values: object) -> str:
     return " ".join(f'{name.replace("_", "-")}="{html.escape(str(value))}"' for name, value in values.items())
 
 
-def _fader(name: str, label: str, index: int | None = None) -> str:
+def _fader(name: str, label: str, index: int | None = None, note: str = "") -> str:
     index_attr = "" if index is None else f' data-index="{index}"'
     return (
-        f'<label class="fader"><span class="name">{html.escape(label)}</span><output></output>'
-        f'<input type="range" min="0" max="1" step="0.001" {_attrs(data_name=name)}{index_attr}></label>'
+        f'<label class="fader"><span class="name">{html.escape(label)} <small>{html.escape(note)}</small></span>'
+        f'<output></output><input type="range" min="0" max="1" step="0.001" {_attrs(data_name=name)}{index_attr}>'
+        "</label>"
     )
 
 
@@ -99,11 +100,11 @@ def render_widget(w: Widget) -> str:
     name, control = p.name, w.control
     head = _attrs(data_name=name, data_control=control, title=p.help)
     if control == "fader":
-        glide = f"glide {p.smoothing:g} s" if p.smoothing else ""
-        return _box(head, f"{_fader(name, name)}<small>{html.escape(f'{p.low:g} .. {p.high:g}')} {glide}</small>")
-    if control == "vector":
+        glide = f", glide {p.smoothing:g} s" if p.smoothing else ""
+        return _box(head, _fader(name, name, note=f"{p.low:g} .. {p.high:g}{glide}"))
+    if control == "vector":  # folded: a phone's screen would be all latent faders
         faders = "".join(_fader(name, f"{name} {i}", i) for i in range(len(w.options)))
-        return _box(head, f'<span class="name">{name}</span>{faders}')
+        return _box(head, f'<details><summary class="name">{name} ({len(w.options)})</summary>{faders}</details>')
     if control in ("toggle", "trigger"):
         return _box(head, f'<button type="button">{html.escape(name)}</button>', wide=False)
     if control == "buttons":
