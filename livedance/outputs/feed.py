@@ -3,8 +3,9 @@
 Sinks that want the window's own picture share its canvas; the others are grouped by size and
 by keyed or not, and each group has a compositor of its own that draws from the same decoded
 ink (`video.look`, `video.key`), so a 1080p stream does not depend on a small preview window.
-On the display thread, per frame: one compose per group, then a non-blocking offer to each
-sink (`Sink.offer`).
+On the display thread, per frame: one compose per group that some sink wants a frame from
+(a sink with a rate of its own, or one nobody is watching, skips frames), then a non-blocking
+offer to each sink (`Sink.offer`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ class _Group:
 
     def __init__(self, compositor: Compositor | None, sinks: list[Sink]):
         self.compositor, self.sinks = compositor, sinks
+        self.idle = 0.0  # seconds of frames not drawn because no sink wanted them (trails fade over them)
+
+    def wanted(self, t: float) -> bool:
+        for sink in self.sinks:
+            if sink.wants(t):
+                return True
+        return False
 
 
 class Feed:
@@ -76,9 +84,15 @@ class Feed:
         """The frame shown at `t` (the window's `canvas`, and `ink` for the groups drawing their own)."""
         for group in self._groups.values():
             compositor = group.compositor
-            frame = (
-                canvas if compositor is None else compositor.compose(ink, look, dt=dt, fade_from=fade_from, fade=fade)
-            )
+            if compositor is None:
+                frame = canvas
+            elif group.wanted(t):  # a slower sink (the page's preview) is drawn only when due
+                since = None if dt is None else dt + group.idle
+                frame = compositor.compose(ink, look, dt=since, fade_from=fade_from, fade=fade)
+                group.idle = 0.0
+            else:
+                group.idle += dt or 0.0
+                continue
             for sink in group.sinks:
                 sink.offer(frame, t)
 

@@ -1,8 +1,8 @@
 """The page's preview: the show's frames, small and slow, as JPEG, off the display thread.
 
 A `Sink` like the outputs: the feed draws it at its own size (320 px wide) from the decoded ink,
-and the display thread only copies that small frame into the sink's latest-value slot, 15 times
-a second, and only while a browser is watching. The sink's thread encodes it with OpenCV and
+15 times a second and only while a browser is watching, and the display thread only copies that
+small frame into the sink's latest-value slot. The sink's thread encodes it with OpenCV and
 hands the bytes to the server, which keeps only the newest for each browser: a slow one gets
 fewer frames, never a queue.
 """
@@ -45,11 +45,9 @@ class PreviewSink(Sink):
         self.screen = screen
         self._params = [cv2.IMWRITE_JPEG_QUALITY, QUALITY]
 
-    def offer(self, frame: np.ndarray, t: float) -> bool:
-        """Nothing to copy while no browser is connected."""
-        if not self.screen.watching:
-            return False
-        return super().offer(frame, t)
+    def wants(self, t: float) -> bool:
+        """Nothing to draw or copy while no browser is connected."""
+        return self.screen.watching and super().wants(t)
 
     def _send(self, frame: np.ndarray, t: float) -> None:
         ok, jpeg = cv2.imencode(".jpg", frame, self._params)
