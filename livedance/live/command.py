@@ -28,7 +28,7 @@ from livedance.control.patch import Patch, resolve_patch_path
 from livedance.errors import LivedanceError, one_line
 from livedance.live.choreographer import Choreographer
 from livedance.live.instrument import Instrument
-from livedance.live.keys import format_keys
+from livedance.live.keys import PRESETS, browser_keys, format_keys
 from livedance.live.performance import Performance
 from livedance.live.settings import DEFAULT_MODEL, LEARN_FILE, LiveSettings
 from livedance.live.takes import RECORD_DIR
@@ -40,11 +40,17 @@ from livedance.outputs.spout import SpoutSink
 from livedance.outputs.syphon import SyphonSink
 from livedance.outputs.virtualcam import VirtualCamSink
 from livedance.recording.sessionlog import SessionLog
+from livedance.runtime.bundle import shipped_bundles
 from livedance.runtime.engine import Engine
 from livedance.sync.link import LinkSession
 from livedance.video.files import add_codec_argument
 from livedance.video.look import Compositor, Look
 from livedance.video.size import parse_size
+from livedance.web.access import parse_listen, qr_matrix, qr_text
+from livedance.web.page import PageOptions
+from livedance.web.page import render as render_page
+from livedance.web.preview import PreviewSink
+from livedance.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +166,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     music.add_argument("--audio-patch", default="audio", help="what the music moves (default: patches/audio.toml)")
     music.add_argument("--no-audio-tempo", action="store_true", help="don't lock the step clock to the beat")
     control.add_argument(
+        "--web",
+        metavar="[HOST:]PORT",
+        help="serve a control page for any browser (the web extra); loopback unless HOST says otherwise: "
+        "open to the network, it needs the token in the URL it prints (and shows as a QR code)",
+    )
+    control.add_argument(
+        "--web-preview",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a small live preview of the output on the control page (default: on)",
+    )
+    control.add_argument(
         "--record-dir", default=RECORD_DIR, help=f"where the record control writes videos (default: {RECORD_DIR})"
     )
     add_codec_argument(parser)
@@ -231,6 +249,7 @@ def build(settings: LiveSettings, headless: bool, size: tuple[int, int] | None, 
         start_camera(settings, instrument)
         start_audio(settings, instrument, patch)
         start_outputs(settings, instrument)
+        start_web(settings, instrument)
     except BaseException:
         instrument.finish()
         instrument.close()
@@ -401,6 +420,39 @@ def start_outputs(settings: LiveSettings, instrument) -> None:
             continue
         keyed = ", keyed" if sink.channels == 4 else ""
         log.info("sending to %s %s at %dx%d, %g fps%s", sink.kind, sink.name, *sink.size, rate, keyed)
+
+
+def start_web(settings: LiveSettings, instrument) -> None:
+    """The control page on its own threads, and its preview as one more sink. A bad address stops
+    the start; a port that is taken or a missing web extra is said in one line and the show goes on."""
+    if settings.web is None:
+        return
+    host, port = parse_listen(settings.web)
+    bus = instrument.bus
+    options = PageOptions(
+        choices={"model": tuple(shipped_bundles())},
+        labels={"preset": {n: f"{n} {preset.name}" for n, preset in PRESETS.items()}},
+        latent_dims=instrument.performance.engine.latent_dim,
+        keys=browser_keys(),
+    )
+    server = WebServer(bus, render_page(options), host, port, status=instrument.hud_lines)
+    try:
+        instrument.inputs.append(server.start())
+    except LivedanceError as exc:
+        print(f"livedance live: {exc}; going on without the control page", file=sys.stderr)
+        bus.status["web"] = f"no web page ({exc})"
+        return
+    print(f"livedance live: control page at {server.url}")
+    if server.access.token is not None:
+        try:
+            matrix = qr_matrix(server.url)
+        except LivedanceError as exc:
+            print(f"livedance live: {exc}; no QR code", file=sys.stderr)
+        else:
+            print(qr_text(matrix))
+            instrument.hud.show_code(matrix)
+    if settings.web_preview:
+        instrument.feed.add(PreviewSink(server, instrument.window.size))
 
 
 def _screen_size(display: int) -> tuple[int, int]:

@@ -31,6 +31,7 @@ class Hud:
         self.renders = 0  # text renders so far: the cache's hit rate is visible in tests
         self._preview: pygame.Surface | None = None
         self._preview_seq = -1
+        self.code: pygame.Surface | None = None  # a QR code in the top-right corner (the control page's URL)
 
     def due(self, now: float) -> bool:
         """Whether the text should be recomputed this frame."""
@@ -57,9 +58,17 @@ class Hud:
         box.blit(glyphs, (4, 1))
         return box
 
+    def show_code(self, matrix: list[list[bool]], module: int = 4) -> None:
+        """Draw a QR code (rows of modules, True dark) in the top-right corner from now on."""
+        light = np.array([[not dark for dark in row] for row in matrix], np.uint8) * 255
+        pixels = np.repeat(np.repeat(light, module, axis=0), module, axis=1)
+        self.code = pygame.surfarray.make_surface(np.ascontiguousarray(np.repeat(pixels.T[..., None], 3, axis=2)))
+
     def draw(self, surface: pygame.Surface) -> None:
         if not self.visible:
             return
+        if self.code is not None:
+            surface.blit(self.code, (surface.get_width() - self.code.get_width() - MARGIN, MARGIN))
         y = MARGIN
         for line in self._surfaces:
             if line is not None:

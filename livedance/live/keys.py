@@ -195,6 +195,32 @@ def binding_for(key: int, mod: int = 0) -> Binding | None:
     return None
 
 
+# pygame's names for the keys whose browser name (KeyboardEvent.key) differs; one-character names are the same.
+BROWSER_KEYS = {"space": " ", "up": "ArrowUp", "down": "ArrowDown", "tab": "Tab", "return": "Enter", "f11": "F11"}
+
+
+def browser_keys() -> dict[str, dict]:
+    """The bindings that play a parameter, by the browser's name for the key: the control page's
+    keys, as the messages the page sends. Keyboard-only actions (quit, learn) and keys that need
+    a modifier stay at the window."""
+    table: dict[str, dict] = {}
+    for binding in BINDINGS:
+        if binding.param is None:
+            continue
+        message: dict = {"name": binding.param}
+        if binding.value is not None:
+            message["value"] = binding.value
+        if binding.op != "set":
+            message["op"] = binding.op
+        for code, mod in binding.keys:
+            name = pygame.key.name(code)
+            name = name[1:-1] if len(name) == 3 and name[0] == "[" else name  # the keypad's [1] is 1
+            key = BROWSER_KEYS.get(name, name)
+            if not mod and (len(key) == 1 or name in BROWSER_KEYS):
+                table.setdefault(key, message)
+    return table
+
+
 def key_rows() -> list[tuple[str, str]]:
     return [(b.label.strip(), b.help) for b in BINDINGS]
 

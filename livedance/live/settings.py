@@ -45,6 +45,9 @@ class LiveSettings:
     # Tempo: join an Ableton Link session (the link extra), lining phases up every quantum beats.
     link: bool = False
     link_quantum: float = 4.0
+    # The control page: "[HOST:]PORT" to serve it (None: no page), with the preview or without.
+    web: str | None = None
+    web_preview: bool = True
     # The camera: a device, or a video file standing in for one.
     camera: str | None = None
     camera_loop: bool = False

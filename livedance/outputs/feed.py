@@ -3,8 +3,9 @@
 Outputs that want the window's own picture share its canvas; the others are grouped by size
 and by keyed or not, and each group has a compositor of its own that draws from the same
 decoded ink (`video.look`, `video.key`), so a 1080p stream or recording does not depend on a
-small preview window. On the display thread, per frame: one compose per group, then a
-non-blocking offer to each output (`Output.offer`).
+small preview window. On the display thread, per frame: one compose per group that some
+output wants a frame from (a sink with a rate of its own, or one nobody is watching, skips
+frames), then a non-blocking offer to each output (`Output.offer`).
 
 The feed starts and closes the streams it is given (`add`); a recording is only fed
 (`attach` / `detach`): the takes open and finish it.
@@ -31,6 +32,13 @@ class _Group:
     def __init__(self, compositor: Compositor | None):
         self.compositor = compositor
         self.outputs: list[Output] = []
+        self.idle = 0.0  # seconds of frames not drawn because no output wanted them (trails fade over them)
+
+    def wanted(self, t: float) -> bool:
+        for output in self.outputs:
+            if output.wants(t):
+                return True
+        return False
 
 
 class Feed:
@@ -101,9 +109,15 @@ class Feed:
         for the groups drawing their own)."""
         for group in self._groups.values():
             compositor = group.compositor
-            frame = (
-                canvas if compositor is None else compositor.compose(ink, look, dt=dt, fade_from=fade_from, fade=fade)
-            )
+            if compositor is None:
+                frame = canvas
+            elif group.wanted(t):  # a slower output (the page's preview) is drawn only when due
+                since = None if dt is None else dt + group.idle
+                frame = compositor.compose(ink, look, dt=since, fade_from=fade_from, fade=fade)
+                group.idle = 0.0
+            else:
+                group.idle += dt or 0.0
+                continue
             for output in group.outputs:
                 output.offer(frame, t, repeat)
 

@@ -19,6 +19,10 @@ class Output(Protocol):
     size: tuple[int, int]  # (width, height) of the frames it takes
     channels: int  # 3: BGR; 4: BGRA, the figure keyed over transparent
 
+    def wants(self, t: float) -> bool:
+        """Whether a frame shown at `t` would be taken: the feed draws an output's own size only then."""
+        ...
+
     def offer(self, frame: np.ndarray, t: float, repeat: int = 1) -> bool:
         """Take the frame shown at show time `t`, or count it lost; never waits."""
         ...

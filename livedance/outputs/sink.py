@@ -58,9 +58,7 @@ class Sink(Worker):
         """Hand over a frame shown at show time `t`; never waits. False when not taken (not
         due at the sink's rate, or the sink has stopped). A stream sends the newest frame, so
         `repeat` (the display slots it covered) is not used."""
-        if self.period and t < self._next - 0.01 * self.period:  # a frame a hair early on the show's grid is due
-            return False
-        if self._stopping.is_set() or not self.alive:
+        if not self.wants(t):
             return False
         self._next = max(self._next + self.period, t) if self.period else t
         np.copyto(self._filling, frame)
@@ -72,6 +70,12 @@ class Sink(Worker):
         self.offered += 1
         self._ready.set()
         return True
+
+    def wants(self, t: float) -> bool:
+        """Whether a frame shown at `t` would be taken: the feed draws a sink's own size only then."""
+        if self.period and t < self._next - 0.01 * self.period:  # a frame a hair early on the show's grid is due
+            return False
+        return not self._stopping.is_set() and self.alive
 
     # --- the sink's thread ------------------------------------------------------------------------
     def _run(self) -> None:

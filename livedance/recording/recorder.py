@@ -174,6 +174,10 @@ class Recorder(Worker):
         self.queued += repeat
         return True
 
+    def wants(self, t: float) -> bool:
+        """A recording takes every frame it is offered (until it stops)."""
+        return not self._refuse
+
     def offer(self, frame: np.ndarray, t: float, repeat: int = 1) -> bool:
         """`push` as an output of the feed: the frame shown at `t` for `repeat` slots."""
         return self.push(frame, repeat)

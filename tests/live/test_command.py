@@ -129,3 +129,24 @@ def test_a_mistyped_output_option_stops_the_start_in_one_line(tmp_path, capsys, 
     assert main([*args, "--no-osc", "--no-midi", *flags]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and words in err[0], err
+
+
+def test_web_without_its_extra_is_one_line_and_the_show_plays(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "websockets.sync.server", None)  # as if the web extra were not installed
+    args = ["live", "--model", MODEL, "--headless", "--seconds", "0.5", "--fps", "20", "--size", "160x120"]
+    args += ["--out", str(tmp_path / "show.mkv"), "--web", "0", "--no-osc", "--no-midi"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip() == (
+        "livedance live: --web: needs the web extra: pip install 'livedance[web]'; going on without the control page"
+    )
+    assert "played 10 frames" in captured.out
+
+
+def test_web_prints_the_page_s_address(tmp_path, capsys):
+    args = ["live", "--model", MODEL, "--headless", "--seconds", "0.2", "--fps", "20", "--size", "160x120"]
+    args += ["--out", str(tmp_path / "show.mkv"), "--web", "127.0.0.1:0", "--no-osc", "--no-midi"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "livedance live: control page at http://127.0.0.1:" in captured.out and captured.err == ""
+    assert "preview web:" in captured.out  # the preview sink's line in the summary

@@ -44,6 +44,8 @@ def test_the_command_s_defaults_listen_for_osc_and_midi_with_the_default_patch()
         (["--out-size", "1920x1080", "--no-alpha"], "alpha", False),
         (["--link"], "link", True),
         (["--link-quantum", "8"], "link_quantum", 8.0),
+        (["--web", "0.0.0.0:8000"], "web", "0.0.0.0:8000"),
+        (["--no-web-preview"], "web_preview", False),
     ],
 )
 def test_each_flag_lands_in_its_setting(flags, field, value):
