@@ -16,6 +16,7 @@ and URLs to be displayed". Users and packagers of livedance[ndi] must follow NDI
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 from typing import Any
 
@@ -27,6 +28,7 @@ from livedance.video.files import frame_rate, one_line
 from livedance.video.yuv import UyvyPacker
 from livedance.worker import run_nicer
 
+LOOK_SECONDS = 0.25  # how often the sink asks NDI whether a receiver is connected
 MISSING_EXTRA = "--ndi: needs the ndi extra: pip install 'livedance[ndi]'"
 
 
@@ -55,6 +57,10 @@ class NdiSink(Sink):
         self.alpha = alpha
         self._sender: Any = None  # cyndilib.Sender while open
         self._uyvy: UyvyPacker | None = None  # BGR packed as UYVY when alpha is off
+        # Whether a receiver is connected, looked up on the sink's thread: with none, the show
+        # neither draws nor copies frames for this stream (the feed asks `wants`).
+        self.watched = False
+        self._looked = 0.0
 
     def _open(self) -> None:
         try:
@@ -84,6 +90,19 @@ class NdiSink(Sink):
             self._uyvy = UyvyPacker(self.size)
         self._sender = sender
 
+    def wants(self, t: float) -> bool:
+        return self.watched and super().wants(t)
+
+    def _look(self) -> None:
+        now = time.monotonic()
+        if self._sender is not None and now >= self._looked:
+            self._looked = now + LOOK_SECONDS
+            self.watched = self._sender.get_num_connections(0) > 0
+
+    def status(self) -> str:
+        line = super().status()
+        return line if self.watched else f"{line}; no receiver"
+
     def _send(self, frame: np.ndarray, t: float) -> None:
         # cyndilib 0.1.3 offers no public way to fill its send buffer in place and mark it ready
         # (its VideoSendFrame buffer can be written, but only write_data/write_video* complete a
@@ -94,6 +113,7 @@ class NdiSink(Sink):
         if self._uyvy is not None:
             frame = self._uyvy.pack(frame)
         self._sender.write_video_async(frame.reshape(-1))
+        self._look()  # a receiver that left: stop drawing for it
 
     def _close(self) -> None:
         sender, self._sender = self._sender, None

@@ -20,7 +20,7 @@ from livedance.worker import Worker
 
 log = logging.getLogger(__name__)
 
-WAIT_SECONDS = 0.1  # how often an idle sink thread looks whether it should stop
+WAIT_SECONDS = 0.1  # how often an idle sink thread looks whether it should stop (and `_look`s around)
 
 
 class Sink(Worker):
@@ -81,6 +81,7 @@ class Sink(Worker):
     def _run(self) -> None:
         while not self._stopping.is_set():
             if not self._ready.wait(WAIT_SECONDS):
+                self._look()
                 continue
             with self._slot:
                 self._ready.clear()
@@ -101,6 +102,9 @@ class Sink(Worker):
 
     def _send(self, frame: np.ndarray, t: float) -> None:
         """Send one frame (the sink's own buffer, valid until this returns)."""
+
+    def _look(self) -> None:
+        """On the sink's thread, when no frame came for WAIT_SECONDS: check on the device (receivers...)."""
 
     def _as_bgra(self, frame: np.ndarray) -> np.ndarray:
         """`frame` as BGRA: a keyed frame as it is, a BGR one made opaque in a buffer made once."""
