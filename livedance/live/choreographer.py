@@ -336,7 +336,7 @@ class Choreographer:
         if self._tempo is None:
             return None
         per_beat = self._tempo[1]
-        return ((self._beat_step % per_beat) + min(max(self._phase, 0.0), 1.0)) / per_beat % 1.0
+        return self.beat_steps % per_beat / per_beat % 1.0
 
     def freeze(self, on: bool = True) -> None:
         """Hold the pose (the picture stops); unfreezing carries on from the same instant."""

@@ -394,8 +394,8 @@ def _make_sink(flag: str, spec: OutputSpec, size: tuple[int, int], alpha: bool, 
 def start_outputs(settings: LiveSettings, instrument) -> None:
     """The sinks the flags ask for, each at its own size, rate and alpha (`outputs.spec`). One that
     can't start (another OS, an extra not installed, no v4l2loopback) is said in one line and the
-    show plays on without it; a bad --out-size or output option stops the start."""
-    size = parse_size(settings.out_size, "--out-size") if settings.out_size else instrument.window.size
+    show plays on without it; a bad output option stops the start."""
+    size = instrument.feed.out_size  # --out-size, read once by `build`
     show_rate = instrument.fps or 60.0
     wanted: list[tuple[str, OutputSpec]] = []
     for flag in OUTPUT_FLAGS:

@@ -74,10 +74,11 @@ class Instrument:
         self.director = Director(performance)  # generate, or the camera's dancer (command gives it the capture)
         self.switcher = Switcher()  # model and dancer switches load on a thread
         # Outputs (NDI..., recordings) at `out_size` (None: the window's), keyed where they carry alpha.
-        self.feed = Feed(window.size, (performance.engine.height, performance.engine.width))
+        self.feed = Feed(window.size, (performance.engine.height, performance.engine.width), out_size)
         hardware = uses_gpu(performance.engine.provider)
-        size = out_size or window.size
-        self.takes = Takes(performance, self.bus, self.feed, self.fps, size, record_dir, codec, hardware, alpha)
+        self.takes = Takes(
+            performance, self.bus, self.feed, self.fps, self.feed.out_size, record_dir, codec, hardware, alpha
+        )
         self.stats = FrameStats()
         # On in a rehearsal window; off headless and fullscreen, where an audience may see it.
         self.hud = Hud(visible=(not window.headless and not window.fullscreen) if hud is None else hud)

@@ -42,8 +42,12 @@ class _Group:
 
 
 class Feed:
-    def __init__(self, window_size: tuple[int, int], frame_shape: tuple[int, int]):
+    def __init__(
+        self, window_size: tuple[int, int], frame_shape: tuple[int, int], out_size: tuple[int, int] | None = None
+    ):
         self.window_size = (int(window_size[0]), int(window_size[1]))
+        # The outputs' and recordings' size unless one names its own (--out-size; None: the window's).
+        self.out_size = self.window_size if out_size is None else (int(out_size[0]), int(out_size[1]))
         self.frame_shape = frame_shape
         self._groups: dict[tuple[tuple[int, int], int], _Group] = {}
         self.sinks: list[Sink] = []  # the streams this feed started, and closes

@@ -147,11 +147,17 @@ def test_switching_the_leader_never_jumps_the_step_phase(engine, first, then):
         assert c.trim is None  # no phase to follow: the performer's nudge is back
 
 
-def test_a_phase_leader_puts_a_step_on_every_beat(engine):
+def follow_link(engine, seconds: float = 4.0) -> tuple[Choreographer, list]:
+    """A step clock that followed Link (its beat known) for `seconds` at 60 fps; each frame's step position."""
     rule, c = TempoRule(), Choreographer(engine)
     offer_all(rule, ("link",))
     positions: list = []
-    play(rule, c, T0, 4.0, positions)
+    play(rule, c, T0, seconds, positions)
+    return c, positions
+
+
+def test_a_phase_leader_puts_a_step_on_every_beat(engine):
+    c, positions = follow_link(engine)
     bpm, beat0 = OFFERS["link"]
     steps_per_beat = c.tempo[1]
     for t, position, _ in positions[-60:]:
@@ -161,10 +167,7 @@ def test_a_phase_leader_puts_a_step_on_every_beat(engine):
 
 def test_a_phase_leader_puts_the_clock_s_beat_on_its_own(engine):
     """Which step starts the beat follows the leader's beat too (a relabel: the picture doesn't move)."""
-    rule, c = TempoRule(), Choreographer(engine)
-    offer_all(rule, ("link",))
-    positions: list = []
-    play(rule, c, T0, 4.0, positions)
+    c, positions = follow_link(engine)
     bpm, beat0 = OFFERS["link"]
     t = positions[-1][0]
     leader_phase = (beat0 + (t - T0) * bpm / 60.0) % 1.0
