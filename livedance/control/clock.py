@@ -119,3 +119,12 @@ class TapTempo:
         mean = (self._taps[-1] - self._taps[0]) / (len(self._taps) - 1)
         self.bpm = 60.0 / mean
         return self.bpm
+
+    def snapshot(self) -> dict:
+        """The taps a next one counts from (a session log's snapshot)."""
+        return {"bpm": self.bpm, "taps": list(self._taps)}
+
+    def restore(self, state: dict) -> None:
+        self.bpm = state["bpm"]
+        self._taps.clear()
+        self._taps.extend(float(t) for t in state["taps"])

@@ -266,6 +266,70 @@ class Choreographer:
         self.playhead.reset(self._history())
         self._record_history()
 
+    # --- carrying on elsewhere (a replay from a session log's snapshot) ----------------------
+    def snapshot(self) -> dict:
+        """The performer's settings, the step clock and the dance itself, as copies."""
+        order = (self._ring_next - self._recorded + np.arange(self._recorded)) % LOOP_CAPACITY
+        looping = self._loop_length is not None
+        return {
+            "model": str(self.engine.model_path),
+            "dancers": self.dancers,
+            "seed": self._seed,
+            "noise": self.rollout.noise,
+            "speed": self._speed,
+            "temperature": self._temperature,
+            "nudge": self._nudge,
+            "trim": self.trim,
+            "tempo": self._tempo,
+            "last_bpm": self.last_bpm,
+            "frozen": self._frozen,
+            "offset": self._offset.copy(),
+            "clock": [self._phase, self._last_now, self._downbeat, self._beat_step, self._accent, self._accent_at],
+            "counts": [self.steps, self.skipped_steps, self.resets],
+            "dance": {  # this model's latents
+                "rollout": self.rollout.snapshot(),
+                "knots": self.playhead.knots.copy(),
+                "ring": self._ring[order],  # oldest first
+                "phrase": self._phrase[: self._loop_length].copy() if looping else None,
+                "loop_position": self._loop_position,
+                "pose": self._pose.copy(),
+                "fade": [self._fading, self._fade_start, self._shown_any],
+                "fade_from": self._fade_from.copy(),
+            },
+        }
+
+    def restore(self, state: dict) -> None:
+        """Carry on from `snapshot`: exactly, for the same model and dancers; for another, with
+        the performer's settings and the step clock, the dancers starting from the seed."""
+        self.noise = state["noise"]
+        self.speed, self.temperature, self.nudge = state["speed"], state["temperature"], state["nudge"]
+        self.trim = state["trim"]
+        self._tempo = None if state["tempo"] is None else (float(state["tempo"][0]), int(state["tempo"][1]))
+        self.last_bpm = state["last_bpm"]
+        self.freeze(state["frozen"])
+        if np.shape(state["offset"]) == self._offset.shape:
+            self.set_offsets(state["offset"])
+        self._phase, self._last_now, self._downbeat, self._beat_step, self._accent, self._accent_at = state["clock"]
+        self.steps, self.skipped_steps, self.resets = state["counts"]
+        dance = state["dance"]
+        if state["model"] != str(self.engine.model_path) or np.shape(dance["pose"]) != self._pose.shape:
+            self._restart(int(state["seed"]), fade=False)
+            return
+        self._seed = int(state["seed"])
+        self.rollout.restore(dance["rollout"])
+        self.playhead.reset(dance["knots"])
+        self._recorded = len(dance["ring"])
+        self._ring[: self._recorded] = dance["ring"]
+        self._ring_next = self._recorded % LOOP_CAPACITY
+        phrase = dance["phrase"]
+        self._loop_length = None if phrase is None else len(phrase)
+        if phrase is not None:
+            self._phrase[: len(phrase)] = phrase
+        self._loop_position = int(dance["loop_position"])
+        self._pose[...] = dance["pose"]
+        self._fading, self._fade_start, self._shown_any = dance["fade"]
+        self._fade_from[...] = dance["fade_from"]
+
     # --- operations the controls drive ---------------------------------------------------
     def carry_over(self, old: Choreographer) -> None:
         """Take the performer's settings from the choreographer this one replaces (a model switch)."""

@@ -220,6 +220,27 @@ class Instrument:
         self.mixer.republish()  # the new model's noise, steps per beat...
         show.last_control = f"{what}: in"
 
+    # --- a session log's snapshot --------------------------------------------------------------
+    def snapshot(self) -> dict:
+        """What a replay needs to carry on from this frame boundary exactly: copies, taken in a
+        fraction of a millisecond (the log encodes them only if a file needs them)."""
+        outgoing = self.switcher.outgoing
+        return {
+            "performance": self.performance.snapshot(),
+            "mixer": self.mixer.snapshot(),
+            "director": self.director.snapshot(),
+            "outgoing": None if outgoing is None else outgoing.snapshot(),
+        }
+
+    def restore(self, state: dict, model: str | None = None) -> None:
+        """Carry on from `snapshot` (this show built for its model and dancers; `model` re-dances
+        it, the dancers starting from their seed)."""
+        self.performance.restore(state["performance"])
+        self.mixer.restore(state["mixer"])
+        self.director.restore(state["director"])
+        outgoing = state["outgoing"]
+        self.switcher.outgoing = None if outgoing is None else Crossfade.restored(outgoing, model)
+
     @property
     def fading(self) -> bool:
         """True while the previous model's dancer is still dissolving out."""
@@ -303,8 +324,11 @@ class Instrument:
             if stats.first_frame_at is None:
                 stats.first_frame_at = clock()
             show.frames += 1
-            if show.log is not None and period and show.frames % round(self.fps) == 0:
-                show.log.add({"type": "tick", "frame": show.frames})  # a killed show's log still says how long it ran
+            if show.log is not None and period:
+                if show.frames % round(self.fps) == 0:  # a killed show's log still says how long it ran
+                    show.log.add({"type": "tick", "frame": show.frames})
+                if show.log.due(show.frames):  # the next frame's slot time: where a replay carries on
+                    show.log.snapshot(show.frames, deadline, period, self.snapshot())
             shown += 1
             used += 1 + missed
             stats.account(now, clock())

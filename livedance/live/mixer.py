@@ -200,6 +200,21 @@ class Mixer:
             event["late"] = True
         session.add(event)
 
+    # --- carrying on elsewhere (a replay from a session log's snapshot) --------------------------
+    def snapshot(self) -> dict:
+        """The glides under way and the time of the last frame (their next step's dt), as copies."""
+        glides = [
+            [glide.param.name, glide.index, _copy(glide.current), _copy(glide.target)] for glide in self._glides.values()
+        ]
+        return {"last": self._last, "glides": glides}
+
+    def restore(self, state: dict) -> None:
+        self._last = state["last"]
+        self._glides = {}
+        for name, index, current, target in state["glides"]:
+            key = name if index is None else (name, index)
+            self._glides[key] = _Glide(_params.REGISTRY[name], index, _copy(current), _copy(target))
+
     # --- glides --------------------------------------------------------------------------------
     def _glide_to(self, param, index, target) -> bool:
         """Glide towards `target`; True when this started a new glide (not yet stepped this frame)."""
@@ -284,6 +299,11 @@ class Mixer:
         for key in settled:
             del self._glides[key]
         settled.clear()
+
+
+def _copy(value):
+    """A glide's value the snapshot may keep: a vector copied, a number as it is."""
+    return np.array(value, np.float32) if isinstance(value, np.ndarray) else value
 
 
 def _same(a, b) -> bool:

@@ -75,6 +75,19 @@ class Director:
         self.auto = bool(on)
         self._present_since = self._absent_since = None
 
+    def snapshot(self) -> dict:
+        """The mode and the followed pose, as copies. `auto` is for the record: a replay lands the
+        switches it made where the log says."""
+        shown = None if self._shown is None else self._shown.copy()
+        return {"mode": self.mode, "auto": self.auto, "shown": shown, "last_now": self._last_now}
+
+    def restore(self, state: dict) -> None:
+        if state["mode"] not in MODES:
+            raise LivedanceError(f"mode {state['mode']!r}: expected one of {', '.join(MODES)}")
+        self.mode, self._last_now = state["mode"], state["last_now"]
+        self._shown = None if state["shown"] is None else np.array(state["shown"], np.float32)
+        self._move = None if self._shown is None else np.empty_like(self._shown)
+
     def _start_following(self) -> None:
         self._shown = None  # starts at the next captured latent, crossfading is the glide itself
 

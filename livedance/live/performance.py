@@ -35,7 +35,7 @@ class Performance:
     engine: Engine
     choreographer: Choreographer
     look: Look
-    log: SessionLog | None = None  # what `livedance replay` needs, kept from the first frame
+    log: SessionLog | None = None  # what `livedance replay` needs: a snapshot and the events since
     frames: int = 0  # frames shown so far: the clock the session log counts in
     perturb_amount: float = 1.0
     loop_beats: float = 4.0
@@ -49,6 +49,25 @@ class Performance:
     @property
     def model_name(self) -> str:
         return Path(str(self.engine.model_path)).name
+
+    def snapshot(self) -> dict:
+        """The dancer, the look and the performer's settings, as copies (a session log's snapshot)."""
+        return {
+            "choreographer": self.choreographer.snapshot(),
+            "look": self.look.snapshot(),
+            "tempo_rule": self.tempo_rule.snapshot(),
+            "tap_tempo": self.tap_tempo.snapshot(),
+            "perturb_amount": self.perturb_amount,
+            "loop_beats": self.loop_beats,
+        }
+
+    def restore(self, state: dict) -> None:
+        """Carry on from `snapshot` (the engine and choreographer already the snapshot's model and dancers)."""
+        self.choreographer.restore(state["choreographer"])
+        self.look.restore(state["look"])
+        self.tempo_rule.restore(state["tempo_rule"])
+        self.tap_tempo.restore(state["tap_tempo"])
+        self.perturb_amount, self.loop_beats = state["perturb_amount"], state["loop_beats"]
 
 
 class Show(Protocol):

@@ -107,6 +107,19 @@ class Crossfade:
     def done(self, now: float) -> bool:
         return now - self.start >= FADE_SECONDS
 
+    def snapshot(self) -> dict:
+        """The outgoing dancers, as copies (a session log's snapshot taken mid-crossfade)."""
+        return {"choreographer": self.choreographer.snapshot(), "start": self.start}
+
+    @classmethod
+    def restored(cls, state: dict, model: str | None = None) -> Crossfade:
+        """The crossfade `snapshot` saw, its dancers loaded again (from `model` where given)."""
+        dancer = state["choreographer"]
+        engine = Engine(model or dancer["model"], dancers=int(dancer["dancers"])).prepare()
+        choreographer = Choreographer(engine, dancers=engine.dancers, seed=int(dancer["seed"]))
+        choreographer.restore(dancer)
+        return cls(engine, choreographer, float(state["start"]))
+
     def frame(self, now: float) -> tuple[np.ndarray, float]:
         """The outgoing dancers at `now` (their engine's own buffer) and the new ones' share, eased."""
         progress = min(max((now - self.start) / FADE_SECONDS, 0.0), 1.0)

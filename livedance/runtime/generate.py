@@ -181,6 +181,27 @@ class Rollout:
         self._shown[dancer, -history:] = self.window_norm[dancer, -history:]
         self._shown[dancer, :-history] = self.window_norm[dancer, :1]
 
+    # --- carrying on elsewhere (a replay from a session log's snapshot) ----------------------
+    def snapshot(self) -> dict:
+        """The window, the shown history and every dancer's random stream, as copies."""
+        return {
+            "window": self.window_norm.copy(),
+            "shown": self._shown.copy(),
+            "generators": [generator.bit_generator.state for generator in self.generators],
+            "steps": self.steps,
+            "resets": self.resets,
+        }
+
+    def restore(self, state: dict) -> None:
+        """Carry on exactly where `snapshot` was taken (same dancers and model)."""
+        if len(state["generators"]) != self.dancers:
+            raise LivedanceError(f"a rollout of {len(state['generators'])} dancers; this one has {self.dancers}")
+        self.window_norm[...] = state["window"]  # in place: the step's views look into these
+        self._shown[...] = state["shown"]
+        for generator, random_state in zip(self.generators, state["generators"]):
+            generator.bit_generator.state = random_state
+        self.steps, self.resets = int(state["steps"]), int(state["resets"])
+
     # --- stepping -------------------------------------------------------------------------
     def step(self) -> np.ndarray:
         """Advance every dancer one step; returns the shown latents (dancers, D), normalised (a new array)."""

@@ -152,6 +152,14 @@ class TempoRule:
         """Make `source` lead from now (a key, OSC or MIDI chose it)."""
         self.chosen = _source(source)
 
+    def snapshot(self) -> dict:
+        """Who was chosen and who led at the last frame (the step clock keeps the tempo and trim)."""
+        return {"chosen": self.chosen, "leader": self._followed}
+
+    def restore(self, state: dict) -> None:
+        self.chosen = None if state["chosen"] is None else _source(state["chosen"])
+        self._followed = None if state["leader"] is None else _source(state["leader"])
+
     @property
     def available(self) -> tuple[str, ...]:
         """The sources with a producer running (manual always), in `SOURCES` order."""

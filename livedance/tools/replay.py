@@ -2,18 +2,23 @@
 
     livedance replay show.jsonl --out show-4k.mp4 [--size 3840x2160] [--fps 60] [--model M]
 
-The control log (sessionlog.py) holds the session's start (model, seed, dancers), its frame
-timeline and every control as it was applied, at the frame it was applied. Replay builds the
-same instrument headless, recomputes each frame's time on the same slot grid, hands the mixer
-the logged controls at those frames (before the dream, or after the decode for look controls,
-as live) and lands model and dancer switches where they landed live. The dance is computed
-again, not copied: at the recorded size and frame rate the frames are the recorded ones; at
-4K they are the same performance, drawn sharp. `--model` re-dances it with another bundle.
+The control log (sessionlog.py) holds the session's start (model, seed, dancers, size), a
+snapshot of the show's state some seconds before the recording started, the frame timeline
+from there and every control as it was applied, at the frame it was applied. Replay builds the
+same instrument headless, restores the snapshot, recomputes each frame's time on the same slot
+grid, hands the mixer the logged controls at those frames (before the dream, or after the
+decode for look controls, as live) and lands model and dancer switches where they landed
+live. The dance is computed again, not copied: at the recorded size and frame rate the frames
+are the recorded ones; at 4K they are the same performance, drawn sharp. `--model` re-dances
+it with another bundle (whose dancers start from the snapshot's seed, with the performer's
+settings).
 
-Only the frames of the recording the log belongs to are written (the log covers the whole
-session from its first frame, so the dancers are in the same state when the recording
-starts). The camera's part is in the log too: the latents the capture gave while following,
-and the window each continuation started from.
+Only the frames of the recording the log belongs to are written; the frames from the snapshot
+(at least `WARM_SECONDS` before the recording, when the show had run that long) are danced,
+and the last `WARM_SECONDS` of them drawn, so trails and fades are as they were live. The
+camera's part is in the log too: the latents the capture gave while following, and the window
+each continuation started from. A log without a snapshot (format 1, or a recording started in
+the show's first seconds) is danced from the session's first frame.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from livedance.live.choreographer import Choreographer
 from livedance.live.command import build
 from livedance.live.settings import LiveSettings
 from livedance.recording.recorder import Recorder
-from livedance.recording.sessionlog import from_json, read
+from livedance.recording.sessionlog import WARM_SECONDS, arrays, from_json, read
 from livedance.runtime.engine import Engine
 from livedance.sync.tempo import SOURCES
 from livedance.video.files import CODECS, add_codec_argument
@@ -44,15 +49,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fps", type=float, help="frame rate (default: the recorded one)")
     parser.add_argument("--model", help="dance it with another model bundle (default: the recorded one)")
     parser.add_argument(
-        "--all", action="store_true", help="the whole session from its first frame, not only the recorded part"
+        "--all",
+        action="store_true",
+        help="everything the log holds, from its snapshot (or the session's first frame), not only the recorded part",
     )
 
 
 class _Timeline:
-    """The recorded session's frames: their slot times, controls, switches, recorded span."""
+    """The recorded session's frames from its snapshot (or its first frame) on: their slot times
+    (`times[k - first]`), controls, switches, recorded span."""
 
     def __init__(self, events: list[dict]):
         self.header = events[0]
+        self.snapshot: dict | None = None  # where the file starts, if not at the session's first frame
         self.early: dict[int, list[dict]] = {}
         self.late: dict[int, list[dict]] = {}
         self.swaps: dict[int, dict] = {}
@@ -61,11 +70,13 @@ class _Timeline:
         runs: dict[int, dict] = {}
         drops: dict[int, int] = {}
         self.drops = drops  # frame -> slots missed just before it (the recording repeats the frame)
-        last, self.start, self.end = 0, 0, None
+        last, self.start, self.end = 0, None, None
         for event in events[1:]:
             kind, frame = event["type"], int(event.get("frame", 0))
             last = max(last, frame)
-            if kind == "run":
+            if kind == "snapshot":
+                self.snapshot = self.snapshot or event  # a later one (there is none in a file) changes nothing
+            elif kind == "run":
                 runs[frame] = event
             elif kind == "drop":
                 drops[frame] = int(event["missed"])
@@ -83,12 +94,20 @@ class _Timeline:
                 self.end = frame
         if self.end is None:  # the show crashed or was killed: everything logged is there
             self.end = last + 1
-        if 0 not in runs:
+        snapshot = self.snapshot
+        self.first = 0 if snapshot is None else int(snapshot["frame"])
+        if self.start is None:
+            self.start = self.first
+        if snapshot is None and 0 not in runs:
             raise LivedanceError("the control log has no first run: nothing to replay")
+        if self.end <= self.first:
+            raise LivedanceError("the control log ends where it starts: nothing to replay")
         # The loop's own arithmetic, operation for operation, so the times are the same floats.
         self.times = []
         deadline = period = 0.0
-        for k in range(self.end):
+        if snapshot is not None:  # the slot time of its frame, as the loop had it
+            deadline, period = float(snapshot["time"]), float(snapshot["period"])
+        for k in range(self.first, self.end):
             if k in runs:
                 deadline, period = float(runs[k]["t0"]), float(runs[k]["period"])
             if k in drops:
@@ -118,8 +137,6 @@ class _ReplayBus:
         return getattr(self.bus, name)
 
 
-# Drawn (not written) before the recording starts, so trails and fades are as they were live.
-WARM_SECONDS = 5.0
 # Their effect is logged as "mode" events (with the captured window a continuation starts from).
 CAMERA_CONTROLS = ("mode", "auto", "camera_learn")
 
@@ -180,21 +197,49 @@ def _ignore_proposal(bpm: float) -> None:
     """A tempo set by hand while another source led went to it live; the log says what came back."""
 
 
+def _restore(inst, snapshot: dict, model: str | None, logged: _LoggedCapture) -> None:
+    """The show as it was at the snapshot's frame, with the camera's latest latent and the leader
+    that `_follow_logged` would have chosen by then."""
+    state = arrays(snapshot["state"])
+    inst.restore(state, model)
+    leader = state["performance"]["tempo_rule"]["leader"]
+    if leader is not None:
+        inst.performance.tempo_rule.choose(leader)
+    if "capture" in snapshot:
+        logged.take({"type": "capture", "latent": snapshot["capture"]})
+
+
+def _dancer(timeline: _Timeline) -> dict:
+    """The model, dancers and seed dancing where the timeline starts."""
+    if timeline.snapshot is None:
+        return timeline.header
+    return timeline.snapshot["state"]["performance"]["choreographer"]
+
+
+def _captured(timeline: _Timeline) -> dict | None:
+    """The first of the camera's latents in the log, if any (encoded)."""
+    if timeline.snapshot is not None and "capture" in timeline.snapshot:
+        return timeline.snapshot["capture"]
+    event = next((e for events in timeline.camera.values() for e in events if e["type"] == "capture"), None)
+    return None if event is None else event["latent"]
+
+
 def replay(args) -> tuple[str, int]:
     timeline = _Timeline(read(args.log))
     header = timeline.header
     size = parse_size(args.size) if args.size else tuple(header["size"])
     fps = float(args.fps or header["fps"])
-    model = args.model or header["model"]
-    settings = LiveSettings(model=model, dancers=int(header["dancers"]), seed=int(header["seed"]), hud=False, fps=fps)
+    dancer = _dancer(timeline)
+    model = args.model or dancer["model"]
+    settings = LiveSettings(model=model, dancers=int(dancer["dancers"]), seed=int(dancer["seed"]), hud=False, fps=fps)
     inst = build(settings, headless=True, size=size)
     inst.performance.log = None  # a replay is not a session of its own
-    captured = next((e for events in timeline.camera.values() for e in events if e["type"] == "capture"), None)
+    captured = _captured(timeline)
     latent_dim = inst.performance.engine.latent_dim
-    if captured is not None and captured["latent"].get("shape", [0])[-1] != latent_dim:
+    if captured is not None and captured.get("shape", [0])[-1] != latent_dim:
         inst.close()
         raise LivedanceError(
-            f"{args.log}: the camera's dancer was encoded for a model with {captured['latent']['shape'][-1]} "
+            f"{args.log}: the camera's dancer was encoded for a model with {captured['shape'][-1]} "
             f"latent dimensions; {model} has {latent_dim}, so it can't re-dance them"
         )
     inst.switch = lambda model=None, dancers=None: None  # switches land where the log says
@@ -204,8 +249,16 @@ def replay(args) -> tuple[str, int]:
     for source in SOURCES:
         if source != "manual":
             inst.performance.tempo_rule.attach(source, propose=_ignore_proposal)
-    first = 0 if args.all else timeline.start
-    recorded = timeline.times
+    if timeline.snapshot is not None:
+        try:
+            _restore(inst, timeline.snapshot, args.model, logged)
+        except (KeyError, IndexError, TypeError, ValueError, LivedanceError) as exc:
+            inst.close()
+            raise LivedanceError(
+                f"{args.log}: the snapshot at frame {timeline.first} can't be restored "
+                f"({type(exc).__name__}: {exc}); expected one written by livedance live"
+            ) from None
+    first, recorded = timeline.first, timeline.times
     same_rate = abs(fps - float(header["fps"])) < 1e-9
     # Frames to draw: the recorded frames (with the same arithmetic, so the same floats), or a
     # new grid at another frame rate over the same time.
@@ -213,16 +266,16 @@ def replay(args) -> tuple[str, int]:
         times = list(recorded)
     else:
         times = [recorded[0] + j / fps for j in range(int((recorded[-1] - recorded[0]) * fps) + 1)]
-    start = recorded[min(first, len(recorded) - 1)]
+    start = recorded[min((first if args.all else timeline.start) - first, len(recorded) - 1)]
     warm_from = start - WARM_SECONDS
     recorder = None
     written = 0
     try:
         recorder = Recorder(args.out, fps, size, codec=args.codec)
-        k = 0  # the next recorded frame whose controls and switches are still to come
+        k = first  # the next recorded frame whose controls and switches are still to come
         for now in tqdm(times, desc="replay", unit="frame", disable=None):
             early, late, swaps, camera, tempo = [], [], [], [], []
-            while k < len(recorded) and recorded[k] <= now + 1e-9:
+            while k < timeline.end and recorded[k - first] <= now + 1e-9:
                 early += _controls(timeline.early.get(k, []))
                 late += _controls(timeline.late.get(k, []))
                 camera += timeline.camera.get(k, [])

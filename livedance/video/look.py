@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import cv2
@@ -94,6 +94,15 @@ class Look:
             raise LivedanceError(f"dancers {dancers!r}: expected a whole number of 1 or more")
         self.dancers = int(dancers)
         return self
+
+    def snapshot(self) -> dict:
+        """Every field as it is (a session log's snapshot)."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+    def restore(self, state: dict) -> None:
+        for field in fields(self):
+            setattr(self, field.name, state[field.name])
+        self.check()
 
 
 class Compositor:

@@ -460,3 +460,68 @@ def test_an_accent_jolts_the_dance_and_zero_does_nothing(engine):
     for bad in (-0.1, 1.5, float("nan"), "loud"):
         with pytest.raises(LivedanceError, match="accent"):
             b.accent(bad)
+
+
+# --- carrying on from a session log's snapshot -------------------------------------------------
+def through_a_file(state):
+    """A snapshot as a replay reads it back: written as a control log line, then decoded."""
+    import json
+
+    from livedance.recording.sessionlog import arrays, line
+
+    return arrays(json.loads(line({"state": state}))["state"])
+
+
+@pytest.mark.parametrize("moment", ["looping", "crossfading", "accenting", "frozen"])
+def test_a_restored_choreographer_dances_on_exactly(engine, moment):
+    live = Choreographer(engine, seed=4)
+    live.set_tempo(100.0)
+    live.temperature, live.nudge = 1.2, 0.3
+    live.set_offset(5, 1.5)
+    play(live, 2.0)
+    live.perturb(0.5)  # its noise comes from the dancers' random streams, carried on below
+    if moment == "looping":
+        live.loop(7)
+    elif moment == "crossfading":
+        live.reseed(11)
+    elif moment == "accenting":
+        live.accent(0.8)
+    play(live, 0.2, start=2.0)
+    live.freeze(moment == "frozen")
+    other = Choreographer(engine, seed=99)  # another dance, overwritten whole
+    other.restore(through_a_file(live.snapshot()))
+    later = [(2.3, "perturb"), (2.6, "release"), (3.0, "freeze off"), (3.4, "loop"), (3.7, "reseed")]
+    danced = {}
+    for c in (live, other):
+        frames = []
+        for k in range(int(2.2 * FPS)):
+            now = 2.2 + k / FPS
+            for at, what in later:
+                if abs(now - at) < 0.5 / FPS:
+                    {
+                        "perturb": lambda: c.perturb(1.0),
+                        "release": c.release_loop,
+                        "freeze off": lambda: c.freeze(False),
+                        "loop": lambda: c.loop(12),
+                        "reseed": lambda: c.reseed(5),
+                    }[what]()
+            frames.append(c.frame(now).copy())
+        danced[c] = np.stack(frames)
+    np.testing.assert_array_equal(danced[other], danced[live])
+    assert other.seed == 5 and other.tempo == live.tempo and other.steps == live.steps
+    assert np.abs(np.diff(danced[live], axis=0)).max() > 0  # it danced
+
+
+def test_another_model_takes_the_settings_and_starts_from_the_seed(engine):
+    live = Choreographer(engine, seed=4)
+    live.set_tempo(90.0, 4)
+    live.speed, live.temperature = 2.0, 0.8
+    play(live, 1.0)
+    state = through_a_file(live.snapshot())
+    state["model"] = "models/salsa"  # as a replay with --model sees it
+    other = Choreographer(engine, seed=0)
+    other.restore(state)
+    fresh = Choreographer(engine, seed=4)
+    assert other.tempo == (90.0, 4) and other.speed == 2.0 and other.temperature == 0.8
+    assert other.phase == live.phase and other.clock_time == live.clock_time
+    np.testing.assert_array_equal(other.rollout.window_norm, fresh.rollout.window_norm)

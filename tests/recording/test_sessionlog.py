@@ -1,4 +1,5 @@
-"""The control log: values round-trip, files hold the backlog then the live events, bad logs are one line."""
+"""The control log: values round-trip, memory holds a snapshot and the events since, files start there
+and take the live events, bad logs are one line."""
 
 import json
 
@@ -34,17 +35,75 @@ def test_a_file_gets_the_backlog_then_every_new_event(tmp_path):
     assert events[2]["frame"] == 3 and events[-1]["frame"] == 9
 
 
-def test_old_captures_are_forgotten_in_memory_only(tmp_path):
-    log = sessionlog.SessionLog(model="m", dancers=1, seed=0, fps=30, size=[4, 2])
-    path = log.attach(tmp_path / "all.jsonl", frame=0, video="all.mkv")
-    total = 5 * sessionlog.CAPTURES_KEPT
-    for frame in range(total):
-        log.add({"type": "capture", "frame": frame, "latent": [0.0]})
-    log.detach(path, frame=total)
-    kept = [e for e in log.events if e["type"] == "capture"]
-    assert sessionlog.CAPTURES_KEPT <= len(kept) < 4 * sessionlog.CAPTURES_KEPT and kept[-1]["frame"] == total - 1
-    in_file = [e for e in sessionlog.read(path) if e["type"] == "capture"]
-    assert len(in_file) == total  # the file being written got every one
+FPS = 30
+
+
+def play(log, frames, controls_per_frame=1, start=0):
+    """What the display loop gives the log: controls each frame, a tick a second, snapshots when due."""
+    for frame in range(start, start + frames):
+        for _ in range(controls_per_frame):
+            log.add({"type": "control", "frame": frame, "name": "speed", "value": 1.5})
+        if frame % FPS == 0:
+            log.add({"type": "tick", "frame": frame})
+        if log.due(frame + 1):
+            state = {"buffer": np.full(64, frame, np.float32), "settings": {"speed": 1.5, "tempo": (120.0, 6)}}
+            log.snapshot(frame + 1, 100.0 + (frame + 1) / FPS, 1 / FPS, state)
+
+
+def test_memory_holds_a_snapshot_and_the_events_since_however_long_the_show(tmp_path):
+    log = sessionlog.SessionLog(model="m", dancers=1, seed=0, fps=FPS, size=[4, 2])
+    window = sessionlog.SNAPSHOT_SECONDS * 2 + sessionlog.WARM_SECONDS  # the most that is ever held
+    bound = window * FPS * 1.05 + 10
+    held = []
+    for minute in range(10):
+        play(log, 60 * FPS, start=minute * 60 * FPS)
+        held.append(len(log.events))
+        assert held[-1] < bound
+    assert max(held) < bound and log.events[1]["type"] == "snapshot"
+    # A recording starting now begins at the newest snapshot that is at least WARM_SECONDS old.
+    frame = 10 * 60 * FPS
+    path = log.attach(tmp_path / "a.jsonl", frame=frame, video="a.mkv")
+    log.detach(path, frame=frame + 1)
+    events = sessionlog.read(path)
+    types = [e["type"] for e in events]
+    assert types[:2] == ["session", "snapshot"] and types.count("snapshot") == 1
+    snapshot = events[1]
+    age = frame - snapshot["frame"]
+    assert sessionlog.WARM_SECONDS * FPS <= age <= (sessionlog.SNAPSHOT_SECONDS + sessionlog.WARM_SECONDS) * FPS
+    controls = [e for e in events if e["type"] == "control"]
+    assert controls[0]["frame"] == snapshot["frame"] and controls[-1]["frame"] == frame - 1  # none missing
+    assert len(controls) == age
+    # The state comes back exactly, its arrays as arrays, its tuples as lists.
+    state = sessionlog.arrays(snapshot["state"])
+    np.testing.assert_array_equal(state["buffer"], np.full(64, snapshot["frame"] - 1, np.float32))
+    assert state["settings"] == {"speed": 1.5, "tempo": [120.0, 6]}
+
+
+def test_a_flood_of_controls_makes_snapshots_due_and_stays_bounded():
+    log = sessionlog.SessionLog(model="m", dancers=1, seed=0, fps=FPS, size=[4, 2])
+    most = 0
+    for second in range(30):
+        play(log, FPS, controls_per_frame=500, start=second * FPS)  # 15,000 controls a second
+        most = max(most, len(log.events))
+    assert most <= 1.5 * sessionlog.EVENTS_HELD + 500 + 5
+
+
+def test_a_recording_in_the_first_seconds_starts_at_the_first_frame(tmp_path):
+    log = sessionlog.SessionLog(model="m", dancers=1, seed=0, fps=FPS, size=[4, 2])
+    log.add({"type": "run", "frame": 0, "t0": 1.5, "period": 1 / FPS})
+    play(log, int(sessionlog.SNAPSHOT_SECONDS * FPS) + 10)  # one snapshot, younger than the warm-up
+    frame = int(sessionlog.SNAPSHOT_SECONDS * FPS) + 10
+    path = log.attach(tmp_path / "early.jsonl", frame=frame, video="early.mkv")
+    log.detach(path, frame=frame)
+    types = [e["type"] for e in sessionlog.read(path)]
+    assert types[:2] == ["session", "run"] and "snapshot" not in types
+
+
+def test_values_of_any_dtype_round_trip_exactly():
+    for array in (np.arange(5, dtype=np.float64) / 3, np.array([True, False]), np.arange(6, dtype=np.int64)):
+        back = sessionlog.from_json(json.loads(json.dumps(sessionlog.jsonable(array))))
+        assert back.dtype == array.dtype
+        np.testing.assert_array_equal(back, array)
 
 
 @pytest.mark.parametrize(
