@@ -166,6 +166,9 @@ class _LoggedCapture:
     def latest(self):
         return self.state
 
+    def use_bundle(self, bundle) -> None:
+        """A model switch: the log's latents were encoded live, by whichever model was in then."""
+
     def take(self, event: dict) -> None:
         latest = self.state
         if event["type"] == "capture":

@@ -18,6 +18,7 @@ from virtual_clock import VirtualClock
 from livedance.live import keys  # noqa: E402
 from livedance.live.command import build  # noqa: E402
 from livedance.live.settings import LiveSettings  # noqa: E402
+from livedance.recording import sessionlog  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(ROOT / "models" / "default")
@@ -208,3 +209,38 @@ def test_the_instrument_keeps_to_a_few_parts():
         assert len(vars(instrument)) <= 15, sorted(vars(instrument))
     finally:
         instrument.close()
+
+
+# --- the control log over a long show ---------------------------------------------------------
+def test_a_long_show_keeps_its_control_log_bounded():
+    """Four simulated minutes with a control every frame: what the log holds stops growing."""
+    fps = 5
+    inst = build(LiveSettings(model=MODEL, fps=float(fps)), headless=True, size=(160, 120))
+    inst.clock = VirtualClock(tick=0.5 / fps)  # two readings a frame: a slot a frame, never a wait
+    log = inst.performance.log
+    controls = [
+        ("speed", 1.5),
+        ("latent", 1.0, 3),
+        ("fg", "red"),
+        ("bpm", 110.0),
+        ("mode", "generate"),
+        ("loop", True),
+        ("loop", False),
+        ("perturb", 0.5),
+    ]
+    held = []
+    try:
+        for minute in range(4):
+            for frame in range(60 * fps):
+                name, value, *index = controls[frame % len(controls)]
+                assert inst.bus.offer(name, value, "osc", index=index[0] if index else None)
+                inst.run(frames=1)  # and a run event each: two events a frame
+            held.append((len(log.events), sum(len(sessionlog.line(event)) for event in log.events)))
+    finally:
+        inst.close()
+    window = 2 * sessionlog.SNAPSHOT_SECONDS + sessionlog.WARM_SECONDS  # the most ever held, in seconds
+    assert all(count <= window * fps * 2.2 + 5 for count, _ in held), held
+    assert max(size for _, size in held) <= 1.05 * held[0][1] and held[0][1] < 1_000_000, held
+    assert sum(1 for e in log.events if e["type"] == "snapshot") <= 3 and log.events[1]["type"] == "snapshot"
+    controls_held = [e for e in log.events if e["type"] == "control"]
+    assert controls_held[-1]["frame"] == inst.performance.frames - 1  # the newest are all there

@@ -14,11 +14,14 @@ import numpy as np
 import pytest
 from pythonosc.udp_client import SimpleUDPClient
 from videos import read_video
+from virtual_clock import VirtualClock
 from waiting import wait_until
 
 from livedance.cli import main
+from livedance.control.controls import Control
 from livedance.live.command import build
 from livedance.live.settings import LiveSettings
+from livedance.recording import sessionlog
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(ROOT / "models" / "default")
@@ -301,3 +304,88 @@ def test_a_camera_session_is_not_redanced_by_a_model_of_another_size(tmp_path, c
     assert main(["replay", str(log), "--out", str(tmp_path / "x.mkv")]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "16" in err and "128" in err
+
+
+# A performance long enough that the recording starts from a snapshot, not the first frame (at
+# 20 fps a snapshot every 200 frames): frame -> what arrives before it. "switch" loads the model
+# and lands it on the next frame; the snapshot at frame 600 sees a crossfade, a phrase loop, a
+# glide and taps under way, and the file forgets everything before it.
+LONG_SCRIPT = {
+    20: [("bpm", 100.0), ("noise", 0.4)],
+    60: [("dancers", 2)],
+    150: [("mode", "generate"), ("latent", 1.5, 3)],
+    300: [("temperature", 1.2)],
+    560: [("tempo_source", "manual")],
+    594: [("model", "salsa")],
+    597: [("tap", 1000.0), ("loop", True)],
+    599: [("scale", 0.7), ("tap", 1000.5)],
+    601: [("accent", 0.8)],
+    603: [("tap", 1001.3)],  # 92 BPM, from the two taps before the snapshot and this one
+    610: [("perturb", None)],
+    640: [("loop", False)],
+    650: [("trails", 0.5), ("fg", "red")],
+    700: [("temperature", 0.9)],
+    720: [("record", True)],
+    740: [("reseed", None)],
+    760: [("mirror", True)],
+    770: [("model", "default")],
+    790: [("tempo_double", None)],
+    800: [("record", False)],
+}
+
+
+def perform(inst, script, until):
+    """Play frame by frame groups to `until`, offering each frame's controls before it; a model
+    switch or a take lands on the frame after it was asked for (their threads waited for)."""
+    show = inst.performance
+    for frame in sorted(script) + [until]:
+        inst.run(frames=frame - show.frames)
+        recorder = inst.takes.recorder
+        if recorder is not None:  # the writer catches up: a frame left out would not be replayed
+            wait_until(lambda: recorder.written + recorder.dropped >= recorder.queued, 30)
+        if frame == until:
+            break
+        for name, value, *index in script[frame]:
+            if name == "tap":
+                inst.bus.submit(Control("tap", None, "osc", received=value))
+            else:
+                assert inst.bus.offer(name, value, "osc", index=index[0] if index else None), name
+        if any(name in ("model", "dancers", "record") for name, *_ in script[frame]):
+            inst.run(frames=1)  # the control asks
+            inst.switcher.close()  # the load finishes
+            inst.takes.join()  # the take opens, or finishes
+
+
+def test_a_recording_long_into_the_show_replays_from_its_snapshot_frame_for_frame(tmp_path):
+    fps = 20
+    settings = LiveSettings(model=MODEL, seed=3, fps=float(fps), record_dir=str(tmp_path), codec="ffv1")
+    inst = build(settings, headless=True, size=(160, 120))
+    inst.clock = VirtualClock(tick=0.5 / fps)  # two readings a frame: a slot a frame, never a wait
+    try:
+        perform(inst, LONG_SCRIPT, 805)
+    finally:
+        inst.finish()
+        inst.close()
+    video = next(tmp_path.glob("livedance-*.mkv"))
+    log = video.with_suffix(".jsonl")
+    events = sessionlog.read(log)
+    snapshot = events[1]
+    assert events[0]["format"] == sessionlog.FORMAT and snapshot["type"] == "snapshot"
+    assert snapshot["frame"] == 600 and all(e.get("frame", 600) >= 600 for e in events)
+    state = snapshot["state"]
+    dancer = state["performance"]["choreographer"]
+    assert dancer["dancers"] == 2 and dancer["model"].endswith("salsa") and dancer["dance"]["phrase"] is not None
+    assert state["outgoing"] is not None and state["mixer"]["glides"]  # mid-crossfade, mid-glide
+    start = next(e["frame"] for e in events if e["type"] == "recording")
+    assert start == 721
+    again = tmp_path / "again.mkv"
+    assert main(["replay", str(log), "--out", str(again), "--codec", "ffv1"]) == 0
+    recorded, replayed = read_video(video), read_video(again)
+    assert len(recorded) == len(replayed) == 800 - start  # the stop lands on frame 800
+    different = [i for i, (a, b) in enumerate(zip(recorded, replayed)) if not np.array_equal(a, b)]
+    assert not different, f"{len(different)} of {len(recorded)} frames differ, the first {different[:5]}"
+    # The performance happened: the mirror, the second model, trails in red.
+    assert np.abs(np.diff(recorded.astype(int), axis=0)).max() > 0
+    everything = tmp_path / "all.mkv"
+    assert main(["replay", str(log), "--out", str(everything), "--all"]) == 0
+    assert len(read_video(everything)) >= len(recorded) + (start - 600)
