@@ -159,3 +159,32 @@ def test_a_latent_vector_glides_as_a_whole(show):
     mixer.apply(T0)
     play(mixer, 3.0, 60)
     np.testing.assert_allclose(show.performance.choreographer.offset, target, atol=1e-3)
+
+
+def test_a_restored_mixer_carries_its_glides_on_exactly(show, engine, tmp_path):
+    import json
+
+    from bare_show import BareShow
+
+    from livedance.recording.sessionlog import arrays, line
+
+    mixer = Mixer(show, show.bus)
+    show.bus.offer("scale", 1.5, "osc")
+    show.bus.offer("latent", [0.5] * engine.latent_dim, "osc")
+    show.bus.offer("speed", 2.0, "osc")
+    mixer.apply(T0)
+    t = play(mixer, 0.05, 60)  # all three under way
+    state = arrays(json.loads(line({"mixer": mixer.snapshot(), "performance": show.performance.snapshot()})))
+    other = BareShow(engine, tmp_path / "other")
+    other.performance.restore(state["performance"])
+    again = Mixer(other, other.bus)
+    again.restore(state["mixer"])
+    values = []
+    for s in (show, other):
+        for i in range(1, 30):
+            (mixer if s is show else again).apply(t + i / 60)
+            c = s.performance.choreographer
+            values.append((s is show, i, s.performance.look.scale, c.speed, tuple(c.offset)))
+    ours = [v[2:] for v in values if v[0]]
+    theirs = [v[2:] for v in values if not v[0]]
+    assert ours == theirs and 1.0 < ours[0][0] < ours[-1][0] <= 1.5  # still gliding when restored

@@ -143,3 +143,23 @@ def test_auto_falls_back_to_generate_when_there_is_nothing_to_continue(show, slo
     slot.put(np.zeros(slot.dim), present=False, filled=1)
     frames(d, t, LEAVE_SECONDS + 0.1)
     assert d.mode == "generate"
+
+
+def test_a_restored_director_follows_on_from_the_same_pose(show, slot):
+    import json
+
+    from livedance.recording.sessionlog import arrays, line
+
+    d = director(show, slot)
+    d.set_mode("follow")
+    slot.put(np.zeros(slot.dim))
+    d.latents(T0)
+    slot.put(np.ones(slot.dim))
+    d.latents(T0 + 0.02)  # part of the way: the glide is under way
+    state = arrays(json.loads(line(d.snapshot())))
+    assert state["mode"] == "follow" and state["auto"] is False
+    again = Director(show.performance, capture=slot)
+    again.restore(state)
+    for t in (T0 + 0.04, T0 + 0.07, T0 + 0.2):
+        np.testing.assert_array_equal(again.latents(t), d.latents(t))
+    assert 0.0 < d.latents(T0 + 0.21)[0, 0] < 1.0
