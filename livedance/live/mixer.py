@@ -204,7 +204,8 @@ class Mixer:
     def snapshot(self) -> dict:
         """The glides under way and the time of the last frame (their next step's dt), as copies."""
         glides = [
-            [glide.param.name, glide.index, _copy(glide.current), _copy(glide.target)] for glide in self._glides.values()
+            [glide.param.name, glide.index, _copy(glide.current), _copy(glide.target)]
+            for glide in self._glides.values()
         ]
         return {"last": self._last, "glides": glides}
 

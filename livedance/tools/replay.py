@@ -70,7 +70,7 @@ class _Timeline:
         runs: dict[int, dict] = {}
         drops: dict[int, int] = {}
         self.drops = drops  # frame -> slots missed just before it (the recording repeats the frame)
-        last, self.start, self.end = 0, None, None
+        last, start, end = 0, None, None
         for event in events[1:]:
             kind, frame = event["type"], int(event.get("frame", 0))
             last = max(last, frame)
@@ -89,15 +89,13 @@ class _Timeline:
             elif kind == "tempo":
                 self.tempo.setdefault(frame, []).append(event)
             elif kind == "recording":
-                self.start = frame
+                start = frame
             elif kind == "end":
-                self.end = frame
-        if self.end is None:  # the show crashed or was killed: everything logged is there
-            self.end = last + 1
+                end = frame
         snapshot = self.snapshot
         self.first = 0 if snapshot is None else int(snapshot["frame"])
-        if self.start is None:
-            self.start = self.first
+        self.start = self.first if start is None else start
+        self.end = last + 1 if end is None else end  # none: the show crashed or was killed, all logged is there
         if snapshot is None and 0 not in runs:
             raise LivedanceError("the control log has no first run: nothing to replay")
         if self.end <= self.first:
