@@ -11,7 +11,7 @@ hands the log a snapshot of the show's state at a frame boundary (copies of the 
 buffers and the performer's settings: a fraction of a millisecond, encoded only if a file
 needs it), and the log forgets what came before the newest snapshot that is at least
 `WARM_SECONDS` old (what replay draws before a recording, to warm trails up). Memory stays
-bounded however long the show runs: two or three snapshots, and the events of the last 10-25
+bounded however long the show runs: two snapshots, and the events of the last 10 to 20
 seconds; a flood of controls makes the next snapshot due at once (`EVENTS_HELD`). When a
 recording starts, a sink writes the header, that snapshot, the events since and then every
 new event to a JSONL file beside the video, on its own thread: the loop only appends to a list

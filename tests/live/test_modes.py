@@ -77,12 +77,18 @@ def test_without_a_camera_it_generates_and_refuses_the_camera_modes(show):
     assert d.mode == "generate"
 
 
-def test_follow_glides_to_the_captured_latent_with_its_time_constant(show, slot):
+def following(show, slot):
+    """A director following a dancer who was at zeros at T0 and is at ones from then on."""
     d = director(show, slot)
     d.set_mode("follow")
     slot.put(np.zeros(slot.dim))
     d.latents(T0)
     slot.put(np.ones(slot.dim))
+    return d
+
+
+def test_follow_glides_to_the_captured_latent_with_its_time_constant(show, slot):
+    d = following(show, slot)
     shown = d.latents(T0 + FOLLOW_SECONDS)  # one time constant later: 1 - 1/e of the way
     assert shown[0, 0] == pytest.approx(1 - np.exp(-1), rel=1e-5)
     frames(d, T0 + FOLLOW_SECONDS, 1.0)
@@ -150,11 +156,7 @@ def test_a_restored_director_follows_on_from_the_same_pose(show, slot):
 
     from livedance.recording.sessionlog import arrays, line
 
-    d = director(show, slot)
-    d.set_mode("follow")
-    slot.put(np.zeros(slot.dim))
-    d.latents(T0)
-    slot.put(np.ones(slot.dim))
+    d = following(show, slot)
     d.latents(T0 + 0.02)  # part of the way: the glide is under way
     state = arrays(json.loads(line(d.snapshot())))
     assert state["mode"] == "follow" and state["auto"] is False
