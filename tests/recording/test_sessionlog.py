@@ -88,6 +88,14 @@ def test_a_flood_of_controls_makes_snapshots_due_and_stays_bounded():
     assert most <= 1.5 * sessionlog.EVENTS_HELD + 500 + 5
 
 
+def test_a_snapshot_carries_the_camera_s_latest_latent():
+    log = sessionlog.SessionLog(model="m", dancers=1, seed=0, fps=FPS, size=[4, 2])
+    for frame in range(3):
+        log.add({"type": "capture", "frame": frame, "latent": sessionlog.jsonable(np.full(4, frame, np.float32))})
+    log.snapshot(3, 100.1, 1 / FPS, {})
+    np.testing.assert_array_equal(sessionlog.from_json(log.events[-1]["capture"]), np.full(4, 2, np.float32))
+
+
 def test_a_recording_in_the_first_seconds_starts_at_the_first_frame(tmp_path):
     log = sessionlog.SessionLog(model="m", dancers=1, seed=0, fps=FPS, size=[4, 2])
     log.add({"type": "run", "frame": 0, "t0": 1.5, "period": 1 / FPS})

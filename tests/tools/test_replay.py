@@ -389,3 +389,7 @@ def test_a_recording_long_into_the_show_replays_from_its_snapshot_frame_for_fram
     everything = tmp_path / "all.mkv"
     assert main(["replay", str(log), "--out", str(everything), "--all"]) == 0
     assert len(read_video(everything)) >= len(recorded) + (start - 600)
+    # Another model re-dances it: the snapshot's settings, its dancers from the seed.
+    other = tmp_path / "other.mkv"
+    assert main(["replay", str(log), "--out", str(other), "--model", str(ROOT / "models" / "default")]) == 0
+    assert len(read_video(other)) == len(recorded)
