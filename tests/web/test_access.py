@@ -4,7 +4,8 @@ import pytest
 from websockets.datastructures import Headers
 
 from livedance.errors import LivedanceError
-from livedance.web.access import COOKIE, Access, is_loopback, parse_listen, qr_matrix, qr_text
+from livedance.control.allow import is_loopback
+from livedance.web.access import COOKIE, Access, parse_listen, qr_matrix, qr_text
 
 
 @pytest.mark.parametrize(
