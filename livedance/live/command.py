@@ -445,7 +445,8 @@ def start_web(settings: LiveSettings, instrument) -> None:
     host, port = parse_listen(settings.web)
     bus = instrument.bus
     options = PageOptions(
-        choices={"model": tuple(shipped_bundles())},
+        # the names a control may pick: the shipped bundles and the one --model named (never a path)
+        choices={"model": tuple(dict.fromkeys([*shipped_bundles(), instrument.performance.model_name]))},
         labels={"preset": {n: f"{n} {preset.name}" for n, preset in PRESETS.items()}},
         latent_dims=instrument.performance.engine.latent_dim,
         keys=browser_keys(),

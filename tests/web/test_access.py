@@ -3,8 +3,8 @@
 import pytest
 from websockets.datastructures import Headers
 
-from livedance.errors import LivedanceError
 from livedance.control.allow import is_loopback
+from livedance.errors import LivedanceError
 from livedance.web.access import COOKIE, Access, parse_listen, qr_matrix, qr_text
 
 
