@@ -9,7 +9,9 @@ each browser's outbox; the preview sink leaves its newest JPEG there too. Each b
 sender thread that empties its outbox: values are kept per parameter and frames one at a time,
 so a slow or stuck browser gets the latest state late, never a backlog, and never slows the
 show or the other browsers. Limits: message size (websockets closes a connection past it),
-messages per second per browser (past it, refused and counted), and browsers at once.
+messages per second per browser (past it, refused and counted), and browsers at once. Before
+anything else, a browser from an address the listener does not let in (`control.allow`:
+loopback, or the `--allow` networks) is refused; one it lets in still needs the token off loopback.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from livedance.control.allow import Allow, Gate
 from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError, one_line
 from livedance.web import messages
@@ -137,12 +140,14 @@ class WebServer(Worker):
         port: int = 8000,
         status: Callable[[], list[str]] | None = None,
         token: bool | None = None,
+        allow: list[str] | None = None,
     ):
         super().__init__("livedance-web", join_timeout=2.0)
         self.bus = bus
         self.page = page.encode()
         self.host, self.port = host, port
         self.status = status
+        self.gate = Gate(Allow.for_listener(host, allow, "--web"), bus, messages.SOURCE)  # who may connect at all
         self.access = Access.for_host(host, token)  # a token when open to the network (or asked for)
         self.browsers: list[Browser] = []
         self._browsers_lock = threading.Lock()
@@ -213,6 +218,8 @@ class WebServer(Worker):
 
     # --- HTTP: the page, its two files, and who may have them ------------------------------------
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        if not self.gate.admits(_address(connection)):
+            return self._response(connection, 403, b"refused\n", "text/plain; charset=utf-8")
         refusal = self.access.check(request.path, request.headers)
         if refusal is not None:
             self.bus.refuse(messages.SOURCE, f"{_address(connection)}: {refusal}")
