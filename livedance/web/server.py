@@ -44,6 +44,11 @@ MAX_FRAME = 4096  # bytes in one WebSocket message; websockets closes the connec
 RATE = 120.0  # messages per second per browser, sustained (a fader sends at most 60)
 BURST = 240.0  # messages a browser may send at once before the rate applies
 MAX_CLIENTS = 16
+# A browser this many messages over its rate in a row is flooding, not playing: it is hung up
+# on and its address turned away for a while, so a flood costs the show a bounded amount.
+FLOOD_MESSAGES = 4 * int(BURST)
+COOL_DOWN_S = 10.0
+MAX_COOLING = 256  # addresses remembered as cooling down
 REFUSED_CLOSES = (1002, 1003, 1007, 1009)  # protocol error, unsupported data, bad text, message too big
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 HEADERS = {
@@ -151,6 +156,7 @@ class WebServer(Worker):
         self.access = Access.for_host(host, token)  # a token when open to the network (or asked for)
         self.browsers: list[Browser] = []
         self._browsers_lock = threading.Lock()
+        self._cooling: dict[str, float] = {}  # address -> until when a flooding browser is turned away
         self._server: Server | None = None
         self._listener: queue.SimpleQueue | None = None
         self._static = {f"/static/{name}": static_file(name) for name in STATIC}
@@ -226,6 +232,8 @@ class WebServer(Worker):
             return self._response(connection, 403, f"refused: {refusal}\n".encode(), "text/plain; charset=utf-8")
         path = request.path.partition("?")[0]
         if path == "/ws":
+            if self._cooling_down(_address(connection)):
+                return self._response(connection, 429, b"flooding: wait\n", "text/plain; charset=utf-8")
             if len(self.browsers) >= MAX_CLIENTS:
                 return self._response(connection, 503, b"too many browsers\n", "text/plain; charset=utf-8")
             return None  # on to the WebSocket handshake
@@ -259,11 +267,17 @@ class WebServer(Worker):
             self.browsers.append(browser)
         sender = threading.Thread(target=self._send_to, args=(browser,), name="livedance-web-send", daemon=True)
         sender.start()
+        over = 0  # messages over the rate in a row
         try:
             for message in connection:
                 if not browser.limit.allow():
+                    over += 1
                     self.bus.refuse(messages.SOURCE, f"more than {RATE:g} messages a second; dropped")
+                    if over >= FLOOD_MESSAGES:
+                        self._hang_up(browser)
+                        break
                     continue
+                over = 0
                 messages.offer(self.bus, message)
         except Exception as exc:  # the connection's end; the ones the browser's fault are refusals
             sent = getattr(exc, "sent", None)
@@ -276,6 +290,21 @@ class WebServer(Worker):
                 self.browsers.remove(browser)
             browser.wake()
             sender.join(1.0)
+
+    def _hang_up(self, browser: Browser) -> None:
+        """Close a flooding browser's connection and turn its address away for `COOL_DOWN_S`."""
+        now = time.monotonic()
+        with self._browsers_lock:
+            cooling = {a: t for a, t in self._cooling.items() if t > now}
+            if len(cooling) < MAX_COOLING:
+                cooling[browser.address] = now + COOL_DOWN_S
+            self._cooling = cooling
+        self.bus.refuse(messages.SOURCE, f"{browser.address}: flooding; hung up for {COOL_DOWN_S:g} s")
+        log.warning("web: %s sent too many messages; hung up for %g s", browser.address, COOL_DOWN_S)
+        browser.connection.close(1008, "too many messages")
+
+    def _cooling_down(self, address: str) -> bool:
+        return self._cooling.get(address, 0.0) > time.monotonic()
 
     def _send_to(self, browser: Browser) -> None:
         """The browser's sender thread: values first, then the status, then the newest frame."""
