@@ -74,21 +74,20 @@ class Switcher:
         self._thread.start()
 
     def _load(self, model, dancers: int, seed: int, what: str) -> None:
-        """Ends with `_ready` set: the loaded parts, or one line saying why the show plays on without them."""
+        """Ends with `_ready` set, always: the loaded parts, or one line saying why the show plays
+        on without them (a name that is not there says which ones are; a bundle that is, what is
+        wrong with it)."""
+        path = None
         try:
             path = model if isinstance(model, Path) else find_bundle(model, self.named)
-        except LivedanceError as exc:  # a name that is not there: the line says which ones are
-            self._ready = exc
-            return
-        try:
             engine = Engine(path, dancers=dancers).prepare()
             self._ready = (engine, Choreographer(engine, dancers=dancers, seed=seed), what)
         except LivedanceError as exc:
             log.warning("%s: not loaded: %s", what, exc)
-            self._ready = LivedanceError(f"{what}: not loaded: {exc}")
+            self._ready = exc if path is None else LivedanceError(f"{what}: not loaded: {exc}")
         except Exception as exc:  # a broken file must not take the show down: say it on the HUD
             log.warning("%s", one_line(exc), exc_info=True)
-            self._ready = LivedanceError(f"{what}: not loaded: {type(exc).__name__}: {one_line(exc, None, first=True)}")
+            self._ready = LivedanceError(f"{what}: not loaded: {type(exc).__name__}: {one_line(exc, 200, first=True)}")
 
     def poll(self) -> Loaded | LivedanceError | None:
         """(engine, choreographer, what) when a load finished, a LivedanceError when it failed, else None."""

@@ -66,3 +66,12 @@ def test_a_valid_bundle_of_another_frame_size_still_switches(instrument, tmp_pat
     assert result["last"] == f"model {folder}: in" and result["frames"] >= 6
     back = switch_to(instrument, "default")  # and back, for the module's other tests
     assert back["model"] == "default" and back["frame_shape"] == [120, 200]
+
+
+def test_a_name_the_filesystem_refuses_ends_the_load_too(instrument):
+    """An OSError while looking for the bundle (a name longer than any file name) must still end
+    the load: a switcher that never reports would leave the show 'loading' for ever."""
+    result = switch_to(instrument, "x" * 300)
+    assert result["model"] == "default" and result["same_engine"] and result["frames"] >= 6
+    assert result["last"].startswith("model xxx") and ": not loaded: OSError: " in result["last"]
+    assert "\n" not in result["last"] and len(result["last"]) < 600
