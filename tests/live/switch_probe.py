@@ -1,41 +1,55 @@
 """A model switch asked of a running headless instrument, and what the show did meanwhile.
 
-Imported by test_switch_faults.py, and run as a script (`python switch_probe.py FOLDER...`,
-one JSON line per folder) where the switch must happen in a process without root's
-capabilities (a bundle this user cannot read).
+Controls switch by name only (docs/security.md): a name in models/, or the bundle the show
+started with (--model). So a broken bundle reaches a show as the started bundle damaged on
+disk after the start (a copy over it, a disk fault), then named by a control; or as a broken
+bundle in models/. Imported by test_switch_faults.py, and run as a script
+(`python switch_probe.py FOLDER CASE...`, one JSON line per case of broken_bundles.UNREADABLE)
+where the files must be unreadable to the process itself (root without its capabilities).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+from broken_bundles import SHIPPED, UNREADABLE, unlock  # noqa: E402
 from virtual_clock import VirtualClock  # noqa: E402
 from waiting import wait_until  # noqa: E402
 
 from livedance.live.command import build  # noqa: E402
 from livedance.live.settings import LiveSettings  # noqa: E402
 
-MODEL = str(Path(__file__).resolve().parents[2] / "models" / "default")
+
+def restore(folder: Path) -> Path:
+    """`folder` as a good copy of the shipped bundle again, whatever a case left there."""
+    if folder.is_dir():
+        shutil.rmtree(folder)
+    elif folder.exists():
+        folder.unlink()
+    shutil.copytree(SHIPPED, folder)
+    return folder
 
 
-def make():
-    instrument = build(LiveSettings(model=MODEL, fps=0.0, midi=False), headless=True, size=(320, 240))
+def make(model: Path):
+    instrument = build(LiveSettings(model=str(model), fps=0.0, midi=False), headless=True, size=(320, 240))
     instrument.clock = VirtualClock()
     instrument.run(frames=2)
     return instrument
 
 
-def switch_to(instrument, model: str | Path) -> dict:
-    """Offer `model` as a control would and run frames until the switch settled either way."""
+def switch_to(instrument, value, control: str = "model") -> dict:
+    """Offer `control` (model or dancers) `value` as a control would and run frames until the
+    switch settled either way."""
     show = instrument.performance
     before = {"model": show.model_name, "frames": show.frames, "engine": id(show.engine)}
-    instrument.bus.offer("model", str(model), "osc")
+    instrument.bus.offer(control, value, "osc")
     instrument.run(frames=1)
     wait_until(
         lambda: (
@@ -59,9 +73,15 @@ def switch_to(instrument, model: str | Path) -> dict:
 
 
 if __name__ == "__main__":
-    instrument = make()
+    folder, cases = Path(sys.argv[1]), dict((case, breaks) for case, breaks, _, _ in UNREADABLE)
+    instrument = make(restore(folder))
     try:
-        for folder in sys.argv[1:]:
-            print(json.dumps(switch_to(instrument, folder)), flush=True)
+        for case in sys.argv[2:]:
+            cases[case](folder)
+            try:
+                result = switch_to(instrument, folder.name)
+            finally:
+                unlock(folder)
+            print(json.dumps(result), flush=True)
     finally:
         instrument.close()
