@@ -177,6 +177,7 @@ def flood_web(url: str, seconds: float, seed: int = 1, most: int = 2_000_000) ->
     """Send the web mix as fast as the page takes it (reconnecting when it hangs up)."""
     from websockets.exceptions import WebSocketException  # noqa: PLC0415  the web extra
     from websockets.sync.client import connect  # noqa: PLC0415
+    from websockets.typing import Origin  # noqa: PLC0415
 
     parts = urlsplit(url)
     require_loopback(parts.hostname or "")
@@ -187,7 +188,7 @@ def flood_web(url: str, seconds: float, seed: int = 1, most: int = 2_000_000) ->
     ended = time.perf_counter() + _bounded(seconds)
     while time.perf_counter() < ended and sent < most:
         try:
-            with connect(socket_url, origin=f"http://{parts.netloc}", open_timeout=2, close_timeout=1) as ws:
+            with connect(socket_url, origin=Origin(f"http://{parts.netloc}"), open_timeout=2, close_timeout=1) as ws:
                 connections += 1
                 while time.perf_counter() < ended and sent < most:
                     ws.send(messages[sent % len(messages)])

@@ -92,18 +92,19 @@ class Performer(Worker):
     # --- the round of parameters -----------------------------------------------------------------
     def play_param(self, param: Param) -> None:
         rng, kind = self._rng, param.kind
+        low, high = param.low or 0.0, param.high or 1.0
         self.played.params.add(param.name)
         if kind in (FLOAT, INT) and rng.random() < 0.25:
             self.send(f"{param.name}/norm", rng.random())
         elif kind is FLOAT:
-            self.send(param.name, rng.uniform(param.low, param.high))
+            self.send(param.name, rng.uniform(low, high))
         elif kind is INT:
-            self.send(param.name, rng.randint(int(param.low), int(param.high)))
+            self.send(param.name, rng.randint(int(low), int(high)))
         elif kind is BOOL:
             self.send(param.name, rng.random() < 0.3)  # mostly off: a frozen or looping show is a dull soak
         elif kind is TRIGGER:
             if param.numeric and rng.random() < 0.5:
-                self.send(param.name, rng.uniform(param.low, param.high))
+                self.send(param.name, rng.uniform(low, high))
             else:
                 self.send(param.name)
         elif kind is COLOUR:

@@ -45,7 +45,7 @@ from livedance.worker import Worker
 
 SAMPLE_S = 1.0  # how often memory and drops are sampled
 FLOOD_AT_S = 5.0  # a flood starts this long into the soak, once the show has settled
-CAMERA_CLIP = dict(seconds=12.0, fps=30.0, size=(640, 360))
+CAMERA_SECONDS, CAMERA_FPS, CAMERA_SIZE = 12.0, 30.0, (640, 360)  # the clip standing in for a camera
 WORST = 12  # slowest frames listed, with when they happened
 
 
@@ -194,7 +194,7 @@ def out_of_range(instrument) -> list[str]:
     """Every numeric parameter whose value as the show reads it is outside its declared range."""
     wrong = []
     for name, param in REGISTRY.items():
-        if not param.numeric or name not in ACTIONS:
+        if param.low is None or param.high is None or name not in ACTIONS:
             continue
         value = ACTIONS[name].read(instrument)
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
@@ -333,7 +333,7 @@ def _camera_clip(model: str, folder: Path) -> str:
     """A short dance rendered by the model itself, looped as the camera's picture."""
     bundle = Bundle.load(resolve_bundle_path(model), threads=1)
     clip = folder / "camera.mp4"
-    render_video(bundle, clip, seed=7, progress=False, **CAMERA_CLIP)
+    render_video(bundle, clip, CAMERA_SECONDS, CAMERA_FPS, seed=7, size=CAMERA_SIZE, progress=False)
     return str(clip)
 
 
