@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("livedance.tools.replay", "dance a recorded performance again from its control log, at any size"),
     "midi": ("livedance.control.midi", "list MIDI inputs, or print what one sends (to write a patch by)"),
     "audio": ("livedance.audio.command", "list the audio inputs live --audio can listen to"),
+    "soak": ("livedance.tools.soak", "play the whole instrument for an hour of scripted input and say if it held"),
     "bench": ("livedance.tools.bench", "measure the live path: latency, frames/s at 1920x1080, start-up, memory"),
 }
 

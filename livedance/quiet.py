@@ -33,3 +33,11 @@ def quiet_stderr():
             os.dup2(saved, 2)
             os.close(saved)
             os.close(devnull)
+
+
+def quiet_ffmpeg() -> None:
+    """Keep FFmpeg's own lines about a damaged file ('moov atom not found', 'ac-tex damaged')
+    off the terminal, where livedance's one line says what is wrong with it. OpenCV reads the
+    level at its first capture, so call this before; a level the user set (32: FFmpeg's
+    errors again) is kept."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 OscArgs = list[tuple[str, object]]
 ON, OFF = ("on", "true", "yes"), ("off", "false", "no")
+_PATH = re.compile(r"[/\\:\0]|^~")  # what makes a choice's name a path: separators, a drive, a home
 
 
 def _range(param: Param) -> tuple[float, float]:
@@ -333,6 +334,9 @@ class ChoiceKind(Kind):
 
     def coerce(self, param: Param, value: object) -> tuple[object, bool]:
         choices = param.choices
+        if isinstance(value, str) and not choices and (_PATH.search(value) or value in (".", "..")):
+            # the instrument's choices are names (bundles in models/): a control picks one, never a path
+            raise LivedanceError(f"{param.name} {value!r}: expected a name or an index >= 0, not a path")
         if isinstance(value, str) and value and (not choices or value in choices):
             return value, False
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):

@@ -9,6 +9,10 @@ due. Anything a sender gets wrong is counted against "osc" and the server keeps 
 With `feedback="HOST:PORT"` a second thread sends every value the loop applies back out (in
 natural units and, where it means something, as /norm 0..1), so a tablet's faders follow the
 keyboard, MIDI and presets.
+
+Who may send is `allow`'s (`control.allow`): on loopback this machine only; opened to the
+network, the `--allow` networks too. A datagram from anyone else is counted and dropped before
+it is parsed, and is never answered.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.parsing import osc_types
 
 from livedance.control import params as _params
+from livedance.control.allow import Allow, Gate
 from livedance.control.controls import ControlBus
 from livedance.control.kinds import typed_arguments
 from livedance.errors import LivedanceError, one_line
@@ -107,6 +112,7 @@ class OscServer(Worker):
         host: str = "127.0.0.1",
         feedback: str | None = None,
         patch=None,
+        allow: list[str] | None = None,
     ):
         super().__init__("livedance-osc", join_timeout=1.0)  # each thread notices within POLL_S
         self.bus = bus
@@ -114,6 +120,8 @@ class OscServer(Worker):
         self.host = host
         self.patch = patch
         self.feedback = parse_host_port(feedback) if feedback is not None else None
+        # Who may send: opened to the network without `allow`, this refuses in one line.
+        self.gate = Gate(Allow.for_listener(host, allow, "--osc-host"), bus, SOURCE)
         self._sock: socket.socket | None = None
         self._out: socket.socket | None = None
         self._out_address = None
@@ -139,6 +147,8 @@ class OscServer(Worker):
         self._sock = sock
         self.port = sock.getsockname()[1]
         status = f"OSC on {self.host}:{self.port}"
+        if self.gate.allow.open:
+            status += f" ({self.gate.allow.describe()})"
         if self.feedback:
             try:
                 self._open_feedback()
@@ -200,6 +210,8 @@ class OscServer(Worker):
             received = time.perf_counter()
             if self._stopping.is_set():
                 return
+            if not self.gate.admits(sender[0]):
+                continue
             try:
                 self._datagram(dgram, sender, received)
             except Exception as exc:  # nothing a sender does may end the thread

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from livedance.errors import LivedanceError
+from livedance.errors import LivedanceError, one_line
 
 CHANNEL_NAMES = ("Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation")
 _CHANNEL_LOOKUP = {c.lower(): c for c in CHANNEL_NAMES}
@@ -126,7 +126,8 @@ class _Tokens:
     def error(self, message: str, line: int | None = None) -> LivedanceError:
         if line is None:
             line = self.items[self.pos][1] if self.pos < len(self.items) else self.last_line
-        return LivedanceError(f"{self.path}: line {line}: {message}")
+        # Cut: the token found may be a whole file of bytes without a space.
+        return LivedanceError(f"{self.path}: line {line}: {one_line(message, 160)}")
 
     def next(self, expected: str) -> tuple[str, int]:
         if self.pos >= len(self.items):
@@ -289,7 +290,7 @@ def read_bvh(path: str | os.PathLike) -> Motion:
                     except ValueError:
                         ok = False
                     if not ok:
-                        raise LivedanceError(f"{path}: line {line_no}: expected a number, found {w!r}")
+                        raise LivedanceError(f"{path}: line {line_no}: expected a number, found {w[:40]!r}")
             raise LivedanceError(f"{path}: line {first + 1}: expected {frames} x {width} channel values")
     else:
         values = np.zeros((0, width))

@@ -79,15 +79,19 @@ class Dataset:
             raise LivedanceError(f"{path}: dataset files end in .npz")
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part.npz")
-        np.savez_compressed(
-            tmp,
-            frames=self.frames,
-            clip_starts=self.clip_starts,
-            clip_names=np.array(self.clip_names, dtype=str),
-            fps=np.float64(self.fps),
-            meta=np.array(json.dumps(self.meta)),
-        )
-        os.replace(tmp, path)
+        try:
+            np.savez_compressed(
+                tmp,
+                frames=self.frames,
+                clip_starts=self.clip_starts,
+                clip_names=np.array(self.clip_names, dtype=str),
+                fps=np.float64(self.fps),
+                meta=np.array(json.dumps(self.meta)),
+            )
+            os.replace(tmp, path)
+        except OSError as exc:  # a full disk: no half-written file left beside the old one
+            tmp.unlink(missing_ok=True)
+            raise LivedanceError(f"{path}: cannot write the dataset ({exc.strerror or exc})") from None
         return path
 
     @classmethod
@@ -119,6 +123,14 @@ class Dataset:
         h.update(self.frames.tobytes())
         h.update(self.clip_starts.tobytes())
         return h.hexdigest()[:16]
+
+
+def keep_before(dataset: Dataset, out: Path, bad: Path, exc: LivedanceError, left: int, kept: str) -> LivedanceError:
+    """A batch stopped at its input `bad` (with `left` inputs not done, it included): save what the
+    inputs before it made to `out`, its meta marked `incomplete`, and return the line to raise."""
+    dataset.meta["incomplete"] = {"stopped_at": str(bad), "reason": str(exc), "inputs_left": left}
+    dataset.save(out)
+    return LivedanceError(f"{exc}; kept the {kept} before it in {out} (its meta says incomplete)")
 
 
 def concat(datasets: list[Dataset], names: list[str] | None = None) -> Dataset:

@@ -20,9 +20,10 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from livedance.data.dataset import Dataset
+from livedance.data.dataset import Dataset, keep_before
 from livedance.data.silhouette import CLEAN_METHODS, Framer, Mog2Cleaner, make_cleaner
 from livedance.errors import LivedanceError
+from livedance.quiet import quiet_ffmpeg
 
 # Framing settles within a few seconds: a tail of `last` frames is cleaned from this far before it.
 _WARMUP_S = 4.0
@@ -30,15 +31,20 @@ _WARMUP_S = 4.0
 _SEEK_MIN_S = 30.0
 # Frames whose median is taken as the stage, for MOG2 without an empty stage.
 _MEDIAN_FRAMES = 25
+# Decoding may end this much (or this share of the length) before the header's length: the
+# last frames' timing and a longer audio track differ that much; a cut-off file, more.
+_SHORT_S, _SHORT_SHARE = 1.0, 0.1
 
 
 def _open(path: Path) -> cv2.VideoCapture:
+    quiet_ffmpeg()
     if not path.is_file():
         raise LivedanceError(f"{path}: no such file; expected a video file (mp4, mov, avi, mkv...)")
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise LivedanceError(
-            f"{path}: not a readable video; expected a video file FFmpeg can decode (mp4, mov, avi, mkv...)"
+            f"{path}: not a readable video (not a video, or cut short or damaged); "
+            "expected a video file FFmpeg can decode (mp4, mov, avi, mkv...)"
         )
     return cap
 
@@ -52,6 +58,16 @@ def _duration(cap: cv2.VideoCapture) -> float:
     """Length in seconds as the container states it; 0 when unknown."""
     fps, count = _video_fps(cap), cap.get(cv2.CAP_PROP_FRAME_COUNT)
     return float(count) / fps if fps and math.isfinite(count) and count > 0 else 0.0
+
+
+def _check_whole(path: Path, length: float, reached: float, fps: float) -> None:
+    """FFmpeg decodes a file cut short, or damaged from some point on, without a word up to where
+    it breaks: a clip shorter than the header's length by more than timing explains is refused."""
+    if length and length - reached > max(_SHORT_S, _SHORT_SHARE * length, 2.0 / fps):
+        raise LivedanceError(
+            f"{path}: decoding stopped at {reached:.1f} s of the {length:.1f} s its header gives; "
+            "expected the whole video (the file is cut short or damaged)"
+        )
 
 
 def _estimate(path: Path, fps: float) -> int:
@@ -150,10 +166,10 @@ def _clean_video(
             # No empty stage to learn from: the dancer of the first frame would haunt the masks.
             background.learn_median(_spread_frames(path, _MEDIAN_FRAMES, start))
         frames, found, times = [], [], []
-        seen, clean_s = 0, 0.0
+        seen, clean_s, reached = 0, 0.0, 0.0
         # Every frame of the empty stage trains MOG2's background, not only the sampled ones.
         for t, frame, sampled in _samples(cap, path, fps, start, empty_stage if mog2 else 0.0):
-            seen += 1
+            seen, reached = seen + 1, t
             if t < empty_stage:
                 if background is not None:
                     background.learn(frame)
@@ -171,6 +187,7 @@ def _clean_video(
                 f"{path}: video has no frames{' after ' + format(start, 'g') + ' s' if start else ''}; "
                 "expected a video with at least one"
             )
+        _check_whole(path, _duration(cap), reached, fps)
         if not any(found):
             raise LivedanceError(
                 f"{path}: no figure found in its {len(found)} sampled frames; expected "
@@ -314,8 +331,8 @@ def run(args: argparse.Namespace) -> int:
             except LivedanceError as exc:
                 if not clips:
                     raise
-                dataset(clips).save(out)
-                raise LivedanceError(f"{exc}; kept the {len(clips)} clip(s) ingested before it in {out}") from None
+                left = len(paths) - len(clips)
+                raise keep_before(dataset(clips), out, path, exc, left, f"{len(clips)} clip(s) ingested") from None
             clip.info["clip"] = name
             meta["videos"].append(clip.info)
             clips.append(clip)

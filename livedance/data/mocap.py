@@ -19,7 +19,7 @@ from tqdm import tqdm
 from livedance.data.arms import FADE_SECONDS, arm_directions, splice, transplant_arms
 from livedance.data.body import FRAMINGS, Body, body_from_motion, render
 from livedance.data.bvh import read_bvh
-from livedance.data.dataset import Dataset
+from livedance.data.dataset import Dataset, keep_before
 from livedance.data.kinematics import resample
 from livedance.errors import LivedanceError
 
@@ -144,12 +144,31 @@ def run(args: argparse.Namespace) -> int:
     clips: list = []
     names: list[str] = []
     sources: list[dict] = []
+    meta = {
+        "kind": "mocap",
+        "sources": sources,
+        "yaws": yaws,
+        "fps": args.fps,
+        "framing": args.framing,
+        "source_fps_override": args.source_fps,
+    }
+    if donors:
+        meta["arms_from"] = [str(p) for p in donors]
+    if any(is_cmu(p) for p in files):
+        meta["credit"] = CMU_CREDIT
     with tqdm(files, unit="file", desc="mocap", leave=False, disable=None) as bar:
         for path in bar:
             bar.set_postfix_str(path.name)
-            motion = read_bvh(path)
-            source_fps = float(args.source_fps or header_fps(motion.frame_time))
-            body = body_from_motion(motion, source=str(path))
+            try:
+                motion = read_bvh(path)
+                source_fps = float(args.source_fps or header_fps(motion.frame_time))
+                body = body_from_motion(motion, source=str(path))
+            except LivedanceError as exc:  # stop at a bad file; keep what the files before it made
+                if not sources:
+                    raise
+                done = Dataset.from_clips(clips, names, args.fps, meta)
+                left = len(files) - len(sources)
+                raise keep_before(done, Path(args.out), path, exc, left, f"{len(sources)} file(s) rendered") from None
             body = Body(resample(body.points, source_fps, args.fps), body.stature)
             if arms is not None:
                 body = transplant_arms(body, arms, start=len(arms) * len(sources) // len(files))
@@ -167,18 +186,6 @@ def run(args: argparse.Namespace) -> int:
                     "stature_m": round(body.stature, 3),
                 }
             )
-    meta = {
-        "kind": "mocap",
-        "sources": sources,
-        "yaws": yaws,
-        "fps": args.fps,
-        "framing": args.framing,
-        "source_fps_override": args.source_fps,
-    }
-    if donors:
-        meta["arms_from"] = [str(p) for p in donors]
-    if any(is_cmu(p) for p in files):
-        meta["credit"] = CMU_CREDIT
     path = Dataset.from_clips(clips, names, args.fps, meta).save(args.out)
     total = sum(len(c) for c in clips)
     print(f"wrote {path}: {total} frames in {len(clips)} clips from {len(files)} files at {args.fps:g} fps")

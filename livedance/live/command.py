@@ -21,6 +21,7 @@ from livedance.audio.input import AudioInput
 from livedance.camera.capture import Capture
 from livedance.camera.source import CameraSource
 from livedance.camera.stage import StageCutout
+from livedance.control.allow import Allow, parse_networks
 from livedance.control.midi import MidiInput, input_names, parse_tcp
 from livedance.control.osc import OscServer
 from livedance.control.params import format_params
@@ -103,6 +104,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--osc-feedback", metavar="HOST:PORT", help="echo every change there, so faders on a tablet follow"
     )
     control.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
+    control.add_argument(
+        "--allow",
+        action="append",
+        metavar="CIDR",
+        help="who may play OSC or the page opened to the network (e.g. 192.168.1.0/24); repeatable, "
+        "and needed with a non-loopback --osc-host or --web HOST (this machine is always let in)",
+    )
     control.add_argument(
         "--midi-in",
         action="append",
@@ -333,8 +341,9 @@ def start_audio(settings: LiveSettings, instrument, patch: Patch | None = None) 
 def start_controls(settings: LiveSettings, instrument) -> Patch | None:
     """OSC and MIDI inputs on their own threads, feeding the instrument's control bus.
 
-    A patch with a mistake stops the start (its file, line and reason); an OSC port that is
-    taken or a machine with no MIDI system is said once, and the show goes on without it."""
+    A patch with a mistake, or OSC opened to the network without --allow, stops the start (one
+    line: what and why); an OSC port that is taken or a machine with no MIDI system is said
+    once, and the show goes on without it."""
     bus = instrument.bus
     patch = None
     if settings.patch:
@@ -342,7 +351,12 @@ def start_controls(settings: LiveSettings, instrument) -> Patch | None:
         bus.status["patch"] = f"patch {patch.name}"
     if settings.osc_port is not None:
         server = OscServer(
-            bus, port=settings.osc_port, host=settings.osc_host, feedback=settings.osc_feedback, patch=patch
+            bus,
+            port=settings.osc_port,
+            host=settings.osc_host,
+            feedback=settings.osc_feedback,
+            patch=patch,
+            allow=settings.allow,
         )
         try:
             instrument.inputs.append(server.start())
@@ -423,19 +437,21 @@ def start_outputs(settings: LiveSettings, instrument) -> None:
 
 
 def start_web(settings: LiveSettings, instrument) -> None:
-    """The control page on its own threads, and its preview as one more sink. A bad address stops
-    the start; a port that is taken or a missing web extra is said in one line and the show goes on."""
+    """The control page on its own threads, and its preview as one more sink. A bad address, or
+    one open to the network without --allow, stops the start; a port that is taken or a missing
+    web extra is said in one line and the show goes on."""
     if settings.web is None:
         return
     host, port = parse_listen(settings.web)
     bus = instrument.bus
     options = PageOptions(
-        choices={"model": tuple(shipped_bundles())},
+        # the names a control may pick: the shipped bundles and the one --model named (never a path)
+        choices={"model": tuple(dict.fromkeys([*shipped_bundles(), instrument.performance.model_name]))},
         labels={"preset": {n: f"{n} {preset.name}" for n, preset in PRESETS.items()}},
         latent_dims=instrument.performance.engine.latent_dim,
         keys=browser_keys(),
     )
-    server = WebServer(bus, render_page(options), host, port, status=instrument.hud_lines)
+    server = WebServer(bus, render_page(options), host, port, status=instrument.hud_lines, allow=settings.allow)
     try:
         instrument.inputs.append(server.start())
     except LivedanceError as exc:
@@ -476,6 +492,14 @@ def check_args(args) -> None:
         raise LivedanceError(f"--dancers {args.dancers}: expected 1 to 8")
     if args.out and args.fps == 0:
         raise LivedanceError("--out needs a frame rate for the video; --fps 0 (uncapped) has none")
+    # A bad --allow, or a listener opened to the network without one, stops the start before
+    # anything loads or opens.
+    parse_networks(args.allow)
+    listeners = [] if args.no_osc else [(args.osc_host, "--osc-host")]
+    if args.web is not None:
+        listeners.append((parse_listen(args.web)[0], "--web"))
+    for host, option in listeners:
+        Allow.for_listener(host, args.allow, option)
 
 
 def run(args) -> int:

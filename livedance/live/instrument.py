@@ -72,7 +72,8 @@ class Instrument:
         self.mixer = Mixer(self, self.bus)
         self.inputs: list = []  # OSC server, MIDI inputs, camera: closed with the instrument
         self.director = Director(performance)  # generate, or the camera's dancer (command gives it the capture)
-        self.switcher = Switcher()  # model and dancer switches load on a thread
+        # Model and dancer switches load on a thread; controls may name the starting bundle too.
+        self.switcher = Switcher(named=Path(performance.engine.model_path))
         # Outputs (NDI..., recordings) at `out_size` (None: the window's), keyed where they carry alpha.
         self.feed = Feed(window.size, (performance.engine.height, performance.engine.width), out_size)
         hardware = uses_gpu(performance.engine.provider)

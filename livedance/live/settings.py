@@ -42,6 +42,8 @@ class LiveSettings:
     midi: bool = True  # with a patch: open `midi_in`
     midi_in: list[str] | None = None  # port names, "all" or "tcp:HOST:PORT"; None: all
     learn_file: str = LEARN_FILE
+    # Who may play a listener opened to the network (OSC, the page): CIDRs; this machine always.
+    allow: list[str] | None = None
     # Tempo: join an Ableton Link session (the link extra), lining phases up every quantum beats.
     link: bool = False
     link_quantum: float = 4.0

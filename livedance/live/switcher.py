@@ -17,7 +17,7 @@ import numpy as np
 
 from livedance.errors import LivedanceError, one_line
 from livedance.live.choreographer import Choreographer
-from livedance.runtime.bundle import MANIFEST, resolve_bundle_path, shipped_bundles
+from livedance.runtime.bundle import resolve_bundle_path, shipped_bundles
 from livedance.runtime.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,10 @@ Loaded = tuple[Engine, Choreographer, str]  # a finished load: what `Instrument.
 FADE_SECONDS = 1.0  # a model switch crossfades the old dancers' frames into the new ones'
 
 
-def find_bundle(model: str | int) -> Path:
-    """A model named by the controls: a name in models/, an index into them, or a bundle folder."""
+def find_bundle(model: str | int, named: Path | None = None) -> Path:
+    """A model named by the controls: a name in models/, an index into them, or the name of the
+    bundle the user `named` on the command line (--model). Never a path: a control on the
+    network must not pick what is loaded from disk (docs/security.md)."""
     names = shipped_bundles()
     if isinstance(model, int):
         if not 0 <= model < len(names):
@@ -36,16 +38,17 @@ def find_bundle(model: str | int) -> Path:
                 f"model {model}: there are {len(names)} models in models/ ({', '.join(names)}), numbered from 0"
             )
         model = names[model]
-    path = resolve_bundle_path(model if model not in names else f"models/{model}")
-    if not (Path(path) / MANIFEST).is_file():
-        raise LivedanceError(
-            f"model {model}: no model bundle there; expected one of {', '.join(names)} or a bundle folder"
-        )
-    return Path(path)
+    if named is not None and model == named.name:
+        return named
+    if model not in names:
+        known = ", ".join([*names, *([named.name] if named is not None and named.name not in names else [])])
+        raise LivedanceError(f"model {model!r}: no model bundle there; expected one of {known}, by name")
+    return resolve_bundle_path(f"models/{model}")
 
 
 class Switcher:
-    def __init__(self) -> None:
+    def __init__(self, named: Path | None = None) -> None:
+        self.named = named  # the bundle the show started with (--model): controls may name it too
         self._thread: threading.Thread | None = None
         self._ready: Loaded | LivedanceError | None = None  # (engine, choreographer, what) or the error, once
         self._queued: tuple | None = None  # the newest request made while loading
@@ -71,15 +74,20 @@ class Switcher:
         self._thread.start()
 
     def _load(self, model, dancers: int, seed: int, what: str) -> None:
+        """Ends with `_ready` set, always: the loaded parts, or one line saying why the show plays
+        on without them (a name that is not there says which ones are; a bundle that is, what is
+        wrong with it)."""
+        path = None
         try:
-            path = model if isinstance(model, Path) else find_bundle(model)
+            path = model if isinstance(model, Path) else find_bundle(model, self.named)
             engine = Engine(path, dancers=dancers).prepare()
             self._ready = (engine, Choreographer(engine, dancers=dancers, seed=seed), what)
         except LivedanceError as exc:
-            self._ready = exc
+            log.warning("%s: not loaded: %s", what, exc)
+            self._ready = exc if path is None else LivedanceError(f"{what}: not loaded: {exc}")
         except Exception as exc:  # a broken file must not take the show down: say it on the HUD
             log.warning("%s", one_line(exc), exc_info=True)
-            self._ready = LivedanceError(f"{what}: {type(exc).__name__}: {one_line(exc, None, first=True)}")
+            self._ready = LivedanceError(f"{what}: not loaded: {type(exc).__name__}: {one_line(exc, 200, first=True)}")
 
     def poll(self) -> Loaded | LivedanceError | None:
         """(engine, choreographer, what) when a load finished, a LivedanceError when it failed, else None."""

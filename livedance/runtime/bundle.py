@@ -25,6 +25,7 @@ import numpy as np
 
 from livedance.config import MAX_MOTION_GAIN, PROJECT_ROOT, GenerationConfig, from_dict
 from livedance.errors import LivedanceError, one_line
+from livedance.runtime import integrity
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +194,24 @@ def _float_list(manifest: dict, key: str, size: int, path: Path) -> np.ndarray:
     except (TypeError, ValueError):
         array = None
     if array is None or array.shape != (size,) or not np.all(np.isfinite(array)):
-        raise LivedanceError(f"{path}: '{key}' must be a list of {size} finite numbers")
+        has = f"; it has {len(values)}" if isinstance(values, list) and len(values) != size else ""
+        raise LivedanceError(f"{path}: '{key}' must be a list of {size} (latent_dim) finite numbers{has}")
     return array
+
+
+def _check_folder(folder: Path) -> None:
+    """The bundle's path is a folder this user can list, with something in it."""
+    expected = f"expected a folder with {MANIFEST}, {', '.join(f'{name}.onnx' for name in NETWORKS)}"
+    if folder.is_file():
+        raise LivedanceError(f"{folder}: a file, not a model bundle folder; {expected}")
+    if not folder.is_dir():
+        raise LivedanceError(f"{folder}: no such model bundle folder; expected models/NAME made by livedance export")
+    try:
+        empty = not any(os.scandir(folder))
+    except OSError as exc:
+        raise LivedanceError(f"{folder}: cannot read the model bundle folder ({exc.strerror}); {expected}") from None
+    if empty:
+        raise LivedanceError(f"{folder}: an empty folder; {expected} (made by livedance export)")
 
 
 def read_manifest(folder: Path) -> dict:
@@ -202,8 +219,12 @@ def read_manifest(folder: Path) -> dict:
     if not path.is_file():
         raise LivedanceError(f"{path}: missing; expected the manifest.json written by livedance export")
     try:
-        manifest = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = path.read_text()
+    except OSError as exc:
+        raise LivedanceError(f"{path}: cannot read ({exc.strerror}); expected a file this user can read") from None
+    try:
+        manifest = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise LivedanceError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(manifest, dict):
         raise LivedanceError(f"{path}: expected a JSON object")
@@ -279,10 +300,7 @@ class Bundle:
         Live loops want `spinning=False, shared_threads=True` (see `_session_options`).
         """
         folder = resolve_bundle_path(path)
-        if not folder.is_dir():
-            raise LivedanceError(
-                f"{folder}: no such model bundle folder; expected models/NAME made by livedance export"
-            )
+        _check_folder(folder)
         manifest = read_manifest(folder)
         manifest_path = folder / MANIFEST
         try:
@@ -326,6 +344,7 @@ class Bundle:
         for name, file in files.items():
             if not file.is_file():
                 raise LivedanceError(f"{file}: missing; a bundle needs {', '.join(f.name for f in files.values())}")
+        integrity.check(manifest, manifest_path, list(files.values()))
 
         onnxruntime = import_onnxruntime()
         sessions = {}
@@ -340,13 +359,10 @@ class Bundle:
                 sessions[name] = open_session(
                     onnxruntime, files[name], threads, list(providers), spinning, shared_threads
                 )
-        expected_input = {
-            "encoder": (height, width, 1),
-            "decoder": (latent_dim,),
-            "step": (window, latent_dim),
-        }
+        frames, latent = (height, width, 1), (latent_dim,)
+        expected = {"encoder": (frames, latent), "decoder": (latent, frames), "step": ((window, latent_dim), latent)}
         for name, session in sessions.items():
-            _check_signature(files[name], session, *NETWORKS[name], expected_input[name])
+            _check_signature(files[name], session, *NETWORKS[name], *expected[name])
 
         used = {name: session.get_providers()[0] for name, session in sessions.items()}
         distinct = set(used.values())
@@ -434,19 +450,29 @@ class Bundle:
         )
 
 
-def _check_signature(path: Path, session, input_name: str, output_name: str, item_shape: tuple) -> None:
-    """The names the bundle format fixes, and the input's fixed sizes against the manifest."""
-    inputs = {i.name: i.shape for i in session.get_inputs()}
-    outputs = [o.name for o in session.get_outputs()]
+def _check_signature(
+    path: Path, session, input_name: str, output_name: str, input_shape: tuple, output_shape: tuple
+) -> None:
+    """The names and float type the bundle format fixes, and the fixed sizes against the manifest."""
+    inputs = {i.name: i for i in session.get_inputs()}
+    outputs = {o.name: o for o in session.get_outputs()}
     if input_name not in inputs or output_name not in outputs:
         raise LivedanceError(
-            f"{path}: has inputs {list(inputs)} and outputs {outputs}; "
+            f"{path}: has inputs {list(inputs)} and outputs {list(outputs)}; "
             f"expected input '{input_name}' and output '{output_name}'"
         )
-    shape = list(inputs[input_name])[1:]
-    fixed = len(shape) == len(item_shape) and all(not isinstance(a, int) or a == b for a, b in zip(shape, item_shape))
-    if not fixed:
-        raise LivedanceError(
-            f"{path}: input '{input_name}' has shape {['N', *shape]}; "
-            f"the manifest says (N, {', '.join(map(str, item_shape))})"
+    for kind, arg, item_shape in (
+        ("input", inputs[input_name], input_shape),
+        ("output", outputs[output_name], output_shape),
+    ):
+        if arg.type != "tensor(float)":
+            raise LivedanceError(f"{path}: {kind} '{arg.name}' is {arg.type}; expected tensor(float) (float32)")
+        shape = list(arg.shape)[1:]
+        fixed = len(shape) == len(item_shape) and all(
+            not isinstance(a, int) or a == b for a, b in zip(shape, item_shape)
         )
+        if not fixed:
+            raise LivedanceError(
+                f"{path}: {kind} '{arg.name}' has shape {['N', *shape]}; "
+                f"the manifest says (N, {', '.join(map(str, item_shape))})"
+            )

@@ -6,6 +6,7 @@ TensorFlow:
   decoder.onnx   latent [N,128] raw                      -> frames [N,120,200,1] ink
   step.onnx      window [N,10,128] normalised latents    -> next [N,128] normalised
   manifest.json  how it was made and how to play it (frame size, latent stats, step rate...)
+                 and each network's size and SHA-256, checked at load (livedance.runtime.integrity)
 
 The step model takes the whole window rather than carrying LSTM state: it matches how the
 model was trained, and any window (a seed, a captured dancer) can be swapped in at once.
@@ -25,6 +26,7 @@ import numpy as np
 from livedance import __version__
 from livedance.config import MAX_MOTION_GAIN, RunConfig, to_dict
 from livedance.errors import LivedanceError
+from livedance.runtime import integrity
 
 PARITY_LIMIT = 1e-4
 OPSET = 17
@@ -152,6 +154,7 @@ def export(run: Path, out: Path, noise: float | None = None, motion_gain: float 
         "data": described.get("sources", []),
         "validation_clips": described.get("validation_clips", []),
         "parity": parity,
+        integrity.FILES: integrity.describe([tmp / f"{name}.onnx" for name in ("encoder", "decoder", "step")]),
         "eval": {},
         "versions": _versions(),
         "credits": sorted(

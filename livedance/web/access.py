@@ -5,24 +5,23 @@ Host is a loopback name, and a WebSocket's Origin is the page's own (a web page 
 rebound DNS name cannot drive the show through a browser on this machine). Open to the network,
 every HTTP request and every WebSocket must carry a random token, in the URL (`?t=`) or in the
 cookie the page sets; it is compared in constant time. The URL with the token is printed, and
-drawn as a QR code in the terminal and on the HUD, so a phone can scan its way in.
+drawn as a QR code in the terminal and on the HUD, so a phone can scan its way in. Which
+addresses may connect at all is decided before any of this (`control.allow`, `--allow`).
 """
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import re
 import secrets
-import socket
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
+from livedance.control.allow import is_loopback, reachable_address
 from livedance.errors import LivedanceError
 
 COOKIE = "livedance_token"
-LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 MISSING_EXTRA = "--web: needs the web extra: pip install 'livedance[web]'"
 
 
@@ -36,31 +35,6 @@ def parse_listen(text: str) -> tuple[str, int]:
     if (sep and not host) or not 0 <= port <= 65535:
         raise LivedanceError(f"--web {text!r}: expected [HOST:]PORT with a port from 0 to 65535, e.g. 8000")
     return (host or "127.0.0.1"), port
-
-
-def is_loopback(host: str) -> bool:
-    """Whether only this machine can reach `host` (a loopback address or name)."""
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def reachable_address(host: str) -> str:
-    """An address another device can type for `host`: for a wildcard (0.0.0.0, ::) the address
-    this machine's default route goes out from (a UDP connect sends nothing)."""
-    if host not in ("0.0.0.0", "::", ""):
-        return host
-    family = socket.AF_INET6 if host == "::" else socket.AF_INET
-    probe = ("2001:db8::1", 9) if family == socket.AF_INET6 else ("192.0.2.1", 9)  # documentation addresses
-    try:
-        with socket.socket(family, socket.SOCK_DGRAM) as sock:
-            sock.connect(probe)
-            return sock.getsockname()[0]
-    except OSError:
-        return socket.gethostname()
 
 
 def _host_only(netloc: str) -> str:

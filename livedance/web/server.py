@@ -9,7 +9,9 @@ each browser's outbox; the preview sink leaves its newest JPEG there too. Each b
 sender thread that empties its outbox: values are kept per parameter and frames one at a time,
 so a slow or stuck browser gets the latest state late, never a backlog, and never slows the
 show or the other browsers. Limits: message size (websockets closes a connection past it),
-messages per second per browser (past it, refused and counted), and browsers at once.
+messages per second per browser (past it, refused and counted), and browsers at once. Before
+anything else, a browser from an address the listener does not let in (`control.allow`:
+loopback, or the `--allow` networks) is refused; one it lets in still needs the token off loopback.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from livedance.control.allow import Allow, Gate
 from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError, one_line
 from livedance.web import messages
@@ -41,6 +44,11 @@ MAX_FRAME = 4096  # bytes in one WebSocket message; websockets closes the connec
 RATE = 120.0  # messages per second per browser, sustained (a fader sends at most 60)
 BURST = 240.0  # messages a browser may send at once before the rate applies
 MAX_CLIENTS = 16
+# A browser this many messages over its rate in a row is flooding, not playing: it is hung up
+# on and its address turned away for a while, so a flood costs the show a bounded amount.
+FLOOD_MESSAGES = 4 * int(BURST)
+COOL_DOWN_S = 10.0
+MAX_COOLING = 256  # addresses remembered as cooling down
 REFUSED_CLOSES = (1002, 1003, 1007, 1009)  # protocol error, unsupported data, bad text, message too big
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 HEADERS = {
@@ -137,15 +145,18 @@ class WebServer(Worker):
         port: int = 8000,
         status: Callable[[], list[str]] | None = None,
         token: bool | None = None,
+        allow: list[str] | None = None,
     ):
         super().__init__("livedance-web", join_timeout=2.0)
         self.bus = bus
         self.page = page.encode()
         self.host, self.port = host, port
         self.status = status
+        self.gate = Gate(Allow.for_listener(host, allow, "--web"), bus, messages.SOURCE)  # who may connect at all
         self.access = Access.for_host(host, token)  # a token when open to the network (or asked for)
         self.browsers: list[Browser] = []
         self._browsers_lock = threading.Lock()
+        self._cooling: dict[str, float] = {}  # address -> until when a flooding browser is turned away
         self._server: Server | None = None
         self._listener: queue.SimpleQueue | None = None
         self._static = {f"/static/{name}": static_file(name) for name in STATIC}
@@ -213,12 +224,16 @@ class WebServer(Worker):
 
     # --- HTTP: the page, its two files, and who may have them ------------------------------------
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        if not self.gate.admits(_address(connection)):
+            return self._response(connection, 403, b"refused\n", "text/plain; charset=utf-8")
         refusal = self.access.check(request.path, request.headers)
         if refusal is not None:
             self.bus.refuse(messages.SOURCE, f"{_address(connection)}: {refusal}")
             return self._response(connection, 403, f"refused: {refusal}\n".encode(), "text/plain; charset=utf-8")
         path = request.path.partition("?")[0]
         if path == "/ws":
+            if self._cooling_down(_address(connection)):
+                return self._response(connection, 429, b"flooding: wait\n", "text/plain; charset=utf-8")
             if len(self.browsers) >= MAX_CLIENTS:
                 return self._response(connection, 503, b"too many browsers\n", "text/plain; charset=utf-8")
             return None  # on to the WebSocket handshake
@@ -252,11 +267,17 @@ class WebServer(Worker):
             self.browsers.append(browser)
         sender = threading.Thread(target=self._send_to, args=(browser,), name="livedance-web-send", daemon=True)
         sender.start()
+        over = 0  # messages over the rate in a row
         try:
             for message in connection:
                 if not browser.limit.allow():
+                    over += 1
                     self.bus.refuse(messages.SOURCE, f"more than {RATE:g} messages a second; dropped")
+                    if over >= FLOOD_MESSAGES:
+                        self._hang_up(browser)
+                        break
                     continue
+                over = 0
                 messages.offer(self.bus, message)
         except Exception as exc:  # the connection's end; the ones the browser's fault are refusals
             sent = getattr(exc, "sent", None)
@@ -269,6 +290,21 @@ class WebServer(Worker):
                 self.browsers.remove(browser)
             browser.wake()
             sender.join(1.0)
+
+    def _hang_up(self, browser: Browser) -> None:
+        """Close a flooding browser's connection and turn its address away for `COOL_DOWN_S`."""
+        now = time.monotonic()
+        with self._browsers_lock:
+            cooling = {a: t for a, t in self._cooling.items() if t > now}
+            if len(cooling) < MAX_COOLING:
+                cooling[browser.address] = now + COOL_DOWN_S
+            self._cooling = cooling
+        self.bus.refuse(messages.SOURCE, f"{browser.address}: flooding; hung up for {COOL_DOWN_S:g} s")
+        log.warning("web: %s sent too many messages; hung up for %g s", browser.address, COOL_DOWN_S)
+        browser.connection.close(1008, "too many messages")
+
+    def _cooling_down(self, address: str) -> bool:
+        return self._cooling.get(address, 0.0) > time.monotonic()
 
     def _send_to(self, browser: Browser) -> None:
         """The browser's sender thread: values first, then the status, then the newest frame."""

@@ -125,6 +125,13 @@ def test_coerce(name, value, expected, clamped):
         ("mode", "", "mode '': expected one of generate, follow, continue"),
         ("mode", True, "mode True: expected one of generate, follow, continue"),
         ("model", -1, "model -1: expected one of a name or an index >= 0"),
+        # a control picks a bundle by name, never by path (docs/security.md)
+        ("model", "../../etc", "model '../../etc': expected a name or an index >= 0, not a path"),
+        ("model", "/tmp/bundle", "model '/tmp/bundle': expected a name or an index >= 0, not a path"),
+        ("model", "..", "model '..': expected a name or an index >= 0, not a path"),
+        ("model", "models\\default", "model 'models\\\\default': expected a name or an index >= 0, not a path"),
+        ("model", "C:bundle", "model 'C:bundle': expected a name or an index >= 0, not a path"),
+        ("model", "~root", "model '~root': expected a name or an index >= 0, not a path"),
         ("learn", "sped", "learn 'sped': expected one of off, reseed"),
         ("learn", "latent/x", "learn 'latent/x': expected one of off, reseed"),
         ("fg", (1.0, 2.0, 3.0), "fg (1.0, 2.0, 3.0): expected a colour name, #rrggbb or R G B (0-255 each)"),

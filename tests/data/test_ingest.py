@@ -1,6 +1,11 @@
 """`livedance ingest` on real video files written in tmp_path."""
 
 import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -12,6 +17,8 @@ from livedance.data import ingest
 from livedance.data.dataset import Dataset
 from livedance.data.silhouette import Framer, Mog2Cleaner, ThresholdCleaner
 from livedance.errors import LivedanceError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli_main(argv):
@@ -116,24 +123,56 @@ def test_no_figure_frames_white_inside_trimmed_at_the_ends(tmp_path):
     assert white == [False] * 3 + [True] * 3 + [False] * 5
 
 
-@pytest.mark.parametrize(
-    "make_bad",
-    [
-        lambda p: p,  # missing
-        lambda p: (p.write_text("not a video at all\n"), p)[1],
-        lambda p: (cv2.VideoWriter(str(p), cv2.VideoWriter_fourcc(*"mp4v"), 30, (64, 64)).release(), p)[1],  # no frames
-    ],
-    ids=["missing", "text-renamed-mp4", "zero-frames"],
-)
-def test_unreadable_video_stops_and_keeps_earlier_clips(tmp_path, capsys, make_bad):
+def cut_off(suffix, keep=0.5, random_rest=False):
+    """A 4 s video cut off (or, `random_rest`, overwritten with random bytes) after `keep` of its bytes."""
+
+    def make(p):
+        video = dark_video(p.with_suffix(suffix), seconds=4, fps=30)
+        data = video.read_bytes()
+        end = int(len(data) * keep)
+        rest = np.random.default_rng(0).integers(0, 256, len(data) - end, np.uint8).tobytes() if random_rest else b""
+        video.write_bytes(data[:end] + rest)
+        return video
+
+    return make
+
+
+def random_bytes(p):
+    p.write_bytes(np.random.default_rng(1).integers(0, 256, 200_000, np.uint8).tobytes())
+    return p
+
+
+# (how the bad video is made, what its line says: a regular expression)
+STOPPED = r"decoding stopped at [12]\.\d s of the 4\.0 s its header gives; expected the whole video \(the file is cut"
+BAD_VIDEOS = {
+    "missing": (lambda p: p, r"no such file; expected a video file"),
+    "text-renamed-mp4": (lambda p: (p.write_text("not a video at all\n"), p)[1], r"not a readable video"),
+    "zero-frames": (
+        lambda p: (cv2.VideoWriter(str(p), cv2.VideoWriter_fourcc(*"mp4v"), 30, (64, 64)).release(), p)[1],
+        r"not a readable video",
+    ),
+    "random-bytes": (random_bytes, r"not a readable video \(not a video, or cut short or damaged\)"),
+    "cut-off-mp4": (cut_off(".mp4"), r"not a readable video \(not a video, or cut short or damaged\)"),
+    "cut-off-avi": (cut_off(".avi"), STOPPED),
+    "random-second-half-avi": (cut_off(".avi", random_rest=True), STOPPED),
+}
+
+
+@pytest.mark.parametrize("make_bad, words", BAD_VIDEOS.values(), ids=BAD_VIDEOS)
+def test_unreadable_video_stops_and_keeps_earlier_clips(tmp_path, capsys, make_bad, words):
+    """Stop at the bad video (a dataset silently short of a take is worse than an error), and
+    keep the clips before it, saved and marked incomplete: the line says where."""
     good = dark_video(tmp_path / "good.mp4", seconds=2, fps=30)
     bad = make_bad(tmp_path / "bad.mp4")
     out = tmp_path / "x.npz"
     assert cli_main([str(good), str(bad), str(good), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and str(bad) in err[0] and "expected" in err[0] and str(out) in err[0]
+    assert len(err) == 1 and re.match(rf"livedance ingest: error: {re.escape(str(bad))}: {words}", err[0]), err
+    assert err[0].endswith(f"; kept the 1 clip(s) ingested before it in {out} (its meta says incomplete)")
     d = Dataset.load(out)
     assert d.clip_names == ["good"] and len(d.frames) == 6
+    assert d.meta["incomplete"]["stopped_at"] == str(bad) and d.meta["incomplete"]["inputs_left"] == 2
+    assert not list(tmp_path.glob("*.part*"))  # nothing half-written beside it
     # First video bad: nothing to keep, nothing written.
     out.unlink()
     assert cli_main([str(bad), str(good), "--out", str(out)]) == 2
@@ -198,3 +237,21 @@ def test_sampling_follows_timestamps_at_odd_rates(tmp_path):
     video = dark_video(tmp_path / "a.mp4", seconds=3, fps=25, size=(320, 192))
     assert len(ingest.video_silhouettes(video, 7)) == math.ceil(3 * 7)
     assert len(ingest.video_silhouettes(video, 25)) == 75
+
+
+@pytest.mark.parametrize("make_bad", [cut_off(".mp4"), cut_off(".avi", random_rest=True)], ids=["moov", "mjpeg"])
+def test_ffmpeg_s_own_complaints_stay_off_the_terminal(tmp_path, make_bad):
+    """FFmpeg writes 'moov atom not found' or a line per damaged JPEG straight to fd 2; a real
+    process shows only livedance's one line."""
+    bad = make_bad(tmp_path / "bad")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env.pop("OPENCV_FFMPEG_LOGLEVEL", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "livedance", "ingest", str(bad), "--out", str(tmp_path / "x.npz")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert run.returncode == 2 and run.stderr.startswith(f"livedance ingest: error: {bad}: ")
+    assert run.stderr.count("\n") == 1, run.stderr

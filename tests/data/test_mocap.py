@@ -1,4 +1,6 @@
+import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -138,3 +140,74 @@ def test_bad_inputs_exit_2_with_one_line(tmp_path, capsys, make_args, message):
     assert err.startswith("livedance mocap: error: ") and message in err, err
     assert err.count("\n") == 1
     assert not (tmp_path / "out.npz").exists()
+
+
+# --- a bad file in a batch ------------------------------------------------------------------------
+CMU = Path(__file__).resolve().parents[3] / "shared" / "mocap" / "cmu" / "modern"
+
+
+@pytest.fixture(params=["synth", "cmu"])
+def takes(request, tmp_path, dance_bvh):
+    """Two good takes to break copies of: the synth dancer's, or real CMU captures where ../shared has them."""
+    if request.param == "cmu":
+        sources = [CMU / "005_03.bvh", CMU / "005_15.bvh"]
+        if not all(p.is_file() for p in sources):
+            pytest.skip(f"no CMU motion capture at {CMU} (the project's ../shared/mocap)")
+    else:
+        sources = [dance_bvh, dance_bvh]
+    return [Path(shutil.copy(p, tmp_path / f"good{i}.bvh")) for i, p in enumerate(sources)]
+
+
+def _motion_at(text: str) -> int:
+    return text.index("MOTION")
+
+
+def cut_motion(text):
+    start = _motion_at(text)
+    return text[: start + (len(text) - start) // 2]  # mid-line, half the frames gone
+
+
+def cut_header(text):
+    return text[: _motion_at(text) // 2]
+
+
+def _middle_value(text, value):
+    lines = text.split("\n")
+    first = text[: _motion_at(text)].count("\n") + 3  # MOTION, Frames:, Frame Time:
+    k = (first + len(lines)) // 2
+    words = lines[k].split()
+    words[len(words) // 2] = value
+    lines[k] = " ".join(words)
+    return "\n".join(lines)
+
+
+BAD_TAKES = {
+    "cut mid-motion": (cut_motion, r"line \d+: expected \d+ frames as the header says, found \d+"),
+    "cut in the header": (cut_header, r"line \d+: expected .+, found the end of the hierarchy"),
+    "garbage number": (lambda t: _middle_value(t, "1.2.3e"), r"line \d+: expected a number, found '1\.2\.3e'"),
+    "infinite number": (lambda t: _middle_value(t, "1e999"), r"line \d+: expected a number, found '1e999'"),
+    "random bytes": (None, r"line 1: expected 'HIERARCHY', found '.{1,130}$"),
+}
+
+
+@pytest.mark.parametrize("breaks, words", BAD_TAKES.values(), ids=BAD_TAKES)
+def test_a_bad_take_stops_the_batch_and_keeps_the_takes_before_it(tmp_path, capsys, takes, breaks, words):
+    """Stop at the bad file, as ingest does: its line names the file and line, and the dataset of
+    the files before it is saved, loadable, and says in its meta that it is incomplete."""
+    bad = tmp_path / "bad.bvh"
+    if breaks is None:
+        bad.write_bytes(np.random.default_rng(0).integers(0, 256, 100_000, np.uint8).tobytes())
+    else:
+        bad.write_text(breaks(takes[0].read_text()))
+    out = tmp_path / "out.npz"
+    assert run_mocap(takes[0], bad, takes[1], "--out", out, "--yaws", "0,90") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    line = err.strip()
+    assert re.match(rf"livedance mocap: error: {re.escape(str(bad))}: {words}", line.split("; kept")[0]), line
+    assert line.endswith(f"; kept the 1 file(s) rendered before it in {out} (its meta says incomplete)"), line
+    d = Dataset.load(out)
+    assert d.clip_names == ["good0@yaw0", "good0@yaw90"] and len(d.frames) > 0
+    assert d.meta["incomplete"]["stopped_at"] == str(bad) and d.meta["incomplete"]["inputs_left"] == 2
+    assert [s["file"] for s in d.meta["sources"]] == [str(takes[0])]
+    assert not list(tmp_path.glob("*.part*"))  # nothing half-written beside it

@@ -286,24 +286,24 @@ def test_record_control_writes_a_video(tmp_path):
     assert "wrote" in inst.bus.status["record"]
 
 
-def test_model_and_dancer_switches_crossfade_without_stopping(tmp_path, bundle_dir):
+def test_model_and_dancer_switches_crossfade_without_stopping(tmp_path):
     inst = make(tmp_path)
     try:
         inst.bus.offer("dancers", 3, "osc")
         inst.run(frames=1)
         assert wait_until(lambda: (inst.run(frames=1) or True) and inst.performance.engine.dancers == 3, 20)
         assert inst.performance.look.dancers == 3 and inst.compositor.canvas.shape == (240, 320, 3)
-        inst.bus.offer("model", str(bundle_dir), "osc")
+        inst.bus.offer("model", "salsa", "osc")
         frames = inst.performance.frames
-        assert wait_until(
-            lambda: (inst.run(frames=1) or True) and inst.performance.model_name == Path(bundle_dir).name, 20
-        )
+        assert wait_until(lambda: (inst.run(frames=1) or True) and inst.performance.model_name == "salsa", 20)
         assert inst.performance.frames > frames  # the show went on while the model loaded
         inst.bus.offer("model", "nothing-here", "osc")  # looked for on the switcher's thread, not the display's
         assert wait_until(
             lambda: (inst.run(frames=1) or True) and "no model bundle there" in inst.performance.last_control, 20
         )
-        assert inst.performance.model_name == Path(bundle_dir).name  # the show plays on with what it had
+        assert inst.performance.model_name == "salsa"  # the show plays on with what it had
+        inst.bus.offer("model", "default", "osc")  # the bundle --model named, by its name
+        assert wait_until(lambda: (inst.run(frames=1) or True) and inst.performance.model_name == "default", 20)
     finally:
         inst.close()
 

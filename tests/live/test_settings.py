@@ -45,6 +45,7 @@ def test_the_command_s_defaults_listen_for_osc_and_midi_with_the_default_patch()
         (["--link"], "link", True),
         (["--link-quantum", "8"], "link_quantum", 8.0),
         (["--web", "0.0.0.0:8000"], "web", "0.0.0.0:8000"),
+        (["--allow", "192.168.1.0/24", "--allow", "fd00::/8"], "allow", ["192.168.1.0/24", "fd00::/8"]),
         (["--no-web-preview"], "web_preview", False),
     ],
 )

@@ -15,12 +15,22 @@ def settled(switcher):
     return wait_until(switcher.poll, 30, 1 / 60)
 
 
-def test_a_model_is_found_by_name_index_or_folder():
+def test_a_model_is_found_by_name_or_index_or_as_the_bundle_the_user_named(tmp_path):
     names = shipped_bundles()
     assert "default" in names
     assert find_bundle("default").name == "default"
     assert find_bundle(names.index("default")).name == "default"
-    assert find_bundle(str(MODEL)) == MODEL
+    mine = tmp_path / "mine"  # --model named it: a control may name it back
+    assert find_bundle("mine", named=mine) == mine
+    with pytest.raises(LivedanceError, match=r"expected one of default, .*mine, by name"):
+        find_bundle("yours", named=mine)
+
+
+@pytest.mark.parametrize("model", [str(MODEL), "../../etc", "models/default", "/etc", ".."])
+def test_a_path_is_never_a_model_s_name(model):
+    """A control (OSC, the page, MIDI) picks among the bundles by name, never loads from a path."""
+    with pytest.raises(LivedanceError, match=r"no model bundle there; expected one of .*, by name$"):
+        find_bundle(model, named=MODEL)
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,16 @@ def _swap(a, b):
     return swap
 
 
+def _unrecorded(breaks):
+    """As a bundle exported before manifests recorded their networks' bytes: onnxruntime's own checks."""
+
+    def without_record(folder):
+        _edit_manifest(files=None)(folder)
+        breaks(folder)
+
+    return without_record
+
+
 BROKEN = [
     ("no manifest", _remove("manifest.json"), r"manifest\.json: missing"),
     ("manifest not json", _write("manifest.json", b"{not json"), r"manifest\.json: not valid JSON"),
@@ -98,10 +108,26 @@ BROKEN = [
     ("no encoder", _remove("encoder.onnx"), r"encoder\.onnx: missing"),
     ("no decoder", _remove("decoder.onnx"), r"decoder\.onnx: missing"),
     ("no step", _remove("step.onnx"), r"step\.onnx: missing"),
-    ("junk encoder", _write("encoder.onnx", b"not a network"), r"encoder\.onnx: not a readable ONNX network"),
-    ("empty decoder", _write("decoder.onnx", b""), r"decoder\.onnx: not a readable ONNX network"),
-    ("truncated step", _truncate("step.onnx"), r"step\.onnx: not a readable ONNX network"),
-    ("decoder as step", _swap("step.onnx", "decoder.onnx"), r"step\.onnx: has inputs \['latent'\]"),
+    ("junk encoder", _write("encoder.onnx", b"not a network"), r"encoder\.onnx: 13 bytes; the manifest says"),
+    ("empty decoder", _write("decoder.onnx", b""), r"decoder\.onnx: 0 bytes; the manifest says \d+ \(cut short"),
+    ("truncated step", _truncate("step.onnx"), r"step\.onnx: \d+ bytes; the manifest says \d+ \(cut short"),
+    ("decoder as step", _swap("step.onnx", "decoder.onnx"), r"step\.onnx: (\d+ bytes|its bytes differ)"),
+    (
+        "junk encoder, unrecorded",
+        _unrecorded(_write("encoder.onnx", b"not a network")),
+        r"encoder\.onnx: not a readable ONNX network",
+    ),
+    (
+        "empty decoder, unrecorded",
+        _unrecorded(_write("decoder.onnx", b"")),
+        r"decoder\.onnx: not a readable ONNX network",
+    ),
+    ("truncated step, unrecorded", _unrecorded(_truncate("step.onnx")), r"step\.onnx: not a readable ONNX network"),
+    (
+        "decoder as step, unrecorded",
+        _unrecorded(_swap("step.onnx", "decoder.onnx")),
+        r"step\.onnx: has inputs \['latent'\]",
+    ),
 ]
 
 

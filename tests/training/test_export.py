@@ -9,6 +9,7 @@ pytest.importorskip("tf2onnx")
 from drawn_dancer import drawn_dataset  # noqa: E402
 
 from livedance.cli import main  # noqa: E402
+from livedance.runtime import integrity  # noqa: E402
 from livedance.training import export  # noqa: E402
 
 
@@ -40,6 +41,8 @@ def test_bundle_files_and_parity(tmp_path, run_dir, capsys):
     assert manifest["data"][0]["hash"] and manifest["validation_clips"]
     assert max(manifest["parity"].values()) <= export.PARITY_LIMIT
     assert {"tensorflow", "tf2onnx", "onnxruntime", "keras"} <= set(manifest["versions"])
+    # Each network's size and hash, which loading checks (livedance.runtime.integrity).
+    assert manifest["files"] == integrity.describe([out / f"{name}.onnx" for name in ("encoder", "decoder", "step")])
     # The files are real ONNX models with the documented names and shapes.
     shapes = {"encoder": ("frames", "latent"), "decoder": ("latent", "frames"), "step": ("window", "next")}
     for name, (inp, outp) in shapes.items():

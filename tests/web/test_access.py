@@ -3,8 +3,9 @@
 import pytest
 from websockets.datastructures import Headers
 
+from livedance.control.allow import is_loopback
 from livedance.errors import LivedanceError
-from livedance.web.access import COOKIE, Access, is_loopback, parse_listen, qr_matrix, qr_text
+from livedance.web.access import COOKIE, Access, parse_listen, qr_matrix, qr_text
 
 
 @pytest.mark.parametrize(

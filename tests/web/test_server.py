@@ -17,7 +17,7 @@ from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError
 from livedance.web.access import COOKIE, MISSING_EXTRA
 from livedance.web.page import PageOptions, render
-from livedance.web.server import BURST, MAX_FRAME, Browser, RateLimit, WebServer
+from livedance.web.server import BURST, FLOOD_MESSAGES, MAX_FRAME, Browser, RateLimit, WebServer
 
 PAGE = render(PageOptions(latent_dims=4))
 
@@ -124,6 +124,22 @@ def test_a_flood_is_cut_to_the_rate_and_counted(server, bus):
         wait_until(lambda: bus.count("web").received + bus.count("web").refused >= BURST + 200)
     assert BURST <= bus.count("web").received < BURST + 200 and bus.count("web").refused > 0
     assert "messages a second" in bus.last_refusal
+
+
+def test_a_browser_that_keeps_flooding_is_hung_up_on_and_turned_away(server, bus):
+    with ws(server) as connection:
+        with pytest.raises(ConnectionClosed) as closed:
+            for _ in range(int(BURST) + FLOOD_MESSAGES + 5000):
+                connection.send('{"name":"nudge","value":0.1}')
+            connection.recv(timeout=5)
+        assert closed.value.rcvd is None or closed.value.rcvd.code == 1008
+    wait_until(lambda: "hung up" in bus.last_refusal)
+    received = bus.count("web").received
+    assert received < BURST + 200  # what got past the rate before the hang-up
+    with pytest.raises(InvalidStatus) as turned_away:
+        ws(server)
+    assert turned_away.value.response.status_code == 429
+    assert bus.count("web").received == received
 
 
 def test_the_rate_limit_refills():

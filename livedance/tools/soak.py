@@ -1,0 +1,408 @@
+"""Play the whole instrument for a long time and say whether it held.
+
+    livedance soak --minutes 60 [--size 1920x1080] [--fps 60] [--json soak.json]
+    livedance soak --minutes 1 --flood osc [--flood-rate 10000] [--flood-seconds 10]
+
+A headless show at the stage's size and rate with everything on that a machine without
+devices can have: OSC, the control page, a camera (a rendered clip standing in), recordings.
+A scripted performer (`performer.py`) plays every parameter, trigger and mode over real OSC,
+switches models, changes the dancers and toggles recordings; `--flood` adds hostile traffic
+from another process (`flood.py`). The report, per window of `--window` minutes: frames drawn
+and dropped, the loop's work per frame (percentiles), the process's memory, and the latents'
+range; then whether every parameter ended in its range, every latent stayed finite, and every
+recording decodes whole. The soak's own bookkeeping is arrays made before the first frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import av
+import numpy as np
+
+from livedance.control.params import REGISTRY
+from livedance.errors import LivedanceError
+from livedance.live.actions import ACTIONS
+from livedance.live.command import build
+from livedance.live.framestats import FrameStats
+from livedance.live.settings import DEFAULT_MODEL, LiveSettings
+from livedance.runtime.bundle import Bundle, resolve_bundle_path, shipped_bundles
+from livedance.tools.flood import KINDS as FLOOD_KINDS
+from livedance.tools.performer import Performer, Schedule
+from livedance.tools.render import render_video
+from livedance.video.size import parse_size
+from livedance.worker import Worker
+
+SAMPLE_S = 1.0  # how often memory and drops are sampled
+FLOOD_AT_S = 5.0  # a flood starts this long into the soak, once the show has settled
+CAMERA_SECONDS, CAMERA_FPS, CAMERA_SIZE = 12.0, 30.0, (640, 360)  # the clip standing in for a camera
+WORST = 12  # slowest frames listed, with when they happened
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--minutes", type=float, default=60.0, help="how long to play (default: 60)")
+    parser.add_argument("--window", type=float, default=10.0, help="minutes per report row (default: 10)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"model bundle folder (default: {DEFAULT_MODEL})")
+    parser.add_argument("--size", default="1920x1080", help="output WIDTHxHEIGHT (default: 1920x1080)")
+    parser.add_argument("--fps", type=float, default=60.0, help="frame rate (default: 60)")
+    parser.add_argument("--camera", help="a video standing in for the camera (default: a clip the soak renders)")
+    parser.add_argument("--no-camera", action="store_true", help="no camera: the follow modes are refused")
+    parser.add_argument("--no-web", action="store_true", help="no control page")
+    parser.add_argument("--flood", action="append", choices=FLOOD_KINDS, help="hostile traffic; repeatable")
+    parser.add_argument("--flood-rate", type=float, default=10_000.0, help="OSC and MIDI messages/s (default: 10000)")
+    parser.add_argument("--flood-seconds", type=float, default=10.0, help="how long each flood lasts (default: 10)")
+    parser.add_argument("--record-dir", help="where the takes go (default: a temporary folder, removed after)")
+    parser.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+# --- the soak's bookkeeping ------------------------------------------------------------------------
+class SoakStats(FrameStats):
+    """FrameStats that also keeps every frame's end time and work, in arrays made up front."""
+
+    def __init__(self, frames: int):
+        super().__init__()
+        self.ended = np.zeros(frames, np.float64)
+        self.work = np.zeros(frames, np.float32)
+        self.count = 0
+
+    def account(self, began: float, ended: float) -> None:
+        super().account(began, ended)
+        if self.count < len(self.ended):
+            self.ended[self.count] = ended
+            self.work[self.count] = ended - began
+            self.count += 1
+
+
+class LatentWatch:
+    """Wraps the director's `latents(now)`: the running range of every latent the decoder got."""
+
+    def __init__(self, director):
+        self._latents = director.latents
+        director.latents = self
+        self.low, self.high, self.nonfinite = math.inf, -math.inf, 0
+
+    def __call__(self, now: float) -> np.ndarray:
+        latents = self._latents(now)
+        low, high = float(latents.min()), float(latents.max())
+        if not (math.isfinite(low) and math.isfinite(high)):
+            self.nonfinite += 1
+        else:
+            self.low, self.high = min(self.low, low), max(self.high, high)
+        return latents
+
+
+def resident_mb() -> float:
+    """The process's resident memory now (Linux), else its peak."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+
+
+class Sampler(Worker):
+    """Once a second: the time, memory and drops so far (on its own thread)."""
+
+    def __init__(self, stats: FrameStats, clock):
+        super().__init__("livedance-soak-sampler", join_timeout=2.0)
+        self.stats, self.clock = stats, clock
+        self.samples: list[tuple[float, float, int]] = []
+
+    def _run(self) -> None:
+        while not self._stopping.wait(SAMPLE_S):
+            self.samples.append((self.clock(), resident_mb(), self.stats.dropped))
+
+
+# --- the report ----------------------------------------------------------------------------------------
+@dataclass
+class Window:
+    minutes: tuple[float, float]
+    frames: int
+    dropped: int
+    fps: float
+    work_ms: dict  # p50, p95, p99, max
+    memory_mb: dict  # mean, max
+
+
+@dataclass
+class Report:
+    machine: str
+    size: list
+    fps: float
+    minutes: float
+    frames: int = 0
+    dropped: int = 0
+    windows: list = field(default_factory=list)
+    memory_growth: float = 0.0  # last window's mean memory over the first's, less 1
+    p99_ratio: float = 0.0  # last window's p99 work over the first's
+    latent_range: list = field(default_factory=list)
+    nonfinite_latents: int = 0
+    out_of_range: list = field(default_factory=list)
+    controls: dict = field(default_factory=dict)
+    played: dict = field(default_factory=dict)
+    recordings: list = field(default_factory=list)
+    floods: list = field(default_factory=list)
+    flood_fps: float | None = None  # frames shown a second while the floods poured in
+    flood_dropped: int | None = None
+    worst: list = field(default_factory=list)  # (second into the soak, ms) of the slowest frames
+    problems: list = field(default_factory=list)
+
+
+def windows(stats: SoakStats, samples: list, start: float, window_s: float, total_s: float) -> list[Window]:
+    ended, work = stats.ended[: stats.count], stats.work[: stats.count]
+    rows = []
+    edges = list(np.arange(0.0, total_s, window_s)) + [total_s]
+    for a, b in zip(edges[:-1], edges[1:]):
+        inside = (ended >= start + a) & (ended < start + b)
+        ms = work[inside].astype(np.float64) * 1000.0
+        near = [s for s in samples if start + a <= s[0] < start + b]
+        drops = [s[2] for s in samples if s[0] < start + b]
+        before = [s[2] for s in samples if s[0] < start + a]
+        memory = [s[1] for s in near]
+        rows.append(
+            Window(
+                minutes=(round(a / 60, 2), round(b / 60, 2)),
+                frames=int(inside.sum()),
+                dropped=(drops[-1] if drops else 0) - (before[-1] if before else 0),
+                fps=float(inside.sum() / (b - a)),
+                work_ms={q: float(np.percentile(ms, p)) if len(ms) else 0.0 for q, p in PERCENTILES},
+                memory_mb={
+                    "mean": float(np.mean(memory)) if memory else 0.0,
+                    "max": float(np.max(memory)) if memory else 0.0,
+                },
+            )
+        )
+    return rows
+
+
+PERCENTILES = (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))
+
+
+def out_of_range(instrument) -> list[str]:
+    """Every numeric parameter whose value as the show reads it is outside its declared range."""
+    wrong = []
+    for name, param in REGISTRY.items():
+        if param.low is None or param.high is None or name not in ACTIONS:
+            continue
+        value = ACTIONS[name].read(instrument)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            continue
+        value = float(value)
+        if not (math.isfinite(value) and param.low - 1e-6 <= value <= param.high + 1e-6):
+            wrong.append(f"{name}={value!r} outside {param.low:g}..{param.high:g}")
+    return wrong
+
+
+def check_recording(path: Path) -> dict:
+    """Decode a take from end to end: its frames, or why it would not play."""
+    frames = 0
+    try:
+        with av.open(str(path)) as container:
+            for _ in container.decode(video=0):
+                frames += 1
+    except (av.error.FFmpegError, OSError) as exc:
+        return {"file": path.name, "frames": frames, "error": str(exc)}
+    return {"file": path.name, "frames": frames, "error": None}
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{model}, {os.cpu_count()} cores"
+
+
+# --- the run -----------------------------------------------------------------------------------------------
+def soak(args) -> Report:
+    if not 0 < args.minutes <= 24 * 60:
+        raise LivedanceError(f"--minutes {args.minutes:g}: expected 0 to 1440")
+    if not 0 < args.fps <= 240:
+        raise LivedanceError(f"--fps {args.fps:g}: a soak needs a frame rate, up to 240")
+    size = parse_size(args.size)
+    total_s = args.minutes * 60.0
+    with tempfile.TemporaryDirectory(prefix="livedance-soak-") as scratch:
+        record_dir = Path(args.record_dir or Path(scratch) / "takes")
+        camera = None if args.no_camera else (args.camera or _camera_clip(args.model, Path(scratch)))
+        floods = args.flood or []
+        midi_port = _free_tcp_port() if "midi" in floods else None
+        settings = LiveSettings(
+            model=args.model,
+            fps=args.fps,
+            seed=args.seed,
+            hud=False,
+            osc_port=0,
+            patch="default",
+            midi=midi_port is not None,
+            midi_in=[f"tcp:127.0.0.1:{midi_port}"] if midi_port else None,
+            camera=camera,
+            camera_loop=True,
+            web=None if args.no_web else "127.0.0.1:0",
+            web_preview=True,
+            record_dir=str(record_dir),
+        )
+        instrument = build(settings, headless=True, size=size)
+        report = Report(machine=machine(), size=list(size), fps=args.fps, minutes=args.minutes)
+        try:
+            _play(instrument, args, report, total_s, floods, midi_port)
+        finally:
+            report.controls = {k: str(v) for k, v in instrument.bus.counts.items()}
+            instrument.finish()
+            instrument.close()
+        report.recordings = [check_recording(p) for p in sorted(record_dir.glob("*")) if p.suffix != ".jsonl"]
+        for take in report.recordings:
+            if take["error"] or not take["frames"]:
+                report.problems.append(f"take {take['file']} does not play whole: {take['error'] or 'no frames'}")
+    return report
+
+
+def _play(instrument, args, report: Report, total_s: float, floods: list[str], midi_port: int | None) -> None:
+    stats = instrument.stats = SoakStats(int(total_s * args.fps * 1.05) + 600)
+    watch = LatentWatch(instrument.director)
+    osc = next(source for source in instrument.inputs if type(source).__name__ == "OscServer")
+    web = next((source for source in instrument.inputs if type(source).__name__ == "WebServer"), None)
+    performer = Performer(osc.port, shipped_bundles(), Schedule(), seed=args.seed)
+    sampler = Sampler(stats, instrument.clock)
+    processes = _start_floods(floods, args, osc.port, midi_port, web)
+    started = instrument.clock()
+    performer.start()
+    sampler.start()
+    try:
+        instrument.run(seconds=total_s)
+    finally:
+        performer.close()
+        sampler.close()
+        for kind, process in processes:
+            out, err = process.communicate(timeout=args.flood_seconds + FLOOD_AT_S + 30)
+            line = out.strip().splitlines()[-1] if out.strip() else ""
+            report.floods.append(json.loads(line) if line.startswith("{") else {"kind": kind, "error": err.strip()})
+    report.frames, report.dropped = instrument.performance.frames, stats.dropped
+    report.windows = [asdict(w) for w in windows(stats, sampler.samples, started, args.window * 60.0, total_s)]
+    first, last = report.windows[0], report.windows[-1]
+    if first["memory_mb"]["mean"]:
+        report.memory_growth = last["memory_mb"]["mean"] / first["memory_mb"]["mean"] - 1.0
+    if first["work_ms"]["p99"]:
+        report.p99_ratio = last["work_ms"]["p99"] / first["work_ms"]["p99"]
+    if processes:
+        _flood_window(report, stats, sampler.samples, started, args)
+    slowest = np.argsort(stats.work[: stats.count])[-WORST:][::-1]
+    report.worst = [(round(float(stats.ended[i] - started), 2), round(float(stats.work[i]) * 1000, 1)) for i in slowest]
+    report.latent_range = [watch.low, watch.high]
+    report.nonfinite_latents = watch.nonfinite
+    report.out_of_range = out_of_range(instrument)
+    played = performer.played
+    report.played = {
+        "messages": played.messages,
+        "parameters": len(played.params),
+        "switches": played.switches,
+        "recordings": played.recordings,
+        "modes": played.modes,
+    }
+    if watch.nonfinite:
+        report.problems.append(f"{watch.nonfinite} frames had a non-finite latent")
+    report.problems += [f"parameter {line}" for line in report.out_of_range]
+    for source in instrument.inputs:
+        if getattr(source, "died", None):
+            report.problems.append(f"{type(source).__name__} thread died: {source.died}")
+
+
+def _flood_window(report: Report, stats: SoakStats, samples: list, started: float, args) -> None:
+    """The frame rate and drops over the seconds the floods ran (the MIDI flood serves from the start)."""
+    a, b = started + FLOOD_AT_S, started + FLOOD_AT_S + args.flood_seconds
+    ended = stats.ended[: stats.count]
+    report.flood_fps = float(((ended >= a) & (ended < b)).sum() / args.flood_seconds)
+    drops = [s[2] for s in samples if a <= s[0] < b + SAMPLE_S]
+    report.flood_dropped = drops[-1] - drops[0] if len(drops) > 1 else 0
+
+
+def _camera_clip(model: str, folder: Path) -> str:
+    """A short dance rendered by the model itself, looped as the camera's picture."""
+    bundle = Bundle.load(resolve_bundle_path(model), threads=1)
+    clip = folder / "camera.mp4"
+    render_video(bundle, clip, CAMERA_SECONDS, CAMERA_FPS, seed=7, size=CAMERA_SIZE, progress=False)
+    return str(clip)
+
+
+def _free_tcp_port() -> int:
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_floods(floods: list[str], args, osc_port: int, midi_port: int | None, web) -> list:
+    """Each flood in a process of its own, starting once the show has settled."""
+    processes = []
+    for kind in floods:
+        command = [sys.executable, "-m", "livedance.tools.flood", kind, "--seconds", str(args.flood_seconds)]
+        command += ["--rate", str(args.flood_rate)]
+        if kind == "osc":
+            command += ["--port", str(osc_port)]
+        elif kind == "midi":
+            command += ["--port", str(midi_port)]
+        else:
+            if web is None:
+                raise LivedanceError("--flood web needs the control page (drop --no-web)")
+            command += ["--url", web.url]
+        delayed = ["sh", "-c", f'sleep {FLOOD_AT_S} && exec "$@"', "flood", *command]
+        if kind == "midi":
+            delayed = command  # the show connects to it: it serves from the start
+        processes.append((kind, subprocess.Popen(delayed, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+    return processes
+
+
+# --- the command ----------------------------------------------------------------------------------------------
+def format_report(report: Report) -> str:
+    lines = [
+        f"soak: {report.minutes:g} min at {report.size[0]}x{report.size[1]}, {report.fps:g} fps, on {report.machine}",
+        f"{'minutes':>11} {'frames':>8} {'dropped':>8} {'fps':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'MB':>7}",
+    ]
+    for w in report.windows:
+        a, b = w["minutes"]
+        ms, mb = w["work_ms"], w["memory_mb"]
+        lines.append(
+            f"{a:5.1f}-{b:5.1f} {w['frames']:8d} {w['dropped']:8d} {w['fps']:6.2f} "
+            f"{ms['p50']:7.2f} {ms['p99']:7.2f} {ms['max']:7.1f} {mb['mean']:7.1f}"
+        )
+    lines += [
+        f"frames {report.frames}, dropped {report.dropped}; memory growth {report.memory_growth:+.1%}; "
+        f"last window's p99 / first's {report.p99_ratio:.2f}",
+        f"latents within [{report.latent_range[0]:.2f}, {report.latent_range[1]:.2f}], "
+        f"{report.nonfinite_latents} non-finite",
+        f"played: {report.played}",
+        f"controls: {report.controls}",
+    ]
+    lines += [
+        f"take {t['file']}: {t['frames']} frames{', ' + t['error'] if t['error'] else ''}" for t in report.recordings
+    ]
+    lines += [f"flood: {flood}" for flood in report.floods]
+    if report.flood_fps is not None:
+        lines.append(f"while flooded: {report.flood_fps:.1f} frames/s, {report.flood_dropped} dropped")
+    lines.append("slowest frames (s, ms): " + ", ".join(f"{t:g}s {ms:g}" for t, ms in report.worst))
+    lines.append("problems: " + ("; ".join(report.problems) if report.problems else "none"))
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    began = time.perf_counter()
+    report = soak(args)
+    print(format_report(report))
+    print(f"soak took {time.perf_counter() - began:.0f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(asdict(report), indent=1), encoding="utf-8")
+    return 1 if report.problems else 0

@@ -1,0 +1,112 @@
+"""`livedance soak`: two minutes of the whole instrument under the scripted performer."""
+
+import json
+
+import numpy as np
+import pytest
+
+from livedance.cli import build_parser, main
+from livedance.live.command import build
+from livedance.live.settings import LiveSettings
+from livedance.tools.soak import LatentWatch, SoakStats, check_recording, out_of_range, soak, windows
+
+
+def soak_args(*argv):
+    return build_parser("soak").parse_args(["soak", *argv])
+
+
+@pytest.fixture(scope="module")
+def two_minutes(tmp_path_factory):
+    """The suite's soak: what `livedance soak --minutes 60` does, for two minutes."""
+    folder = tmp_path_factory.mktemp("soak")
+    args = soak_args("--minutes", "2", "--window", "1", "--record-dir", str(folder / "takes"))
+    return soak(args)
+
+
+def test_two_minute_soak_plays_everything_and_loses_nothing(two_minutes):
+    report = two_minutes
+    assert report.problems == []
+    assert report.frames > 0 and len(report.windows) == 2
+    assert report.nonfinite_latents == 0 and all(np.isfinite(report.latent_range))
+    assert report.out_of_range == []
+    played = report.played
+    assert played["parameters"] >= 30  # the whole round of parameters, triggers and colours
+    assert played["switches"] >= 1 and played["recordings"] >= 1 and played["modes"] >= 5
+    received = int(report.controls["osc"].split()[0])
+    assert received == played["messages"]  # every scripted message reached the bus
+    assert report.recordings and all(t["error"] is None and t["frames"] > 0 for t in report.recordings)
+
+
+def test_soak_report_rows_cover_the_run(two_minutes):
+    rows = two_minutes.windows
+    assert [row["minutes"] for row in rows] == [(0.0, 1.0), (1.0, 2.0)]
+    assert sum(row["frames"] for row in rows) <= two_minutes.frames
+    for row in rows:
+        assert 0 < row["memory_mb"]["mean"] <= row["memory_mb"]["max"]
+        ms = row["work_ms"]
+        assert 0 < ms["p50"] <= ms["p95"] <= ms["p99"] <= ms["max"]
+
+
+def test_windows_split_frames_and_drops_by_time():
+    stats = SoakStats(10)
+    for k in range(6):
+        stats.account(10.0 + k, 10.0 + k + 0.001 * (k + 1))
+    samples = [(10.5, 100.0, 0), (12.5, 110.0, 3), (14.5, 120.0, 5)]
+    rows = windows(stats, samples, start=10.0, window_s=3.0, total_s=6.0)
+    assert [r.frames for r in rows] == [3, 3]
+    assert [r.dropped for r in rows] == [3, 2]
+    assert rows[0].memory_mb["mean"] == pytest.approx(105.0)
+    assert rows[1].work_ms["max"] == pytest.approx(6.0, abs=0.01)
+
+
+def test_soak_stats_stop_at_their_capacity():
+    stats = SoakStats(2)
+    for k in range(5):
+        stats.account(float(k), k + 0.01)
+    assert stats.count == 2
+
+
+class _Director:
+    def __init__(self, frames):
+        self.frames = iter(frames)
+
+    def latents(self, now):
+        return next(self.frames)
+
+
+def test_latent_watch_counts_non_finite_latents():
+    director = _Director([np.array([[0.5, -2.0]]), np.array([[np.nan, 1.0]]), np.array([[np.inf, 0.0]])])
+    watch = LatentWatch(director)
+    for _ in range(3):
+        director.latents(0.0)
+    assert watch.nonfinite == 2 and (watch.low, watch.high) == (-2.0, 0.5)
+
+
+def test_a_broken_take_is_reported(tmp_path):
+    broken = tmp_path / "take.mkv"
+    broken.write_bytes(b"\x1aE\xdf\xa3" + bytes(range(256)) * 40)
+    result = check_recording(broken)
+    assert result["frames"] == 0 or result["error"]
+
+
+def test_out_of_range_names_a_parameter_the_show_holds_outside_its_range():
+    inst = build(LiveSettings(hud=False), headless=True, size=(320, 180))
+    try:
+        assert out_of_range(inst) == []
+        inst.performance.look.trails = 3.0  # past 0.95: only a bug could put it there
+        assert any(line.startswith("trails=3.0") for line in out_of_range(inst))
+    finally:
+        inst.close()
+
+
+def test_soak_command_refuses_a_bad_length(capsys):
+    assert main(["soak", "--minutes", "0"]) == 2
+    assert "--minutes 0" in capsys.readouterr().err
+
+
+def test_soak_writes_its_report_as_json(tmp_path):
+    out = tmp_path / "soak.json"
+    code = main(["soak", "--minutes", "0.1", "--size", "320x180", "--no-camera", "--no-web", "--json", str(out)])
+    report = json.loads(out.read_text())
+    assert code == (1 if report["problems"] else 0)
+    assert report["frames"] > 0 and report["size"] == [320, 180]
