@@ -281,6 +281,14 @@ for _ in range(24 * 2 * 120):  # two minutes at most
 """
 
 
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+        return True
+    except OSError:
+        return False
+
+
 def test_a_midi_controller_unplugged_and_plugged_back_mid_show(tmp_path, caplog):
     """The controller's server is killed mid-show and started again on the same port: the show
     draws throughout, the HUD and the log (once) say the input is lost, its clock's tempo is
@@ -288,6 +296,7 @@ def test_a_midi_controller_unplugged_and_plugged_back_mid_show(tmp_path, caplog)
     port = free_port()
     spec = f"tcp:127.0.0.1:{port}"
     controller = subprocess.Popen([sys.executable, "-c", CLOCKED_CONTROLLER, str(port)])
+    wait_until(lambda: listening(port), timeout=30)
     inst = make(tmp_path, midi_in=[spec])
     try:
         midi = next(source for source in inst.inputs if isinstance(source, MidiInput))
@@ -303,6 +312,7 @@ def test_a_midi_controller_unplugged_and_plugged_back_mid_show(tmp_path, caplog)
             pytest.fail(f"never {what}: {inst.bus.status.get(key)}")
 
         play_until(lambda: inst.bus.count("midi").received >= 3 and rule.offered("midi"), "played")
+        caplog.clear()
         controller.kill()  # the cable is pulled
         controller.wait()
         frames = inst.performance.frames
