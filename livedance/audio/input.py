@@ -5,7 +5,7 @@ is opened on its thread, every block is analysed as it comes, and what it means 
 frame loop only through the control bus (the patch's audio lines, the tempo) and latest-value
 slots (`state` for anyone who asks, `bus.status["audio"]` for the HUD: the level and the
 tempo). A reader that won't open or is lost is retried with backoff (1, 2, 4 ... `retry_max`
-s) while `error` and the status line say so (and the log, once a run of failures), and a lost
+s) while `error` and the status line say so (the log too, when it is lost), and a lost
 one withdraws the music's tempo until it is heard again; a machine that can't do live input at all
 (`AudioUnavailable`: no PortAudio) says so once and the thread ends. A file that ends stays
 ended unless `loop` is set. If the thread dies from a bug, `died` says why, the status line
@@ -181,7 +181,7 @@ class AudioInput(Worker):
                 self.analyser = None
             what, delay = retry.failed(lost, reason)
             self._set_status(what)
-            if retry.first:
+            if retry.first and lost:  # one that won't open at the start: the command says so
                 log.warning("%s", self._status)
             if self._stopping.wait(delay):
                 return

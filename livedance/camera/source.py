@@ -7,8 +7,8 @@ camera would deliver it, so rehearsals and tests see live timing.
 
 Faults never leave the thread. A camera that won't open, or is lost mid-show (a read fails, or
 a file ends before its frame count), is retried with backoff (1, 2, 4 ... `retry_max` s) while
-`error` and `bus.status["camera"]` say so in one line, and the log once a run of failures. A file that simply ends stays ended
-unless `loop` is set.
+`error` and `bus.status["camera"]` say so in one line, and the log when one is lost. A
+file that simply ends stays ended unless `loop` is set.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ class CameraSource(Worker):
                 self.error = f"--camera {self.spec}: won't open ({reason})"
             what, delay = retry.failed(outcome == "lost", reason)
             self._set_status(what)
-            if retry.first:
+            if retry.first and outcome == "lost":  # one that won't open at the start: the command says so
                 log.warning("%s", self._status)
             if self._stopping.wait(delay):
                 return

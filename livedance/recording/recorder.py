@@ -167,7 +167,8 @@ class Recorder(Worker):
         except (ValueError, TypeError):
             self._free.put(buffer)
             shape = "x".join(map(str, np.shape(canvas)))
-            why = f"a {shape} {getattr(canvas, 'dtype', '?')} frame does not fit the {self.size[0]}x{self.size[1]} recording"
+            size = f"{self.size[0]}x{self.size[1]}"
+            why = f"a {shape} {getattr(canvas, 'dtype', '?')} frame does not fit the {size} recording"
             with self._handover:
                 self._refused += repeat
                 if not self._refuse:

@@ -195,7 +195,7 @@ def test_blocks_are_heard_at_real_time(tmp_path):
         audio.close()
 
 
-def test_an_audio_input_unplugged_mid_show_is_said_and_comes_back(tmp_path, caplog):
+def test_an_audio_input_unplugged_mid_show_is_said_and_comes_back(tmp_path, warned):
     """The file the input reads is cut off and removed mid-song (a sound card unplugged), then
     put back: the show draws throughout, the HUD and the log say it is lost and retried, the
     music's tempo is withdrawn meanwhile, and it is heard again once back."""
@@ -216,7 +216,7 @@ def test_an_audio_input_unplugged_mid_show_is_said_and_comes_back(tmp_path, capl
         assert inst.bus.status["audio"].startswith("audio clicks.wav: lost; won't reopen (no such file); retrying in")
         assert audio.lost == 1 and "won't open (no such file)" in audio.error and "\n" not in audio.error
         assert rule.offered("audio") is None  # the music leads no tempo while it is not heard
-        said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "clicks.wav" in r.getMessage()]
+        said = warned.about("clicks.wav")
         assert len(said) == 1 and said[0].startswith("audio clicks.wav: lost (read failed at "), said
         inst.run(frames=10)
         assert inst.performance.frames >= frames + 10  # the show drew all along

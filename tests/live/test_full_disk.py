@@ -22,6 +22,7 @@ from pathlib import Path  # noqa: E402
 import av  # noqa: E402
 import pytest  # noqa: E402
 import small_disk  # noqa: E402
+from said import Said  # noqa: E402
 
 from livedance.live.command import build, start_recorder  # noqa: E402
 from livedance.live.settings import LiveSettings  # noqa: E402
@@ -37,17 +38,6 @@ BEFORE = 75  # frames recorded before the disk fills: 2.5 s, two whole clusters 
 
 
 # --- on the small disk ----------------------------------------------------------------------------
-class Lines(logging.Handler):
-    """The log's warnings, as the console shows them (one line each)."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 def fill(folder: Path) -> int:
     """Write a file into `folder` until the disk has no byte left; the bytes it took. Only ever
     on a small disk: never the machine's own, should the mount not be there."""
@@ -81,8 +71,8 @@ def decoded(path: Path) -> dict:
 def record(folder: str, ext: str) -> dict:
     """Play the show recording onto `folder`, fill the disk, play on; what happened."""
     folder_path = Path(folder)
-    warnings = Lines()
-    logging.getLogger("livedance").addHandler(warnings)
+    warnings = Said()
+    logging.getLogger("livedance").addHandler(warnings)  # a process of its own: heard to its end
     inst = build(LiveSettings(model=MODEL, fps=FPS, hud=True, record_dir=folder), headless=True, size=(320, 240))
     takes = inst.takes
     takes.min_free_mb = 0.25  # the disk is 3 MB: stop only when it is all but full

@@ -13,6 +13,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from playing import until  # noqa: E402
 from stage_videos import make_stage_video
 
 from livedance.cli import main  # noqa: E402
@@ -40,16 +41,6 @@ def make(tmp_path, camera, mode="generate", auto=False, loop=False, fps=30.0):
         record_dir=str(tmp_path / "recordings"),
     )
     return build(settings, headless=True, size=(320, 240))
-
-
-def until(inst, condition, seconds):
-    """Play in real time until `condition()` or `seconds` pass; True if it came true."""
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        inst.run(frames=3)
-        if condition():
-            return True
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +226,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_a_camera_unplugged_and_plugged_back_mid_show(tmp_path, dancer_video, caplog):
+def test_a_camera_unplugged_and_plugged_back_mid_show(tmp_path, dancer_video, warned):
     """The camera's file is cut off and removed mid-show (a USB camera pulled), then put back:
     the show draws throughout, the HUD and the log say the camera is lost and retried, and
     the capture takes frames again once it is back."""
@@ -252,7 +243,7 @@ def test_a_camera_unplugged_and_plugged_back_mid_show(tmp_path, dancer_video, ca
         assert until(inst, lambda: "won't reopen (no such file)" in inst.bus.status["camera"], 10.0)
         line = next(line for line in inst.hud_lines() if line.startswith("camera camera.avi: "))
         assert line.startswith("camera camera.avi: lost; won't reopen (no such file); retrying in 0.1 s"), line
-        said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "camera.avi" in r.getMessage()]
+        said = warned.about("camera.avi")
         assert len(said) == 1 and said[0].startswith("camera camera.avi: lost ("), said
         shown = inst.performance.frames
         inst.run(frames=15)

@@ -289,7 +289,7 @@ def listening(port: int) -> bool:
         return False
 
 
-def test_a_midi_controller_unplugged_and_plugged_back_mid_show(tmp_path, caplog):
+def test_a_midi_controller_unplugged_and_plugged_back_mid_show(tmp_path, warned):
     """The controller's server is killed mid-show and started again on the same port: the show
     draws throughout, the HUD and the log (once) say the input is lost, its clock's tempo is
     withdrawn, and it reconnects with backoff and plays again."""
@@ -312,14 +312,14 @@ def test_a_midi_controller_unplugged_and_plugged_back_mid_show(tmp_path, caplog)
             pytest.fail(f"never {what}: {inst.bus.status.get(key)}")
 
         play_until(lambda: inst.bus.count("midi").received >= 3 and rule.offered("midi"), "played")
-        caplog.clear()
+        warned.lines.clear()
         controller.kill()  # the cable is pulled
         controller.wait()
         frames = inst.performance.frames
         play_until(lambda: midi.lost == 1 and "retrying in 0.05 s" in inst.bus.status[key], "lost")
         assert inst.bus.status[key].startswith(f"MIDI {spec}: lost; won't reopen (Connection refused)")
         assert rule.offered("midi") is None and "clock" not in inst.bus.status[key]
-        said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and spec in r.getMessage()]
+        said = warned.about(spec)
         assert said == [f"MIDI {spec}: lost (the server went away); reconnecting"], said
         received = inst.bus.count("midi").received
         inst.run(frames=20)

@@ -25,6 +25,7 @@ import cv2
 import netns
 import numpy as np
 import pytest
+from playing import until
 
 from livedance.errors import LivedanceError
 from livedance.live.command import build
@@ -287,17 +288,15 @@ def receiver_killed() -> dict:
     source = f"{MACHINE} ({NAME}-gone)"
     result: dict = {"steps": []}
 
-    def play_until(condition, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            instrument.run(frames=3)
-            if condition():
-                return True
-        return False
-
     def step(name: str, ok: bool) -> None:
         result["steps"].append(
-            {"step": name, "ok": ok, "frames": instrument.performance.frames, "sent": sink.sent, "status": sink.status()}
+            {
+                "step": name,
+                "ok": ok,
+                "frames": instrument.performance.frames,
+                "sent": sink.sent,
+                "status": sink.status(),
+            }
         )
 
     receivers = []
@@ -306,10 +305,10 @@ def receiver_killed() -> dict:
             for n in range(2):
                 note = Path(tmp) / f"receiver{n}"
                 receivers.append(subprocess.Popen([sys.executable, __file__, "receive_into", source, str(note)]))
-                step(f"receiver {n} watching", play_until(lambda: sink.watched and note.exists(), 30.0))
+                step(f"receiver {n} watching", until(instrument, lambda: sink.watched and note.exists(), 30.0))
                 receivers[-1].kill()
                 receivers[-1].wait()
-                step(f"receiver {n} killed", play_until(lambda: not sink.watched, 30.0))
+                step(f"receiver {n} killed", until(instrument, lambda: not sink.watched, 30.0))
                 sent = sink.sent
                 instrument.run(frames=15)
                 step(f"receiver {n} gone", sink.sent <= sent + 1)  # nothing drawn for nobody (one in flight)
