@@ -116,12 +116,13 @@ class SessionLog:
         """Append one event (the display loop's thread); sinks write it on theirs."""
         with self._lock:  # a sink attaches or detaches atomically with respect to events
             self.events.append(event)
-            for sink in self._sinks.values():  # queued under the lock: never after a detach's end
-                sink.queue.put(event)
+            sinks = list(self._sinks.values())
             if event["type"] == "capture":
                 self._captures += 1
                 if self._captures > 4 * CAPTURES_KEPT:  # an installation follows for days
                     self._forget_old_captures()
+        for sink in sinks:
+            sink.queue.put(event)
 
     def _forget_old_captures(self) -> None:
         captures = [i for i, e in enumerate(self.events) if e["type"] == "capture"]
@@ -141,9 +142,9 @@ class SessionLog:
         """End the file at `frame` (the last frame recorded is frame - 1); returns a write error, if any."""
         with self._lock:
             sink = self._sinks.pop(str(Path(path)), None)
-            if sink is None:
-                return None
-            sink.queue.put({"type": "end", "frame": frame})
+        if sink is None:
+            return None
+        sink.queue.put({"type": "end", "frame": frame})
         sink.close()
         return sink.error or sink.died
 
