@@ -185,3 +185,8 @@ class Retry:
         delay = min(2.0**self.failures, self.most)
         self.failures = min(self.failures + 1, 30)
         return f"{what}; retrying in {delay:g} s", delay
+
+    @property
+    def first(self) -> bool:
+        """The failure just counted starts a run of them: the one the log hears of."""
+        return self.failures == 1

@@ -1,5 +1,6 @@
 import pytest
 from drawn_dancer import drawn_dataset
+from said import warnings_said
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +19,10 @@ def bundle_dir(tmp_path_factory):
     assert main(["train", "--data", str(data), "--out", str(run), *args]) == 0
     assert main(["export", str(run), "--out", str(base / "tiny")]) == 0
     return base / "tiny"
+
+
+@pytest.fixture
+def warned():
+    """What livedance's log warned of during the test (`said.Said`: `lines`, `about(words)`)."""
+    with warnings_said() as said:
+        yield said

@@ -5,7 +5,8 @@ is opened on its thread, every block is analysed as it comes, and what it means 
 frame loop only through the control bus (the patch's audio lines, the tempo) and latest-value
 slots (`state` for anyone who asks, `bus.status["audio"]` for the HUD: the level and the
 tempo). A reader that won't open or is lost is retried with backoff (1, 2, 4 ... `retry_max`
-s) while `error` and the status line say so; a machine that can't do live input at all
+s) while `error` and the status line say so (the log too, when it is lost), and a lost
+one withdraws the music's tempo until it is heard again; a machine that can't do live input at all
 (`AudioUnavailable`: no PortAudio) says so once and the thread ends. A file that ends stays
 ended unless `loop` is set. If the thread dies from a bug, `died` says why, the status line
 too, and the show plays on at its last tempo.
@@ -175,8 +176,13 @@ class AudioInput(Worker):
             self.error = f"--audio {self.spec}: " + (
                 f"lost ({reason})" if lost else f"won't open ({reason}); expected {_expected(source)}"
             )
+            if lost:  # the music's tempo goes with it, and a new lock is found when it is back
+                self.withdraw_tempo()
+                self.analyser = None
             what, delay = retry.failed(lost, reason)
             self._set_status(what)
+            if retry.first and lost:  # one that won't open at the start: the command says so
+                log.warning("%s", self._status)
             if self._stopping.wait(delay):
                 return
 
@@ -191,6 +197,8 @@ class AudioInput(Worker):
             if got is None:
                 return "stopped" if self._stopping.is_set() else "ended"
             self.process(*got)
+            if self.error is not None:
+                log.info("audio %s: back", self.label)
             self.opened, self.error = True, None
         return "stopped"
 

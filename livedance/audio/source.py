@@ -10,7 +10,8 @@ says so in one line, and files still work.
 
 Both readers give mono float32 blocks of `BLOCK` frames and the time (perf_counter) their
 last sample was heard; `read` returns None when a file ends. A reader that fails raises
-`AudioFault` (retry it) or `AudioUnavailable` (retrying cannot help).
+`AudioFault` (retry it) or `AudioUnavailable` (retrying cannot help); a file that stops short of
+the length its header gives (cut off, or gone with the disk it was on) has failed, not ended.
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ class FileSource:
             raise AudioFault("not open")
         try:
             data = sound.read(self.block, dtype="float32", always_2d=True)
+            if len(data) < self.block and 0 <= sound.tell() < sound.frames:  # cut short under us
+                raise AudioFault(f"read failed at {sound.tell() / self.samplerate:.1f} s of {self.duration:.1f} s")
             if len(data) == 0 and self.loop and sound.frames > 0:
                 sound.seek(0)
                 data = sound.read(self.block, dtype="float32", always_2d=True)
@@ -111,6 +114,11 @@ class FileSource:
             elif heard > now and stopping.wait(heard - now):
                 return None
         return block, heard
+
+    @property
+    def duration(self) -> float:
+        """Seconds of sound the open file says it holds."""
+        return self._file.frames / self.samplerate if self._file is not None and self.samplerate else 0.0
 
     def close(self) -> None:
         if self._file is not None:

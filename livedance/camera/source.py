@@ -7,8 +7,8 @@ camera would deliver it, so rehearsals and tests see live timing.
 
 Faults never leave the thread. A camera that won't open, or is lost mid-show (a read fails, or
 a file ends before its frame count), is retried with backoff (1, 2, 4 ... `retry_max` s) while
-`error` and `bus.status["camera"]` say so in one line. A file that simply ends stays ended
-unless `loop` is set.
+`error` and `bus.status["camera"]` say so in one line, and the log when one is lost. A
+file that simply ends stays ended unless `loop` is set.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ class CameraSource(Worker):
         self.loop = bool(loop)
         self.bus = bus
         self.retry_max = float(retry_max)
+        self.retry = Retry(self.retry_max)  # its waits and words, kept across reopenings
         # Devices deliver in real time by themselves; a URL is paced only when asked.
         self.realtime = self.kind == "file" if realtime is None else bool(realtime) and self.kind != "device"
         self.opened = False
@@ -137,7 +138,7 @@ class CameraSource(Worker):
             self.bus.status["camera"] = self._status
 
     def _run(self) -> None:
-        retry = Retry(self.retry_max)
+        retry = self.retry
         while not self._stopping.is_set():
             capture, reason = None, None
             try:
@@ -174,6 +175,8 @@ class CameraSource(Worker):
                 self.error = f"--camera {self.spec}: won't open ({reason})"
             what, delay = retry.failed(outcome == "lost", reason)
             self._set_status(what)
+            if retry.first and outcome == "lost":  # one that won't open at the start: the command says so
+                log.warning("%s", self._status)
             if self._stopping.wait(delay):
                 return
 
@@ -254,7 +257,9 @@ class CameraSource(Worker):
             self._cond.notify_all()
         self.frames += 1
         self.opened = True
-        self.error = None
+        if self.error is not None:
+            log.info("camera %s: back", self.label)
+            self.error = None
         times = self._times
         times.append(grabbed)
         if len(times) >= 2 and times[-1] > times[0]:

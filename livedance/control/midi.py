@@ -10,7 +10,9 @@ it on: clock and transport to a `ClockFollower`, whose tempo (and beat, after a 
 offered to the tempo rule as the "midi" source (`livedance.sync.tempo`), anything else to the
 patch (or to MIDI learn while the bus has a parameter armed). A port that errors or is
 unplugged is closed and reopened when it comes back; a TCP server that goes away is
-reconnected to. Nothing a device does raises out of the thread: it shows in the status line.
+reconnected to, with the camera's backoff (`worker.Retry`: 1, 2, 4 ... `retry_max` s between
+tries). A clock lost with its port withdraws its tempo. Nothing a device does raises out of the
+thread: it shows in the status line, and the first of a run of failures in the log.
 
 `livedance midi --list` names the inputs; `livedance midi --monitor SPEC` prints what a
 controller sends, to write a patch by.
@@ -36,7 +38,7 @@ from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError, one_line
 from livedance.quiet import quiet_stderr
 from livedance.sync.tempo import TempoRule
-from livedance.worker import Worker
+from livedance.worker import Retry, Worker
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +129,7 @@ class MidiInput(Worker):
         learn_file: str | os.PathLike | None = None,
         rescan_seconds: float = 1.0,
         tempo: TempoRule | None = None,
+        retry_max: float = 10.0,
     ):
         spec = str(spec).strip()
         if not spec:
@@ -137,6 +140,9 @@ class MidiInput(Worker):
         self.patch = patch
         self.learn_file = learn_file
         self.rescan_seconds = max(float(rescan_seconds), 0.01)
+        self.retry = Retry(retry_max)  # waits between tries to reach a server or open a port
+        self.lost = 0  # connections or ports lost after they worked
+        self._next_scan = 0.0  # perf_counter of the next look for ports (sooner after a loss)
         self.clock = ClockFollower()
         self.tempo = tempo
         self._clock_port: str | None = None  # the input whose clock drives the tempo
@@ -180,18 +186,17 @@ class MidiInput(Worker):
 
     # --- the thread -----------------------------------------------------------------------------
     def _run(self) -> None:
-        next_scan = 0.0
         while not self._stopping.is_set():
             try:
                 now = time.perf_counter()
-                if now >= next_scan:
+                if now >= self._next_scan:
+                    self._next_scan = now + self.rescan_seconds  # a failure below sets its own wait
                     self._rescan()
-                    next_scan = time.perf_counter() + self.rescan_seconds
                 if self._ports:
                     if not self._poll():
                         self._stopping.wait(POLL_SLEEP)
                 else:
-                    self._stopping.wait(max(next_scan - time.perf_counter(), POLL_SLEEP))
+                    self._stopping.wait(max(self._next_scan - time.perf_counter(), POLL_SLEEP))
             except Exception as exc:  # a bug or a backend surprise must not end the input
                 log.warning("%s", one_line(exc), exc_info=True)
                 self.bus.refuse(SOURCE, f"{self.spec}: {_reason(exc)}")
@@ -207,12 +212,35 @@ class MidiInput(Worker):
                     got = True
                     self._handle(msg, time.perf_counter(), name)
             except Exception as exc:
-                log.warning("%s", one_line(exc), exc_info=True)
-                self._drop(name, f"disconnected ({_reason(exc)}); retrying")
+                log.debug("reading %s", name, exc_info=True)
+                self._lose(name, _reason(exc))
                 continue
             if port.closed:  # a socket port closes itself when the server goes away
-                self._drop(name, "reconnecting")
+                self._lose(name, "the server went away" if self._tcp is not None else "closed")
         return got
+
+    def _lose(self, name: str, reason: str) -> None:
+        """A port that worked is gone: close it, say so once, and look for it again at once."""
+        self.lost += 1
+        self._release(name)
+        self.retry.failed(True, reason)
+        self._next_scan = time.perf_counter()  # the first try is now; the backoff follows failures
+        self._fail_line(f"lost ({reason}); reconnecting" if not self._all else self._all_text(), name, reason)
+
+    def _failed(self, reason: str, name: str | None = None) -> None:
+        """A try to connect or open failed: wait the backoff's next step, and say so."""
+        what, delay = self.retry.failed(False, reason)
+        self._next_scan = time.perf_counter() + delay
+        if not self._connected_once and self._tcp is not None:
+            what = f"waiting for the server ({reason}); retrying in {delay:g} s"
+        elif name is not None and self._tcp is None:
+            what = f"can't open {name} ({reason}); retrying in {delay:g} s"
+        self._fail_line(what, name, reason)
+
+    def _fail_line(self, line: str, name: str | None, reason: str) -> None:
+        self._show(line)
+        if self.retry.first:
+            log.warning("%s", self.bus.status[self._key])
 
     def _drop(self, name: str, why: str) -> None:
         self._release(name)
@@ -226,6 +254,9 @@ class MidiInput(Worker):
         port = self._ports.pop(name, None)
         if name == self._clock_port:  # its clock is gone: the next one to tick takes over
             self._clock_port = None
+            self._clock_text = ""
+            if self.tempo is not None:
+                self.tempo.withdraw(SOURCE)
         if self._tcp is not None and self._sock is not None:
             # SocketPort.close() leaves the connection open while its file objects live on.
             with contextlib.suppress(OSError):
@@ -249,7 +280,9 @@ class MidiInput(Worker):
             return
         for name in list(self._ports):
             if name not in names:
+                self.lost += 1
                 self._drop(name, "unplugged; waiting for it")
+                log.warning("%s", self.bus.status[self._key])
         if self._all:
             for name in names:
                 if name not in self._ports:
@@ -273,8 +306,8 @@ class MidiInput(Worker):
                 self._ports[name] = mido.open_input(name)
             return True
         except Exception as exc:
-            log.warning("%s", one_line(exc), exc_info=True)
-            self._show(f"can't open {name} ({_reason(exc)}); retrying")
+            log.debug("opening %s", name, exc_info=True)
+            self._failed(_reason(exc), name)
             return False
 
     def _all_text(self) -> str:
@@ -293,12 +326,11 @@ class MidiInput(Worker):
                 raise
             self._sock = sock
         except Exception as exc:
-            log.warning("%s", one_line(exc), exc_info=True)
-            if not self._connected_once:
-                self._show(f"waiting for the server ({_reason(exc)})")
-            else:
-                self._show("reconnecting")
+            log.debug("connecting to %s", self.spec, exc_info=True)
+            self._failed(_reason(exc))
             return
+        if self._connected_once:
+            log.info("%s: connected again", self.spec)
         self._connected_once = True
         self._show("connected")
 

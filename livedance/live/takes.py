@@ -4,6 +4,10 @@ Choosing a file name, opening the video and finishing it touch the disk, so they
 record threads; the display thread only adopts a recorder that is ready (`poll`) and attaches
 it to the feed, which hands it each frame at the recording's own size (keyed, for a .mov with
 alpha) without ever waiting. The control log goes beside each video.
+
+A take still finishing may overlap the next one opening: each take is numbered, and only the
+newest take's lines reach the HUD (an older one's "wrote ..." would say nothing is recording
+while something is), and no two takes are given one file name.
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Container
 from pathlib import Path
 
 from livedance.control.controls import ControlBus
-from livedance.errors import LivedanceError
+from livedance.errors import LivedanceError, one_line
 from livedance.live.performance import Performance
 from livedance.outputs.feed import Feed
-from livedance.recording.recorder import Recorder
+from livedance.recording.recorder import MIN_FREE_MB, Recorder
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +34,14 @@ def control_log_path(video) -> Path:
     return Path(video).with_suffix(".jsonl")
 
 
-def new_take_path(folder: Path) -> Path:
-    """A file name no earlier take has: the time, and a number after it when needed."""
+def new_take_path(folder: Path, taken: Container[Path] = ()) -> Path:
+    """A file name no earlier take has: the time, and a number after it when needed. `taken`:
+    names given to takes that may not be on disk under them yet (still being written)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     # Matroska: a file that plays up to the last frame written even if the process dies.
     path = folder / f"livedance-{stamp}.mkv"
     number = 1
-    while path.exists():
+    while path.exists() or path in taken:
         number += 1
         path = folder / f"livedance-{stamp}-{number}.mkv"
     return path
@@ -66,11 +72,14 @@ class Takes:
         self.alpha = alpha
         self.record_dir = Path(record_dir)
         self.codec, self.hardware = codec, hardware  # what open_writer tries (video.files)
+        self.min_free_mb: float = MIN_FREE_MB  # a take stops when the disk has less free
         self.recorder: Recorder | None = None
         self._threads: list[threading.Thread] = []
         self._starting = False
         self._cancel = False
         self._opened: Recorder | None = None  # opened by a record thread, for the display thread to adopt
+        self._take = 0  # the newest take's number: only its lines reach the HUD
+        self._named: set[Path] = set()  # every file name given to a take, so none is given twice
 
     @property
     def recording(self) -> bool:
@@ -80,16 +89,30 @@ class Takes:
         """The recording's line on the HUD (a recorder calls it from its writer thread)."""
         self.bus.status["record"] = line
 
+    def _status_of(self, take: int) -> Callable[[str], None]:
+        """The HUD line of take number `take`, shown only while no newer take has started."""
+
+        def say(line: str) -> None:
+            if take == self._take:
+                self.status(line)
+
+        return say
+
     # --- on the display thread ----------------------------------------------------------------
     def start(self) -> None:
         """Open a new video in `record_dir` on a thread; frames go to it from the next one ready."""
+        if self._starting and self._cancel:  # stopped and started again while it opens: keep it
+            self._cancel = False
+            self.status(f"recording: opening a take in {self.record_dir}")
+            return
         if self.recording:
             return
         if not self.fps:
             raise LivedanceError("record: needs a frame rate; --fps 0 (uncapped) has none")
         self._starting, self._cancel = True, False
+        self._take += 1
         self.status(f"recording: opening a take in {self.record_dir}")
-        self._thread(self._open)
+        self._thread(self._open, self._take)
 
     def stop(self) -> None:
         """Detach the recorder now; it and its log finish writing on a thread."""
@@ -100,7 +123,7 @@ class Takes:
         if recorder is not None:
             self.feed.detach(recorder)
             self.status(f"finishing {recorder.out}")
-            self._thread(self._finish, recorder, self.performance.frames)
+            self._thread(self._finish, recorder, self.performance.frames, self._status_of(self._take))
 
     def poll(self) -> None:
         """Adopt a recorder a record thread has opened (or drop it, if stopped meanwhile)."""
@@ -131,10 +154,18 @@ class Takes:
         self.status(f"recording to {recorder.out} ({recorder.codec}{keyed})")
         return True
 
-    def new_recorder(self, path: str | Path) -> Recorder:
-        """A recorder for this show's frames (its rate, size, codec and alpha), its lines on the HUD."""
+    def new_recorder(self, path: str | Path, status: Callable[[str], None] | None = None) -> Recorder:
+        """A recorder for this show's frames (its rate, size, codec and alpha), its lines on the
+        HUD (through `status`, or straight)."""
         return Recorder(
-            path, self.fps, self.size, status=self.status, codec=self.codec, hardware=self.hardware, alpha=self.alpha
+            path,
+            self.fps,
+            self.size,
+            min_free_mb=self.min_free_mb,
+            status=status or self.status,
+            codec=self.codec,
+            hardware=self.hardware,
+            alpha=self.alpha,
         )
 
     # --- at the end ---------------------------------------------------------------------------
@@ -155,18 +186,24 @@ class Takes:
             thread.join()
 
     # --- on record threads --------------------------------------------------------------------
-    def _open(self) -> None:
+    def _open(self, take: int) -> None:
+        say = self._status_of(take)
         try:
-            path = new_take_path(self.record_dir)
-            self.status(f"recording: opening {path}")
-            self._opened = self.new_recorder(path)
-        except LivedanceError as exc:
-            self.status(f"record: {exc}")
+            path = new_take_path(self.record_dir, self._named)
+            self._named.add(path)
+            say(f"recording: opening {path}")
+            recorder = self.new_recorder(path, say)
+            self._named.add(recorder.out)  # the recorder may have picked another stem
+            self._opened = recorder
+        except Exception as exc:  # whatever it is, the take is not opening any more
+            if not isinstance(exc, LivedanceError):
+                log.warning("%s", one_line(exc), exc_info=True)
+            say(f"record: {one_line(exc)}")
             self._starting = False
 
-    def _finish(self, recorder: Recorder, frame: int) -> list[str]:
+    def _finish(self, recorder: Recorder, frame: int, say: Callable[[str], None] | None = None) -> list[str]:
         """Finish a recording and its control log (ended at `frame`); one line on each, the
-        first also on the HUD."""
+        first also on the HUD (through `say`)."""
         lines = []
         session = self.performance.log
         if session is not None:
@@ -185,7 +222,7 @@ class Takes:
             )
         except LivedanceError as exc:
             lines.insert(0, str(exc))
-        self.status(lines[0])
+        (say or self.status)(lines[0])
         return lines
 
     def _thread(self, target, *args) -> None:

@@ -16,6 +16,7 @@ and URLs to be displayed". Users and packagers of livedance[ndi] must follow NDI
 
 from __future__ import annotations
 
+import logging
 import time
 from fractions import Fraction
 from typing import Any
@@ -30,6 +31,8 @@ from livedance.worker import run_nicer
 
 LOOK_SECONDS = 0.25  # how often the sink asks NDI whether a receiver is connected
 MISSING_EXTRA = "--ndi: needs the ndi extra: pip install 'livedance[ndi]'"
+
+log = logging.getLogger(__name__)
 
 
 class NdiSink(Sink):
@@ -97,7 +100,10 @@ class NdiSink(Sink):
         now = time.monotonic()
         if self._sender is not None and now >= self._looked:
             self._looked = now + LOOK_SECONDS
-            self.watched = self._sender.get_num_connections(0) > 0
+            watched = self._sender.get_num_connections(0) > 0
+            if watched != self.watched:  # a receiver came, or the last one left (or died)
+                log.info("ndi %s: %s", self.name, "a receiver connected" if watched else "no receiver")
+            self.watched = watched
 
     def status(self) -> str:
         line = super().status()

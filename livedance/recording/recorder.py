@@ -24,6 +24,7 @@ import queue
 import re
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -44,6 +45,11 @@ CHECK_EVERY = 1.0  # seconds between free-space checks while frames arrive
 RECORDING = ".recording"  # marks the file still being written
 JOINING = ".joining"  # marks the joined file still being written
 MB = 1 << 20
+
+
+def _no_room(exc: BaseException) -> bool:
+    """A write failed for want of space (a full disk, a quota)."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def clock(seconds: float) -> str:
@@ -105,6 +111,9 @@ class Recorder(Worker):
         self._joining: Path | None = None
         self._refuse = False
         self._halted = False  # the writer has been told to end
+        # push() checks `_refuse` and queues under this lock, and the stop sets it and queues the
+        # end under it: no frame is accepted after the end is queued, to sit there unwritten.
+        self._handover = threading.Lock()
         self._result: Path | LivedanceError | None = None
         self._next_check = 0.0
 
@@ -158,20 +167,21 @@ class Recorder(Worker):
         except (ValueError, TypeError):
             self._free.put(buffer)
             shape = "x".join(map(str, np.shape(canvas)))
-            self._refuse = True
-            self._refused += repeat
-            self._full.put_nowait(
-                (
-                    None,
-                    (
-                        f"a {shape} {getattr(canvas, 'dtype', '?')} frame does not fit "
-                        f"the {self.size[0]}x{self.size[1]} recording"
-                    ),
-                )
-            )
+            size = f"{self.size[0]}x{self.size[1]}"
+            why = f"a {shape} {getattr(canvas, 'dtype', '?')} frame does not fit the {size} recording"
+            with self._handover:
+                self._refused += repeat
+                if not self._refuse:
+                    self._refuse = True
+                    self._full.put_nowait((None, why))
             return False
-        self._full.put_nowait((buffer, repeat))
-        self.queued += repeat
+        with self._handover:
+            if self._refuse:  # stopped while the frame was copied
+                self._free.put(buffer)
+                self._refused += repeat
+                return False
+            self._full.put_nowait((buffer, repeat))
+            self.queued += repeat
         return True
 
     def wants(self, t: float) -> bool:
@@ -217,9 +227,9 @@ class Recorder(Worker):
                 else:
                     self._unwritten += repeat
             except Exception as exc:  # keep draining so the loop never stalls
-                log.warning("%s", one_line(exc), exc_info=True)
+                log.debug("writer failed", exc_info=True)
                 self.error = exc
-                self._end(f"writer failed: {one_line(exc)}")
+                self._end(self._disk_full() if _no_room(exc) else f"writer failed: {one_line(exc)}")
             finally:
                 self._free.put(buffer)
 
@@ -243,19 +253,24 @@ class Recorder(Worker):
         self._next_check = time.monotonic() + CHECK_EVERY
         free = self._free_bytes()
         if free is not None and free < self.min_free_mb * MB:
-            self._end(f"disk full: {free // MB} MB free in {self.out.parent}")
+            self._end(self._disk_full(free))
+
+    def _disk_full(self, free: int | None = None) -> str:
+        """The one line for a disk that filled (found by the check, or by a write that failed)."""
+        free = self._free_bytes() if free is None else free
+        return f"disk full: {(free or 0) // MB} MB free in {self.out.parent}"
 
     def _end(self, reason: str) -> None:
         """Finish what was recorded and record nothing more."""
         if self._ended:
             return
         self._refuse = self._ended = True
-        try:
-            self._finish_part()
-            self._settle()
-        except Exception as exc:
-            log.warning("%s", one_line(exc), exc_info=True)
-            self.note = f"could not finish {self.partial}: {one_line(exc)}"
+        for step in (self._finish_part, self._settle):  # a file that won't finish is still named as done
+            try:
+                step()
+            except Exception as exc:
+                log.debug("finishing after the stop", exc_info=True)
+                self.note = self.note or f"could not finish {self.out.name} ({one_line(exc)})"
         files = self.files()
         if not files:
             kept = "nothing recorded"
@@ -264,6 +279,7 @@ class Recorder(Worker):
         else:
             kept = f"kept in {len(files)} files {files[0]} .. {files[-1].name}"
         self.stopped = f"{reason}; recording stopped after {clock(self.seconds)}, {kept}"
+        log.warning("%s: %s", self.out.name, self.stopped)
         self._say(f"stopped: {self.stopped}")
 
     # --- files ------------------------------------------------------------------------------
@@ -327,31 +343,42 @@ class Recorder(Worker):
 
     def _finish_part(self) -> None:
         """Release the open file; a finished segment loses its mark, an empty file goes."""
-        if self.writer is not None:
-            writer, self.writer = self.writer, None
-            writer.release()
-        if self.partial is None:
-            return
-        if self._in_part == 0:
-            self.partial.unlink(missing_ok=True)
-            self.partial = None
-        elif self.segmented:
-            done = self._part_name(finished=True)
-            os.replace(self.partial, done)
-            self.partial = None
-            self.segments.append(done)
-            self._counts.append(self._in_part)
+        writer, self.writer = self.writer, None
+        try:
+            if writer is not None:
+                writer.release()
+        finally:  # a writer that failed to finish (a full disk) leaves what it wrote: keep it
+            if self.partial is not None and self._in_part == 0:
+                self.partial.unlink(missing_ok=True)
+                self.partial = None
+            elif self.partial is not None and self.segmented:
+                done = self._part_name(finished=True)
+                # Listed before it is renamed: files() from another thread always finds it.
+                self.segments.append(done)
+                self._counts.append(self._in_part)
+                os.replace(self.partial, done)
+                self.partial = None
 
     def _settle(self) -> None:
         """Move the recording to `out` where that is a rename: one file, nothing to join."""
         if self.writer is not None:
             return
+        # `path` is set before the rename and the old name dropped after: files() from another
+        # thread finds the video under one name or the other, never under none.
         if self.partial is not None and not self.segmented:
-            os.replace(self.partial, self.out)
-            self.partial, self.path = None, self.out
+            self._rename(self.partial, self.out)
+            self.partial = None
         elif len(self.segments) == 1:
-            os.replace(self.segments[0], self.out)
-            self.segments, self.path = [], self.out
+            self._rename(self.segments[0], self.out)
+            self.segments = []
+
+    def _rename(self, path: Path, out: Path) -> None:
+        self.path = out
+        try:
+            os.replace(path, out)
+        except BaseException:
+            self.path = None
+            raise
 
     # --- finishing --------------------------------------------------------------------------
     def close(self) -> Path:
@@ -371,10 +398,11 @@ class Recorder(Worker):
 
     def _wake(self) -> None:
         """Take no more frames, then tell the writer to end once it has written those queued."""
-        self._refuse = True
-        if not self._halted:
-            self._full.put(None)
-            self._halted = True
+        with self._handover:
+            self._refuse = True
+            if not self._halted:
+                self._halted = True
+                self._full.put_nowait(None)
 
     def _close(self) -> None:
         try:

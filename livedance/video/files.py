@@ -72,7 +72,7 @@ CONTAINERS = {
     ".mp4": Container((NVENC, H264), FRAGMENTED),
     ".mkv": Container((NVENC, H264), CLUSTERED, extra=(FFV1,)),
     ".mov": Container((PRORES_4444,), FRAGMENTED),
-    ".avi": Container((MJPEG,), crash_safe=False),
+    ".avi": Container((MJPEG,), FLUSHED, crash_safe=False),  # packets on disk as written: a full disk keeps them
 }
 CODECS = tuple(CONTAINERS)  # the suffixes a video may have
 

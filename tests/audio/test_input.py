@@ -193,3 +193,41 @@ def test_blocks_are_heard_at_real_time(tmp_path):
         assert len(audio.recent_costs()) == audio.blocks and np.all(audio.recent_costs() > 0)
     finally:
         audio.close()
+
+
+def test_an_audio_input_unplugged_mid_show_is_said_and_comes_back(tmp_path, warned):
+    """The file the input reads is cut off and removed mid-song (a sound card unplugged), then
+    put back: the show draws throughout, the HUD and the log say it is lost and retried, the
+    music's tempo is withdrawn meanwhile, and it is heard again once back."""
+    path = write(tmp_path / "clicks.wav", clicks(128.0, 8.0))
+    inst = make(path)
+    try:
+        audio = audio_of(inst)
+        audio.retry.most = 0.1  # retry every tenth of a second, not 1, 2, 4 ... s
+        rule = inst.performance.tempo_rule
+        play_until(inst, 3.5)
+        wait_until(lambda: rule.offered("audio") is not None, timeout=5.0)
+        frames = inst.performance.frames
+        os.truncate(path, 4096)  # the sound stops mid-stream ...
+        path.unlink()  # ... and the device is gone
+        while audio.lost == 0 or "won't reopen (no such file)" not in inst.bus.status["audio"]:
+            inst.run(frames=3)
+            assert inst.performance.frames - frames < 300, inst.bus.status["audio"]
+        assert inst.bus.status["audio"].startswith("audio clicks.wav: lost; won't reopen (no such file); retrying in")
+        assert audio.lost == 1 and "won't open (no such file)" in audio.error and "\n" not in audio.error
+        assert rule.offered("audio") is None  # the music leads no tempo while it is not heard
+        said = warned.about("clicks.wav")
+        assert len(said) == 1 and said[0].startswith("audio clicks.wav: lost (read failed at "), said
+        inst.run(frames=10)
+        assert inst.performance.frames >= frames + 10  # the show drew all along
+        write(tmp_path / "back.wav", clicks(128.0, 8.0))
+        os.replace(tmp_path / "back.wav", path)  # plugged back in
+        before = audio.blocks
+        while not (audio.opened and audio.blocks > before + 20):
+            inst.run(frames=3)
+            assert inst.performance.frames - frames < 600, inst.bus.status["audio"]
+        assert audio.error is None and audio.lost == 1
+        inst.run(frames=10)  # the HUD's line is rewritten four times a second
+        assert "retrying" not in inst.bus.status["audio"]
+    finally:
+        inst.close()

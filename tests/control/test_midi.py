@@ -276,7 +276,7 @@ while True:
 def test_reconnects_when_the_server_comes_back():
     bus, port = ControlBus(), free_port()
     key = f"midi tcp:127.0.0.1:{port}"
-    midi = MidiInput(bus, f"tcp:127.0.0.1:{port}", make_patch(), rescan_seconds=0.05).start()
+    midi = MidiInput(bus, f"tcp:127.0.0.1:{port}", make_patch(), rescan_seconds=0.05, retry_max=0.05).start()
     controls = []
 
     def speeds():
@@ -288,7 +288,7 @@ def test_reconnects_when_the_server_comes_back():
         wait_until(lambda: 4.0 in speeds(), timeout=30)
         controller.kill()
         controller.wait()
-        wait_until(lambda: bus.status[key] == f"MIDI tcp:127.0.0.1:{port}: reconnecting")
+        wait_until(lambda: bus.status[key].startswith(f"MIDI tcp:127.0.0.1:{port}: lost"))
         controller = subprocess.Popen([sys.executable, "-c", CONTROLLER, str(port), "0"])
         wait_until(lambda: 0.25 in speeds(), timeout=30)  # the new server's value
         assert bus.status[key] == f"MIDI tcp:127.0.0.1:{port}: connected"
@@ -300,7 +300,7 @@ def test_reconnects_when_the_server_comes_back():
 
 def test_waits_for_a_server_that_is_not_there_yet(tmp_path):
     bus, port = ControlBus(), free_port()
-    midi = MidiInput(bus, f"tcp:127.0.0.1:{port}", make_patch(), rescan_seconds=0.05).start()
+    midi = MidiInput(bus, f"tcp:127.0.0.1:{port}", make_patch(), rescan_seconds=0.05, retry_max=0.05).start()
     server = None
     try:
         wait_until(lambda: "waiting for the server" in bus.status[f"midi tcp:127.0.0.1:{port}"])

@@ -13,6 +13,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from playing import until  # noqa: E402
 from stage_videos import make_stage_video
 
 from livedance.cli import main  # noqa: E402
@@ -40,16 +41,6 @@ def make(tmp_path, camera, mode="generate", auto=False, loop=False, fps=30.0):
         record_dir=str(tmp_path / "recordings"),
     )
     return build(settings, headless=True, size=(320, 240))
-
-
-def until(inst, condition, seconds):
-    """Play in real time until `condition()` or `seconds` pass; True if it came true."""
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        inst.run(frames=3)
-        if condition():
-            return True
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +224,35 @@ def _free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_a_camera_unplugged_and_plugged_back_mid_show(tmp_path, dancer_video, warned):
+    """The camera's file is cut off and removed mid-show (a USB camera pulled), then put back:
+    the show draws throughout, the HUD and the log say the camera is lost and retried, and
+    the capture takes frames again once it is back."""
+    copy = tmp_path / "camera.avi"
+    shutil.copy(dancer_video, copy)
+    inst = make(tmp_path, copy, mode="follow")
+    try:
+        camera, capture = inst.inputs[-1], inst.director.capture
+        camera.retry.most = 0.1  # retry every tenth of a second, not 1, 2, 4 ... s
+        assert until(inst, lambda: capture.frames > 10, 5.0)
+        frames = inst.performance.frames
+        os.truncate(copy, 0)  # the picture stops ...
+        copy.unlink()  # ... and the device is gone
+        assert until(inst, lambda: "won't reopen (no such file)" in inst.bus.status["camera"], 10.0)
+        line = next(line for line in inst.hud_lines() if line.startswith("camera camera.avi: "))
+        assert line.startswith("camera camera.avi: lost; won't reopen (no such file); retrying in 0.1 s"), line
+        said = warned.about("camera.avi")
+        assert len(said) == 1 and said[0].startswith("camera camera.avi: lost ("), said
+        shown = inst.performance.frames
+        inst.run(frames=15)
+        assert inst.performance.frames == shown + 15 > frames + 15  # drawn all along, following or not
+        captured = capture.frames
+        shutil.copy(dancer_video, tmp_path / "back.avi")
+        os.replace(tmp_path / "back.avi", copy)  # plugged back in
+        assert until(inst, lambda: capture.frames > captured + 10, 10.0)
+        assert camera.error is None and camera.lost == 1 and inst.bus.status["camera"].endswith(" fps")
+        assert inst.director.mode == "follow"
+    finally:
+        inst.close()

@@ -7,6 +7,8 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -22,6 +24,7 @@ from virtual_clock import VirtualClock
 from waiting import wait_until
 
 from livedance.cli import main  # noqa: E402
+from livedance.control.midi import MidiInput  # noqa: E402
 from livedance.control.osc import OscServer  # noqa: E402
 from livedance.live.command import build  # noqa: E402
 from livedance.live.settings import LiveSettings  # noqa: E402
@@ -252,6 +255,82 @@ def test_midi_clock_locks_the_step_clock(tmp_path, controller):
         assert inst.performance.choreographer.step_rate == pytest.approx(120.0 * steps_per_beat / 60.0, rel=0.01)
     finally:
         inst.close()
+
+
+# A controller on another machine: its own process, so killing it is the cable pulled (a
+# PortServer closed in-process leaves its clients' sockets open). It plays a 120 BPM clock and
+# moves CC 7 to and fro.
+CLOCKED_CONTROLLER = """
+import sys, time, mido, mido.sockets
+server = mido.sockets.PortServer("127.0.0.1", int(sys.argv[1]))
+tick, n = 60.0 / 120.0 / 24.0, 0
+next_at = time.perf_counter()
+for _ in range(24 * 2 * 120):  # two minutes at most
+    while (client := server.accept(block=False)) is not None:
+        server.ports.append(client)
+    for client in list(server.ports):
+        try:
+            client.send(mido.Message("clock"))
+            if n % 6 == 0:
+                client.send(mido.Message("control_change", control=7, value=127 * (n // 6 % 2)))
+        except Exception:
+            server.ports.remove(client)
+    n += 1
+    next_at += tick
+    time.sleep(max(0.0, next_at - time.perf_counter()))
+"""
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_a_midi_controller_unplugged_and_plugged_back_mid_show(tmp_path, warned):
+    """The controller's server is killed mid-show and started again on the same port: the show
+    draws throughout, the HUD and the log (once) say the input is lost, its clock's tempo is
+    withdrawn, and it reconnects with backoff and plays again."""
+    port = free_port()
+    spec = f"tcp:127.0.0.1:{port}"
+    controller = subprocess.Popen([sys.executable, "-c", CLOCKED_CONTROLLER, str(port)])
+    wait_until(lambda: listening(port), timeout=30)
+    inst = make(tmp_path, midi_in=[spec])
+    try:
+        midi = next(source for source in inst.inputs if isinstance(source, MidiInput))
+        midi.retry.most = 0.05  # back off to at most a twentieth of a second, not 10 s
+        rule, key = inst.performance.tempo_rule, f"midi {spec}"
+
+        def play_until(condition, what):
+            for _ in range(2000):  # frames, bounded: the controller's messages arrive in real time
+                inst.run(frames=1)
+                time.sleep(0.002)
+                if condition():
+                    return
+            pytest.fail(f"never {what}: {inst.bus.status.get(key)}")
+
+        play_until(lambda: inst.bus.count("midi").received >= 3 and rule.offered("midi"), "played")
+        warned.lines.clear()
+        controller.kill()  # the cable is pulled
+        controller.wait()
+        frames = inst.performance.frames
+        play_until(lambda: midi.lost == 1 and "retrying in 0.05 s" in inst.bus.status[key], "lost")
+        assert inst.bus.status[key].startswith(f"MIDI {spec}: lost; won't reopen (Connection refused)")
+        assert rule.offered("midi") is None and "clock" not in inst.bus.status[key]
+        said = warned.about(spec)
+        assert said == [f"MIDI {spec}: lost (the server went away); reconnecting"], said
+        received = inst.bus.count("midi").received
+        inst.run(frames=20)
+        assert inst.performance.frames >= frames + 20  # drawn all along
+        controller = subprocess.Popen([sys.executable, "-c", CLOCKED_CONTROLLER, str(port)])  # plugged back in
+        play_until(lambda: inst.bus.count("midi").received >= received + 3 and rule.offered("midi"), "back")
+        assert inst.bus.status[key].startswith(f"MIDI {spec}: connected") and midi.lost == 1
+    finally:
+        inst.close()
+        controller.kill()
+        controller.wait()
 
 
 # --- the command -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import av
 import numpy as np
 import pytest
 from videos import read_video
+from waiting import wait_until
 
 from livedance.errors import LivedanceError
 from livedance.live.takes import Takes, control_log_path, new_take_path
@@ -131,3 +132,68 @@ def test_without_alpha_a_mov_take_is_opaque(show, tmp_path):
     recorder = takes.new_recorder(tmp_path / "opaque.mov")
     assert recorder.channels == 3
     recorder.abort()
+
+
+# --- stop and start racing the record threads ---------------------------------------------------
+def test_record_on_off_on_while_the_file_opens_records(takes):
+    """A performer's on, off, on before the first take has opened: the last word (on) wins."""
+    takes.start()
+    takes.stop()
+    takes.start()
+    takes.join()
+    shown(takes, 3)
+    assert takes.recording and takes.recorder is not None
+    assert takes.bus.status["record"].startswith(f"recording to {takes.recorder.out}")
+    lines = takes.finish()
+    assert lines[0].startswith("wrote ")
+
+
+def test_an_older_take_finishing_never_overwrites_the_newer_take_s_line(takes):
+    """Stop and start at once, again and again: the take finishing and the take opening run on
+    record threads side by side; whoever ends last, the HUD names the take recording now, every
+    take's video and control log are whole, and no two takes share a file."""
+    outs = []
+    takes.start()
+    takes.join()
+    shown(takes, 1)
+    for cycle in range(12):
+        recorder = takes.recorder
+        shown(takes, 4, start=cycle * 10)
+        takes.stop()  # finishing `recorder` on one thread ...
+        takes.start()  # ... while the next take opens on another
+        outs.append(recorder.out)
+        wait_until(lambda: takes._opened is not None or not takes.recording)
+        shown(takes, 1)  # adopted, perhaps while the older take is still finishing
+        takes.join()
+        assert takes.recorder is not None and takes.recorder is not recorder
+        line = takes.bus.status["record"]
+        assert line.startswith(f"recording to {takes.recorder.out}"), f"cycle {cycle}: {line}"
+    shown(takes, 4, start=200)
+    outs.append(takes.recorder.out)
+    takes.finish()
+    assert len(set(outs)) == len(outs)
+    assert sorted(takes.record_dir.glob("*.mkv")) == sorted(outs)  # nothing left unfinished
+    for out in outs:
+        assert len(read_video(out)) > 0, out
+        events = read(control_log_path(out))
+        assert events[-1]["type"] == "end" and [e["type"] for e in events].count("end") == 1, out
+
+
+def test_a_take_that_fails_to_open_in_any_way_lets_the_next_one_start(takes, tmp_path):
+    """Not a LivedanceError: the take still stops opening, the HUD says why, and record works again."""
+    takes.codec = "no-such-codec"  # open_writer refuses it (a LivedanceError)...
+    takes.start()
+    takes.join()
+    assert not takes.recording and takes.bus.status["record"].startswith("record: ")
+    takes.codec = None
+    takes.fps = float("inf")  # ...and this one an OverflowError (no frame count in a segment)
+    takes.start()
+    takes.join()
+    shown(takes, 2)
+    assert not takes.recording and takes.bus.status["record"].startswith("record: ")
+    takes.fps = 30.0
+    takes.start()
+    takes.join()
+    shown(takes, 3)
+    assert takes.recording and takes.recorder is not None
+    takes.finish()

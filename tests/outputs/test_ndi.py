@@ -25,6 +25,7 @@ import cv2
 import netns
 import numpy as np
 import pytest
+from playing import until
 
 from livedance.errors import LivedanceError
 from livedance.live.command import build
@@ -262,6 +263,66 @@ def live_options() -> dict:
     return result
 
 
+def receive_into(source: str, note: str) -> dict:
+    """A receiver in a process of its own: take a few frames of `source`, say so in the file `note`,
+    then go on receiving until killed (two minutes at most)."""
+    from cyndilib import Finder
+
+    with Finder() as finder:
+        if not _wait(lambda: source in _names(finder), 20.0):
+            return {"found": False}
+        got = _receive(finder, source, 5, 20.0)
+        Path(note).write_text(str(len(got)))
+        _receive(finder, source, 10**9, 120.0)
+    return {"found": True}
+
+
+def receiver_killed() -> dict:
+    """`livedance live --ndi`: a receiver process connects, is killed, and another connects; the show
+    draws all along. What the sink said at each step."""
+    import tempfile
+
+    settings = LiveSettings(model=MODEL, fps=30.0, hud=False, ndi=f"{NAME}-gone", out_size="320x240")
+    instrument = build(settings, headless=True, size=(160, 120))
+    sink = instrument.feed.sinks[0]
+    source = f"{MACHINE} ({NAME}-gone)"
+    result: dict = {"steps": []}
+
+    def step(name: str, ok: bool) -> None:
+        result["steps"].append(
+            {
+                "step": name,
+                "ok": ok,
+                "frames": instrument.performance.frames,
+                "sent": sink.sent,
+                "status": sink.status(),
+            }
+        )
+
+    receivers = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in range(2):
+                note = Path(tmp) / f"receiver{n}"
+                receivers.append(subprocess.Popen([sys.executable, __file__, "receive_into", source, str(note)]))
+                step(f"receiver {n} watching", until(instrument, lambda: sink.watched and note.exists(), 30.0))
+                receivers[-1].kill()
+                receivers[-1].wait()
+                step(f"receiver {n} killed", until(instrument, lambda: not sink.watched, 30.0))
+                sent = sink.sent
+                instrument.run(frames=15)
+                step(f"receiver {n} gone", sink.sent <= sent + 1)  # nothing drawn for nobody (one in flight)
+    finally:
+        for receiver in receivers:
+            receiver.kill()
+            receiver.wait()
+        result["dropped_display_frames"] = instrument.stats.dropped
+        result["failed"], result["died"] = sink.failed, sink.died
+        instrument.finish()
+        instrument.close()
+    return result
+
+
 def bench(frames: int = 300) -> dict:
     """ms per `_send` of a 1080p frame as BGRA (keyed) and as UYVY (alpha off, packed from BGR), with
     no receiver and with one connected (flat out and paced at 30 fps): the packing, the copy into
@@ -385,6 +446,24 @@ def test_an_ndi_output_takes_its_own_size_rate_and_alpha(tmp_path):
     assert result["shown"] >= 6 and abs(result["offered"] - result["shown"] / 2) <= 2, result
 
 
+def test_a_receiver_that_dies_leaves_the_sink_waiting_for_the_next(tmp_path):
+    """A receiver process watching `livedance live --ndi` is killed, then another connects, twice:
+    the sink goes back to 'no receiver' (and stops drawing for it), nothing fails, the show draws
+    all along, and the next receiver gets frames."""
+    reason = _why_no_namespace()
+    if reason:
+        pytest.skip(reason)
+    result = in_loopback_namespace("receiver_killed", tmp_path, timeout=240)
+    steps = result["steps"]
+    assert [s["step"] for s in steps if s["ok"]] == [s["step"] for s in steps], result
+    for watching, killed in zip(steps[::3], steps[1::3]):
+        assert not watching["status"].endswith("; no receiver"), result
+        assert killed["status"].endswith("; no receiver"), result
+    assert [s["frames"] for s in steps] == sorted(set(s["frames"] for s in steps)), result  # drawn throughout
+    assert steps[3]["sent"] > steps[2]["sent"], result  # the second receiver got frames
+    assert result["failed"] is None and result["died"] is None, result
+
+
 def test_a_missing_extra_refuses_in_one_line():
     """No cyndilib (blocked in a fresh interpreter): start() refuses, naming the extra, and starts nothing."""
     code = (
@@ -421,5 +500,12 @@ if __name__ == "__main__":  # roundtrip|bench: inside the namespace; measure: ma
         with tempfile.TemporaryDirectory() as tmp:
             print(json.dumps(in_loopback_namespace("bench", Path(tmp), timeout=600), indent=1))
     else:
-        modes = {"roundtrip": roundtrip, "live": live, "live_options": live_options, "bench": bench}
-        print(json.dumps(modes[mode](), default=str))
+        modes = {
+            "roundtrip": roundtrip,
+            "live": live,
+            "live_options": live_options,
+            "bench": bench,
+            "receiver_killed": receiver_killed,
+            "receive_into": receive_into,
+        }
+        print(json.dumps(modes[mode](*sys.argv[2:]), default=str))
