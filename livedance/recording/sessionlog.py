@@ -188,9 +188,8 @@ class SessionLog:
             self._since += 1
             if event["type"] == "capture":
                 self._capture = event
-            sinks = list(self._sinks.values())
-        for sink in sinks:
-            sink.queue.put(event)
+            for sink in self._sinks.values():  # under the lock: no event can follow a detach's end
+                sink.queue.put(event)
 
     def due(self, frame: int) -> bool:
         """Whether the loop should hand over a snapshot at the start of `frame` (a few comparisons)."""
