@@ -223,8 +223,11 @@ class VectorKind(Kind):
     plain = False
 
     def coerce(self, param: Param, value: object) -> tuple[object, bool]:
-        if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str):
+        # Bytes are a Sequence of ints too: an OSC blob is no vector.
+        if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes, bytearray)):
             low, high = _range(param)
+            if len(value) == 0:
+                raise LivedanceError(f"{param.name} []: expected one number per dimension, {low:g} to {high:g}")
             numbers = np.array([_number(param, v) for v in value], np.float32)
             clipped = np.clip(numbers, low, high)
             return clipped, bool(np.any(clipped != numbers))
