@@ -41,7 +41,10 @@ def _number(param: Param, value: object) -> float:
     low, high = _range(param)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise LivedanceError(f"{param.name} {value!r}: expected a number from {low:g} to {high:g}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int past any float (JSON has no limit)
+        number = math.inf
     if not math.isfinite(number):
         raise LivedanceError(f"{param.name} {value!r}: expected a finite number from {low:g} to {high:g}")
     return number
@@ -291,8 +294,8 @@ class BoolKind(Kind):
             return bool(value), False
         if isinstance(value, str) and value.strip().lower() in ON + OFF:
             return value.strip().lower() in ON, False
-        if isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value):
-            return float(value) >= 0.5, False
+        if isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating)) and math.isfinite(value)):
+            return bool(value >= 0.5), False  # an int as it is: float() of a huge one overflows
         raise LivedanceError(f"{param.name} {value!r}: expected on/off, true/false or a number (>= 0.5 is on)")
 
     def from_norm(self, param: Param, x: float) -> object:

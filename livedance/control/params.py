@@ -277,7 +277,10 @@ def coerce(param: Param, value=None) -> tuple[object, bool]:
 
 def from_norm(param: Param, x) -> tuple[object, bool]:
     """A 0..1 control value (a fader, a VJ host's normalised output) -> (natural value, clamped)."""
-    x = float(x) if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) else math.nan
+    try:
+        x = float(x) if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) else math.nan
+    except OverflowError:  # an int past any float
+        x = math.nan
     if not math.isfinite(x):
         raise LivedanceError(f"{param.name}: normalised value expected as a number from 0 to 1")
     return param.kind.from_norm(param, min(max(x, 0.0), 1.0)), not 0.0 <= x <= 1.0

@@ -132,12 +132,21 @@ def test_coerce(name, value, expected, clamped):
         ("fg", "mauve", "fg 'mauve': expected a colour name"),
         ("fg", [1, 2], "fg [1, 2]: expected a colour name, #rrggbb or R G B"),
         ("latent", ["a"], "latent 'a': expected a number"),
+        # Found by tests/fuzz: an int past any float (a page's JSON) overflowed float() inside coerce.
+        ("speed", 10**400, "speed 1000"),
+        ("perturb", -(10**400), "perturb -1000"),
+        ("latent", [0.5, 10**400], "latent 1000"),
     ],
 )
 def test_coerce_refuses_in_one_line(name, value, message):
     with pytest.raises(LivedanceError) as caught:
         coerce(P[name], value)
     assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+def test_a_huge_int_is_on_for_a_switch():
+    """Found by tests/fuzz: math.isfinite() of an int past any float overflowed."""
+    assert coerce(P["freeze"], 10**400) == (True, False) and coerce(P["freeze"], -(10**400)) == (False, False)
 
 
 def test_a_whole_vector_is_float32_and_clamped_per_dimension():
@@ -187,6 +196,7 @@ def test_from_norm(name, x, expected):
         ("speed", None, "speed: normalised value expected as a number from 0 to 1"),
         ("speed", True, "speed: normalised value expected"),
         ("speed", math.nan, "speed: normalised value expected"),
+        ("speed", 10**400, "speed: normalised value expected"),  # found by tests/fuzz: float() overflowed
     ],
 )
 def test_from_norm_refuses_in_one_line(name, x, message):
