@@ -425,9 +425,10 @@ class ColourKind(Kind):
             return super().from_osc(param, args, norm, index)
         if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
             return [list(args)]
-        if all(_osc_number(a) for a in args):
-            return [[round(float(a) * 255) for a in args]]  # 0..1 floats
-        raise LivedanceError("expected R G B as three ints 0-255 or three floats 0..1")
+        if all(_osc_number(a) and math.isfinite(a) for a in args):
+            # 0..1 floats; one far outside still lands outside 0..255, for coerce to clamp and count
+            return [[round(min(max(float(a), -1.0), 2.0) * 255) for a in args]]
+        raise LivedanceError("expected R G B as three ints 0-255 or three finite floats 0..1")
 
     def to_osc(self, value: object) -> OscArgs | None:
         if isinstance(value, tuple) and len(value) == 3:

@@ -244,6 +244,11 @@ def test_a_fader_position_survives_feedback(name, x):
 
 
 # --- OSC -----------------------------------------------------------------------------------------
+def test_a_colour_float_far_out_of_range_is_clamped_and_counted():
+    (rgb,) = P["fg"].kind.from_osc(P["fg"], [1e308, 0.5, -1e308], False, None)
+    assert coerce(P["fg"], rgb) == ((0, 128, 255), True)
+
+
 @pytest.mark.parametrize(
     "name, args, norm, index, offered",
     [
@@ -278,7 +283,10 @@ def test_from_osc(name, args, norm, index, offered):
         ("latent", ["a"], False, "expected one number per dimension"),
         ("latent", [], False, "expected one number per dimension"),
         ("reseed", ["go"], False, "expected no argument or one number"),
-        ("fg", [1, "a", 2], False, "expected R G B as three ints 0-255 or three floats 0..1"),
+        ("fg", [1, "a", 2], False, "expected R G B as three ints 0-255 or three finite floats 0..1"),
+        # Found by tests/fuzz: round() of an infinite or NaN float raised inside the OSC handler.
+        ("fg", [math.inf, 0.0, 0.0], False, "expected R G B as three ints 0-255 or three finite floats 0..1"),
+        ("bg", [0.0, math.nan, 0.0], False, "expected R G B as three ints 0-255 or three finite floats 0..1"),
     ],
 )
 def test_from_osc_refuses_in_one_line(name, args, norm, message):
