@@ -142,7 +142,12 @@ BROKEN = [
     ("unknown top key", HEAD + "]\nspeed = 3\n", 8, "unknown key 'speed'"),
     ("controls a table", 'name = "x"\n[controls]\ncc = 1\n', 2, "array of inline tables"),
     # Found by tests/fuzz: tomllib recursed until a RecursionError.
-    ("arrays nested too deep", HEAD + "  { cc = 1, param = " + "[" * 5000 + "]" * 5000 + " },\n]\n", 7, "nested too deep"),
+    (
+        "arrays nested too deep",
+        HEAD + "  { cc = 1, param = " + "[" * 5000 + "]" * 5000 + " },\n]\n",
+        7,
+        "nested too deep",
+    ),
     ("tables nested too deep", HEAD + "]\nx = " + "{ a = " * 5000 + "1" + " }" * 5000 + "\n", 8, "nested too deep"),
     (
         "multi-line string above",

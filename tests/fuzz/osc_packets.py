@@ -35,7 +35,9 @@ def timetag(unix: float) -> int:
 
 
 _ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
-_EXTREME = st.sampled_from([0.0, -0.0, 1.0, 0.5, -1.0, 1e-45, 3.4e38, -3.4e38, float("inf"), float("-inf"), float("nan")])
+_EXTREME = st.sampled_from(
+    [0.0, -0.0, 1.0, 0.5, -1.0, 1e-45, 3.4e38, -3.4e38, float("inf"), float("-inf"), float("nan")]
+)
 FLOATS = st.one_of(_EXTREME, st.floats(width=32), st.floats(-2.0, 2.0), _ANY_FLOAT)
 INT32 = st.one_of(st.sampled_from([0, 1, -1, 127, 2**31 - 1, -(2**31)]), st.integers(-(2**31), 2**31 - 1))
 INT64 = st.one_of(st.sampled_from([2**63 - 1, -(2**63)]), st.integers(-(2**63), 2**63 - 1))

@@ -76,7 +76,9 @@ class Played(RuleBasedStateMachine):
 
     @rule(name=NAMES, value=VALUES, norm=st.booleans(), index=INDICES, op=OPS)
     def offer(self, name, value, norm, index, op):
-        event("offer taken" if self.inst.bus.offer(name, value, "osc", norm=norm, index=index, op=op) else "offer refused")
+        event(
+            "offer taken" if self.inst.bus.offer(name, value, "osc", norm=norm, index=index, op=op) else "offer refused"
+        )
 
     @rule(name=st.sampled_from(sorted(_params.REGISTRY)), x=st.floats(-0.5, 1.5))
     def fader(self, name, x):

@@ -54,8 +54,16 @@ JSON = st.recursive(
     max_leaves=8,
 )
 VECTORS = st.one_of(
-    st.builds(lambda n, v: [v] * n, st.sampled_from([0, 1, 127, 128, 129, 10_000]), st.floats(allow_nan=True, allow_infinity=True)),
-    st.builds(lambda at, v: [1.0] * at + [v] + [1.0] * (127 - at), st.integers(0, 127), st.floats(allow_nan=True, allow_infinity=True)),
+    st.builds(
+        lambda n, v: [v] * n,
+        st.sampled_from([0, 1, 127, 128, 129, 10_000]),
+        st.floats(allow_nan=True, allow_infinity=True),
+    ),
+    st.builds(
+        lambda at, v: [1.0] * at + [v] + [1.0] * (127 - at),
+        st.integers(0, 127),
+        st.floats(allow_nan=True, allow_infinity=True),
+    ),
     st.just([[1.0] * 128]),  # the right numbers in the wrong shape
 )
 

@@ -53,7 +53,10 @@ def _parsed(raw: bytes) -> list:
 
 RAW = st.one_of(
     st.binary(max_size=64),  # unknown status bytes, data bytes with no status, running status...
-    st.lists(st.sampled_from([0xF0, 0xF7, 0xF8, 0xFA, 0xFC, 0xFF, 0xB0, 0x90, 0xE0, 0xC0, 0x7F, 0x00, 0x80, 0xF4]), max_size=64).map(bytes),
+    st.lists(
+        st.sampled_from([0xF0, 0xF7, 0xF8, 0xFA, 0xFC, 0xFF, 0xB0, 0x90, 0xE0, 0xC0, 0x7F, 0x00, 0x80, 0xF4]),
+        max_size=64,
+    ).map(bytes),
 )
 CLOCK_RUN = st.builds(  # a beat or more of ticks at a tempo, with jitter: enough for an estimate
     lambda bpm, ticks, jitter: [("clock", 60.0 / (bpm * 24) + j) for j in jitter[:ticks]],
@@ -70,10 +73,16 @@ def _mapped(patch: Patch) -> st.SearchStrategy:
         channel = m.channel if m.channel is not None else patch.channel
         on = st.just(channel - 1) if channel else CHANNEL
         if m.source == "cc":
-            controls.append(st.builds(lambda c, v, n=m.number: mido.Message("control_change", channel=c, control=n, value=v), on, DATA))
+            controls.append(
+                st.builds(
+                    lambda c, v, n=m.number: mido.Message("control_change", channel=c, control=n, value=v), on, DATA
+                )
+            )
         elif m.source == "note":
             kind = st.sampled_from(["note_on", "note_off"])
-            controls.append(st.builds(lambda k, c, v, n=m.number: mido.Message(k, channel=c, note=n, velocity=v), kind, on, DATA))
+            controls.append(
+                st.builds(lambda k, c, v, n=m.number: mido.Message(k, channel=c, note=n, velocity=v), kind, on, DATA)
+            )
     return st.one_of(controls) if controls else MESSAGES
 
 

@@ -73,7 +73,9 @@ def test_no_datagram_gets_past_the_refusal_path(server, sink, dgram):
 
 @fuzz(300)
 @given(
-    address=st.sampled_from(ALIASES + [f"{PREFIX}/{name}{tail}" for name in _params.REGISTRY for tail in ("", "/norm")]),
+    address=st.sampled_from(
+        ALIASES + [f"{PREFIX}/{name}{tail}" for name in _params.REGISTRY for tail in ("", "/norm")]
+    ),
     args=st.lists(ARGUMENTS, max_size=4),
 )
 def test_every_address_with_random_arguments(server, sink, address, args):

@@ -16,7 +16,7 @@ from in_range import drained
 from livedance.control import params as _params
 from livedance.control.controls import ControlBus
 from livedance.web import messages
-from livedance.web.messages import FIELDS, MAX_MESSAGE
+from livedance.web.messages import MAX_MESSAGE
 
 NUMBERS = st.one_of(
     st.integers(),
@@ -25,7 +25,9 @@ NUMBERS = st.one_of(
     st.floats(-5.0, 5.0),
 )
 JSON = st.recursive(
-    st.one_of(st.none(), st.booleans(), NUMBERS, st.text(max_size=12), st.sampled_from(["on", "off", "red", "#00ff00"])),
+    st.one_of(
+        st.none(), st.booleans(), NUMBERS, st.text(max_size=12), st.sampled_from(["on", "off", "red", "#00ff00"])
+    ),
     lambda inner: st.one_of(st.lists(inner, max_size=6), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
     max_leaves=10,
 )

@@ -27,13 +27,23 @@ def _float(value: float) -> str:
 def _string(text: str, style: int) -> str:
     if style == 1 and "'" not in text and "\n" not in text and "\r" not in text:
         return f"'{text}'"  # a literal string
-    escaped = "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}" for c in text if ord(c) < 0xD800 or ord(c) > 0xDFFF)
+    escaped = "".join(
+        c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}"
+        for c in text
+        if ord(c) < 0xD800 or ord(c) > 0xDFFF
+    )
     return f'"{escaped}"'
 
 
 WORDS = st.sampled_from(
-    sorted(_params.REGISTRY) + list(SOURCES) + list(OPTIONS) + list(CURVES) + list(TAKEOVERS) + list(BUTTONS)
-    + list(AUDIO_FEATURES) + ["", "/1/fader1", "/x y", "latent/2", "nosuch"]
+    sorted(_params.REGISTRY)
+    + list(SOURCES)
+    + list(OPTIONS)
+    + list(CURVES)
+    + list(TAKEOVERS)
+    + list(BUTTONS)
+    + list(AUDIO_FEATURES)
+    + ["", "/1/fader1", "/x y", "latent/2", "nosuch"]
 )
 SCALARS = st.one_of(
     st.integers(-(2**63), 2**63 - 1).map(str),
@@ -135,5 +145,9 @@ TEXTS = st.one_of(
 )
 BYTES = st.one_of(
     st.binary(max_size=200),
-    st.builds(lambda text, bad: text.encode() + bad, documents(), st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x00"])),
+    st.builds(
+        lambda text, bad: text.encode() + bad,
+        documents(),
+        st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x00"]),
+    ),
 )

@@ -127,12 +127,24 @@ SHIPPED = Path(__file__).resolve().parents[2] / "models" / "default"
 # or (infinite noise) loaded a bundle that dances to infinity.
 MANIFESTS = [
     ("arrays nested deep", lambda m: "[" * 5000 + "]" * 5000, r"manifest\.json: not valid JSON \(maximum recursion"),
-    ("an int of 5000 digits", lambda m: '{"format": 1, "window": ' + "9" * 5000 + "}", r"manifest\.json: not valid JSON"),
-    ("infinite height", lambda m: {**m, "frame": {"height": math.inf, "width": 200}}, r"manifest\.json: bad or missing"),
+    (
+        "an int of 5000 digits",
+        lambda m: '{"format": 1, "window": ' + "9" * 5000 + "}",
+        r"manifest\.json: not valid JSON",
+    ),
+    (
+        "infinite height",
+        lambda m: {**m, "frame": {"height": math.inf, "width": 200}},
+        r"manifest\.json: bad or missing",
+    ),
     ("huge step rate", lambda m: {**m, "step_rate": 10**400}, r"manifest\.json: bad or missing"),
     ("huge latent mean", lambda m: {**m, "latent_mean": [10**400] * 128}, r"'latent_mean' must be a list of 128"),
     ("huge noise", lambda m: {**m, "generation": {**m["generation"], "noise": 10**400}}, r"'generation' must hold"),
-    ("infinite noise", lambda m: {**m, "generation": {**m["generation"], "noise": math.inf}}, r"'generation' must hold"),
+    (
+        "infinite noise",
+        lambda m: {**m, "generation": {**m["generation"], "noise": math.inf}},
+        r"'generation' must hold",
+    ),
     ("huge motion gain", lambda m: {**m, "generation": {**m["generation"], "motion_gain": 10**400}}, r"motion_gain"),
 ]
 
