@@ -106,6 +106,8 @@ class ControlBus:
                 raise LivedanceError(f"{name}/{index}: expected a dimension index >= 0")
             if index is not None and isinstance(coerced, np.ndarray):
                 raise LivedanceError(f"{name}/{index}: expected one number for one dimension")
+            if param.kind.indexed and index is None and op == "set" and not isinstance(coerced, np.ndarray):
+                raise LivedanceError(f"{name}: expected one number per dimension, or a dimension index for one")
         except LivedanceError as exc:
             with self._lock:
                 counts.refused += 1
