@@ -186,10 +186,16 @@ class FloatKind(Kind):
     no_default = "model's"  # the model bundle sets it (noise)
 
     def to_norm(self, param: Param, value: object) -> float | None:
-        if not isinstance(value, (int, float, np.integer, np.floating)) or math.isnan(value):
+        if not isinstance(value, (int, float, np.integer, np.floating)):
+            return None
+        try:
+            number = float(value)
+        except OverflowError:  # an int past any float: past either end of the range
+            number = math.inf if value > 0 else -math.inf
+        if math.isnan(number):
             return None
         low, high = _range(param)
-        return curves.position(min(max(float(value), low), high), low, high, param.curve)
+        return curves.position(min(max(number, low), high), low, high, param.curve)
 
     def check_button(self, param: Param, button: str) -> None:
         if param.toggle_on is None:

@@ -218,6 +218,9 @@ def test_from_norm_refuses_in_one_line(name, x, message):
         ("fg", (0, 0, 255), None),  # a colour's hue is not fed back
         ("latent", 1.0, None),
         ("reseed", None, None),
+        # Found by tests/fuzz's long run: feedback of an int past any float overflowed math.isnan.
+        ("noise", 10**400, 1.0),
+        ("dancers", -(10**400), 0.0),
     ],
 )
 def test_to_norm(name, value, expected):
