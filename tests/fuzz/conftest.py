@@ -1,6 +1,7 @@
 """Hypothesis profiles for the fuzz suites: a bounded one for CI and a long one for a soak.
 
-`LIVEDANCE_FUZZ=long python -m pytest tests/fuzz` runs every fuzzer about 50 times longer.
+`LIVEDANCE_FUZZ=long python -m pytest tests/fuzz --hypothesis-show-statistics` tries 50 times
+as many examples (the CI profile: about 25 s on two cores; the long one: half an hour or more).
 The profiles are registered here and applied per test (`fuzz_budget.fuzz`), never loaded
 globally, so the rest of the suite's property tests keep hypothesis' defaults. Examples stay
 random from run to run (no derandomize): a failure prints its seed and the shrunk input, and
