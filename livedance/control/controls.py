@@ -19,6 +19,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from livedance.control import params as _params
 from livedance.errors import LivedanceError
 
@@ -102,6 +104,10 @@ class ControlBus:
                 coerced, clamped = _params.coerce(param, value)
             if param.kind.indexed and index is not None and not (isinstance(index, int) and index >= 0):
                 raise LivedanceError(f"{name}/{index}: expected a dimension index >= 0")
+            if index is not None and isinstance(coerced, np.ndarray):
+                raise LivedanceError(f"{name}/{index}: expected one number for one dimension")
+            if param.kind.indexed and index is None and op == "set" and not isinstance(coerced, np.ndarray):
+                raise LivedanceError(f"{name}: expected one number per dimension, or a dimension index for one")
         except LivedanceError as exc:
             with self._lock:
                 counts.refused += 1

@@ -42,7 +42,10 @@ def _number(param: Param, value: object) -> float:
     low, high = _range(param)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise LivedanceError(f"{param.name} {value!r}: expected a number from {low:g} to {high:g}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int past any float (JSON has no limit)
+        number = math.inf
     if not math.isfinite(number):
         raise LivedanceError(f"{param.name} {value!r}: expected a finite number from {low:g} to {high:g}")
     return number
@@ -184,10 +187,16 @@ class FloatKind(Kind):
     no_default = "model's"  # the model bundle sets it (noise)
 
     def to_norm(self, param: Param, value: object) -> float | None:
-        if not isinstance(value, (int, float, np.integer, np.floating)) or math.isnan(value):
+        if not isinstance(value, (int, float, np.integer, np.floating)):
+            return None
+        try:
+            number = float(value)
+        except OverflowError:  # an int past any float: past either end of the range
+            number = math.inf if value > 0 else -math.inf
+        if math.isnan(number):
             return None
         low, high = _range(param)
-        return curves.position(min(max(float(value), low), high), low, high, param.curve)
+        return curves.position(min(max(number, low), high), low, high, param.curve)
 
     def check_button(self, param: Param, button: str) -> None:
         if param.toggle_on is None:
@@ -224,8 +233,11 @@ class VectorKind(Kind):
     plain = False
 
     def coerce(self, param: Param, value: object) -> tuple[object, bool]:
-        if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str):
+        # Bytes are a Sequence of ints too: an OSC blob is no vector.
+        if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes, bytearray)):
             low, high = _range(param)
+            if len(value) == 0:
+                raise LivedanceError(f"{param.name} []: expected one number per dimension, {low:g} to {high:g}")
             numbers = np.array([_number(param, v) for v in value], np.float32)
             clipped = np.clip(numbers, low, high)
             return clipped, bool(np.any(clipped != numbers))
@@ -289,8 +301,8 @@ class BoolKind(Kind):
             return bool(value), False
         if isinstance(value, str) and value.strip().lower() in ON + OFF:
             return value.strip().lower() in ON, False
-        if isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value):
-            return float(value) >= 0.5, False
+        if isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating)) and math.isfinite(value)):
+            return bool(value >= 0.5), False  # an int as it is: float() of a huge one overflows
         raise LivedanceError(f"{param.name} {value!r}: expected on/off, true/false or a number (>= 0.5 is on)")
 
     def from_norm(self, param: Param, x: float) -> object:
@@ -423,9 +435,10 @@ class ColourKind(Kind):
             return super().from_osc(param, args, norm, index)
         if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
             return [list(args)]
-        if all(_osc_number(a) for a in args):
-            return [[round(float(a) * 255) for a in args]]  # 0..1 floats
-        raise LivedanceError("expected R G B as three ints 0-255 or three floats 0..1")
+        if all(_osc_number(a) and math.isfinite(a) for a in args):
+            # 0..1 floats; one far outside still lands outside 0..255, for coerce to clamp and count
+            return [[round(min(max(float(a), -1.0), 2.0) * 255) for a in args]]
+        raise LivedanceError("expected R G B as three ints 0-255 or three finite floats 0..1")
 
     def to_osc(self, value: object) -> OscArgs | None:
         if isinstance(value, tuple) and len(value) == 3:

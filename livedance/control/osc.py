@@ -98,6 +98,12 @@ def _timed_messages(bundle: osc_bundle.OscBundle, outer: float = 0.0):
             yield content, when
 
 
+def _dimension(text: str) -> bool:
+    """Whether an address part names a dimension: ASCII digits only ("²" and "١" are digits too,
+    to str.isdigit), and few enough for int() (a longer number is no dimension of any model)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
 class OscServer(Worker):
     """OSC on a UDP port, feeding a ControlBus; optional feedback of applied values.
 
@@ -265,7 +271,7 @@ class OscServer(Worker):
         if norm:
             rest = rest[:-1]
         index = None
-        if param is not None and param.kind.indexed and len(rest) == 1 and rest[0].isdigit():
+        if param is not None and param.kind.indexed and len(rest) == 1 and _dimension(rest[0]):
             index, rest = int(rest[0]), []
         if param is None or rest:
             self.bus.refuse(SOURCE, f"{address}: unknown address; expected {PREFIX}/<parameter>[/norm]")

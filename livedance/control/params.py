@@ -32,6 +32,7 @@ from livedance.video.look import Look
 # speed below a knob's range); the parameters' ranges below sit inside them.
 MIN_SPEED, MAX_SPEED = 0.1, 4.0
 MIN_BPM, MAX_BPM = 20.0, 400.0
+MAX_STEPS_PER_BEAT = 24  # the most a tempo lock steps per beat (a slow tempo on a fast model would want more)
 # Seeds a random reseed picks from (shown on the HUD, typed back to jump to one).
 SEED_RANGE = 100_000
 
@@ -171,7 +172,7 @@ _DECLARED: tuple[Param, ...] = (
         MAX_BPM,
         120.0,
     ),
-    Param("steps_per_beat", INT, "model steps per beat when locked to a tempo", "tempo", 1, 24, 6),
+    Param("steps_per_beat", INT, "model steps per beat when locked to a tempo", "tempo", 1, MAX_STEPS_PER_BEAT, 6),
     Param("tempo_lock", BOOL, "on: steps follow bpm; off: the model's own rate x speed", "tempo", default=False),
     Param("tap", TRIGGER, "tap tempo: tap on the beat (2 taps set it, more refine it); locks the tempo", "tempo"),
     Param("nudge", FLOAT, "bend the step rate by up to +-10% while off centre (pitch bend)", "tempo", -1.0, 1.0, 0.0),
@@ -277,7 +278,10 @@ def coerce(param: Param, value=None) -> tuple[object, bool]:
 
 def from_norm(param: Param, x) -> tuple[object, bool]:
     """A 0..1 control value (a fader, a VJ host's normalised output) -> (natural value, clamped)."""
-    x = float(x) if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) else math.nan
+    try:
+        x = float(x) if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) else math.nan
+    except OverflowError:  # an int past any float
+        x = math.nan
     if not math.isfinite(x):
         raise LivedanceError(f"{param.name}: normalised value expected as a number from 0 to 1")
     return param.kind.from_norm(param, min(max(x, 0.0), 1.0)), not 0.0 <= x <= 1.0

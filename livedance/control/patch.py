@@ -157,6 +157,17 @@ def _string_end(text: str, i: int) -> int:
     return j
 
 
+def _nesting_line(text: str, deep: int = 100) -> int:
+    """The line where brackets first nest `deep` levels (strings and comments not told apart:
+    only for text tomllib could not parse)."""
+    depth = 0
+    for at, c in enumerate(text):
+        depth += (c in "[{") - (c in "]}")
+        if depth >= deep:
+            return text.count("\n", 0, at) + 1
+    return 1
+
+
 def _toml_error(source: str, text: str, exc: tomllib.TOMLDecodeError) -> str:
     message = str(exc)
     found = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", message, re.S)
@@ -223,6 +234,11 @@ class Patch:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise LivedanceError(_toml_error(source, text, exc)) from None
+        except RecursionError:  # tomllib parses nested arrays and tables by recursing
+            raise LivedanceError(
+                f"{source}:{_nesting_line(text)}: not valid TOML here: arrays or tables nested too deep; "
+                f"a control looks like {EXAMPLE}"
+            ) from None
         keys, elements = _layout(text)
 
         def bad(line: int, reason: str) -> LivedanceError:

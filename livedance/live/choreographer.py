@@ -57,7 +57,7 @@ import math
 
 import numpy as np
 
-from livedance.control.params import MAX_BPM, MAX_SPEED, MIN_BPM, MIN_SPEED, SEED_RANGE
+from livedance.control.params import MAX_BPM, MAX_SPEED, MAX_STEPS_PER_BEAT, MIN_BPM, MIN_SPEED, SEED_RANGE
 from livedance.errors import LivedanceError
 from livedance.runtime.generate import Playhead, Rollout
 
@@ -544,11 +544,12 @@ class Choreographer:
         """Lock the step clock to `bpm` x `steps_per_beat` / 60 steps/s.
 
         `steps_per_beat` defaults to the whole number that keeps the dancer nearest its
-        natural rate (6 at 120 BPM for a 12 steps/s model). `bpm` is clamped to [20, 400].
+        natural rate (6 at 120 BPM for a 12 steps/s model), at most MAX_STEPS_PER_BEAT.
+        `bpm` is clamped to [20, 400].
         """
         bpm = min(max(_finite_number(bpm, "bpm"), MIN_BPM), MAX_BPM)
         if steps_per_beat is None:
-            steps_per_beat = max(1, round(self.engine.step_rate * 60.0 / bpm))
+            steps_per_beat = min(max(1, round(self.engine.step_rate * 60.0 / bpm)), MAX_STEPS_PER_BEAT)
         elif (
             isinstance(steps_per_beat, bool) or not isinstance(steps_per_beat, (int, np.integer)) or steps_per_beat < 1
         ):

@@ -191,7 +191,7 @@ def _float_list(manifest: dict, key: str, size: int, path: Path) -> np.ndarray:
     values = manifest.get(key)
     try:
         array = np.asarray(values, dtype=np.float32)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int past any float
         array = None
     if array is None or array.shape != (size,) or not np.all(np.isfinite(array)):
         has = f"; it has {len(values)}" if isinstance(values, list) and len(values) != size else ""
@@ -219,12 +219,13 @@ def read_manifest(folder: Path) -> dict:
     if not path.is_file():
         raise LivedanceError(f"{path}: missing; expected the manifest.json written by livedance export")
     try:
-        text = path.read_text()
+        text = path.read_bytes()  # decoded by json.loads, whose errors are caught below
     except OSError as exc:
         raise LivedanceError(f"{path}: cannot read ({exc.strerror}); expected a file this user can read") from None
     try:
         manifest = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # ValueError: also an int of more digits than Python converts; RecursionError: arrays nested thousands deep
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise LivedanceError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(manifest, dict):
         raise LivedanceError(f"{path}: expected a JSON object")
@@ -309,7 +310,7 @@ class Bundle:
             latent_dim = int(manifest["latent_dim"])
             window = int(manifest["window"])
             step_rate = float(manifest["step_rate"])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(Infinity), float(10**400)
             raise LivedanceError(
                 f"{manifest_path}: bad or missing {exc}; "
                 "expected frame.height, frame.width, latent_dim, window, step_rate"
@@ -323,13 +324,13 @@ class Bundle:
         try:
             generation = from_dict(GenerationConfig, manifest.get("generation"))
             generation.noise, generation.mean_pull = float(generation.noise), float(generation.mean_pull)
-        except (TypeError, ValueError, AttributeError):
+        except (TypeError, ValueError, AttributeError, OverflowError):
             generation = None
-        if generation is None or not (generation.noise >= 0 and 0 <= generation.mean_pull <= 1):
-            raise LivedanceError(f"{manifest_path}: 'generation' must hold noise >= 0 and mean_pull in [0, 1]")
+        if generation is None or not (0 <= generation.noise < math.inf and 0 <= generation.mean_pull <= 1):
+            raise LivedanceError(f"{manifest_path}: 'generation' must hold a finite noise >= 0 and mean_pull in [0, 1]")
         try:
             generation.motion_gain = float(generation.motion_gain)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             generation.motion_gain = math.nan
         if not (0 < generation.motion_gain <= MAX_MOTION_GAIN):
             raise LivedanceError(

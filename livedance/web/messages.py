@@ -62,6 +62,8 @@ def parse(message: str | bytes) -> Request:
         data = json.loads(message, parse_constant=_no_constants)
     except ValueError as exc:
         raise Refused(f"not JSON ({exc})") from None
+    except RecursionError:  # a thousand nested arrays fit in MAX_MESSAGE
+        raise Refused("not JSON this page sends: arrays or objects nested too deep") from None
     if not isinstance(data, dict):
         raise Refused(f"{type(data).__name__}: expected a JSON object with a name")
     unknown = sorted(set(data) - FIELDS)

@@ -35,6 +35,13 @@ def test_a_value_is_coerced_counted_and_queued(name, value, kwargs, taken):
         ("sped", 1.0, {}, "sped"),
         ("speed", "fast", {}, "speed"),
         ("latent", 1.0, {"index": -1}, "latent/-1: expected a dimension index >= 0"),
+        # Found by tests/fuzz: a whole vector (an OSC blob's bytes, a page's list) for one dimension.
+        ("latent", b"xyz", {"index": 3}, "latent b'xyz': expected a number"),
+        ("latent", [1.0, 2.0], {"index": 3}, "latent/3: expected one number for one dimension"),
+        ("latent", [], {}, "latent []: expected one number per dimension"),
+        # Found by tests/fuzz's long run: one number, or a 0..1 position, for the whole vector.
+        ("latent", 1.5, {}, "latent: expected one number per dimension, or a dimension index"),
+        ("latent", 0, {"norm": True}, "latent: expected one number per dimension, or a dimension index"),
     ],
 )
 def test_a_refusal_is_counted_named_and_never_raised(name, value, kwargs, words):

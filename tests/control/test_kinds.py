@@ -139,12 +139,21 @@ def test_coerce(name, value, expected, clamped):
         ("fg", "mauve", "fg 'mauve': expected a colour name"),
         ("fg", [1, 2], "fg [1, 2]: expected a colour name, #rrggbb or R G B"),
         ("latent", ["a"], "latent 'a': expected a number"),
+        # Found by tests/fuzz: an int past any float (a page's JSON) overflowed float() inside coerce.
+        ("speed", 10**400, "speed 1000"),
+        ("perturb", -(10**400), "perturb -1000"),
+        ("latent", [0.5, 10**400], "latent 1000"),
     ],
 )
 def test_coerce_refuses_in_one_line(name, value, message):
     with pytest.raises(LivedanceError) as caught:
         coerce(P[name], value)
     assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+def test_a_huge_int_is_on_for_a_switch():
+    """Found by tests/fuzz: math.isfinite() of an int past any float overflowed."""
+    assert coerce(P["freeze"], 10**400) == (True, False) and coerce(P["freeze"], -(10**400)) == (False, False)
 
 
 def test_a_whole_vector_is_float32_and_clamped_per_dimension():
@@ -194,6 +203,7 @@ def test_from_norm(name, x, expected):
         ("speed", None, "speed: normalised value expected as a number from 0 to 1"),
         ("speed", True, "speed: normalised value expected"),
         ("speed", math.nan, "speed: normalised value expected"),
+        ("speed", 10**400, "speed: normalised value expected"),  # found by tests/fuzz: float() overflowed
     ],
 )
 def test_from_norm_refuses_in_one_line(name, x, message):
@@ -215,6 +225,9 @@ def test_from_norm_refuses_in_one_line(name, x, message):
         ("fg", (0, 0, 255), None),  # a colour's hue is not fed back
         ("latent", 1.0, None),
         ("reseed", None, None),
+        # Found by tests/fuzz's long run: feedback of an int past any float overflowed math.isnan.
+        ("noise", 10**400, 1.0),
+        ("dancers", -(10**400), 0.0),
     ],
 )
 def test_to_norm(name, value, expected):
@@ -241,6 +254,11 @@ def test_a_fader_position_survives_feedback(name, x):
 
 
 # --- OSC -----------------------------------------------------------------------------------------
+def test_a_colour_float_far_out_of_range_is_clamped_and_counted():
+    (rgb,) = P["fg"].kind.from_osc(P["fg"], [1e308, 0.5, -1e308], False, None)
+    assert coerce(P["fg"], rgb) == ((0, 128, 255), True)
+
+
 @pytest.mark.parametrize(
     "name, args, norm, index, offered",
     [
@@ -275,7 +293,10 @@ def test_from_osc(name, args, norm, index, offered):
         ("latent", ["a"], False, "expected one number per dimension"),
         ("latent", [], False, "expected one number per dimension"),
         ("reseed", ["go"], False, "expected no argument or one number"),
-        ("fg", [1, "a", 2], False, "expected R G B as three ints 0-255 or three floats 0..1"),
+        ("fg", [1, "a", 2], False, "expected R G B as three ints 0-255 or three finite floats 0..1"),
+        # Found by tests/fuzz: round() of an infinite or NaN float raised inside the OSC handler.
+        ("fg", [math.inf, 0.0, 0.0], False, "expected R G B as three ints 0-255 or three finite floats 0..1"),
+        ("bg", [0.0, math.nan, 0.0], False, "expected R G B as three ints 0-255 or three finite floats 0..1"),
     ],
 )
 def test_from_osc_refuses_in_one_line(name, args, norm, message):

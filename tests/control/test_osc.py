@@ -186,6 +186,14 @@ def test_wrong_messages_are_counted_and_the_server_keeps_serving(bus, server, cl
     assert [c.value for c in drain_until(bus, 1)] == [2.0]
 
 
+@pytest.mark.parametrize("dimension", ["²", "١", "9" * 5000], ids=["superscript", "arabic-indic", "5000-digits"])
+def test_a_dimension_that_is_no_ascii_number_is_an_unknown_address(bus, server, client, dimension):
+    """Found by tests/fuzz: str.isdigit takes "²", which int() then refused inside the handler."""
+    client.send(message(f"/livedance/latent/{dimension}", [1.0]))
+    wait_until(lambda: "osc" in bus.counts and bus.counts["osc"].refused == 1)
+    assert "unknown address" in bus.last_refusal and bus.drain([]) == []
+
+
 @pytest.mark.parametrize(
     "dgram",
     [

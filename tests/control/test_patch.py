@@ -141,6 +141,14 @@ BROKEN = [
     ("patch name", HEAD.replace('name = "desk { 1 }"', "name = 3") + "]\n", 2, "name = 3"),
     ("unknown top key", HEAD + "]\nspeed = 3\n", 8, "unknown key 'speed'"),
     ("controls a table", 'name = "x"\n[controls]\ncc = 1\n', 2, "array of inline tables"),
+    # Found by tests/fuzz: tomllib recursed until a RecursionError.
+    (
+        "arrays nested too deep",
+        HEAD + "  { cc = 1, param = " + "[" * 5000 + "]" * 5000 + " },\n]\n",
+        7,
+        "nested too deep",
+    ),
+    ("tables nested too deep", HEAD + "]\nx = " + "{ a = " * 5000 + "1" + " }" * 5000 + "\n", 8, "nested too deep"),
     (
         "multi-line string above",
         'name = """a\n{ b }\n"""\ncontrols = [\n  { cc = 1, param = "speed" },\n  { cc = 1, param = "nope" },\n]\n',

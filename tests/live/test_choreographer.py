@@ -127,6 +127,9 @@ def test_tempo_lock(engine):
     assert abs(count_steps(choreographer, 10.0) - 80) <= 1
     choreographer.set_tempo(120)  # nearest to the model's 12 steps/s
     assert choreographer.tempo == (120.0, 6)
+    # Found by tests/fuzz: 20 BPM wanted 36 steps per beat, past the parameter's range (1 to 24).
+    choreographer.set_tempo(20)
+    assert choreographer.tempo == (20.0, 24)
     choreographer.unlock_tempo()
     assert choreographer.step_rate == engine.step_rate and choreographer.tempo is None
 

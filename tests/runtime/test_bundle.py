@@ -1,5 +1,7 @@
 import json
+import math
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -144,3 +146,41 @@ def test_broken_bundle_names_the_file(bundle_dir, tmp_path, case, breaks, messag
 def test_missing_folder(tmp_path):
     with pytest.raises(LivedanceError, match=r"nothing: no such model bundle folder"):
         Bundle.load(tmp_path / "nothing")
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "default"
+# Found by tests/fuzz: each of these escaped Bundle.load as something other than a LivedanceError,
+# or (infinite noise) loaded a bundle that dances to infinity.
+MANIFESTS = [
+    ("arrays nested deep", lambda m: "[" * 5000 + "]" * 5000, r"manifest\.json: not valid JSON \(maximum recursion"),
+    (
+        "an int of 5000 digits",
+        lambda m: '{"format": 1, "window": ' + "9" * 5000 + "}",
+        r"manifest\.json: not valid JSON",
+    ),
+    (
+        "infinite height",
+        lambda m: {**m, "frame": {"height": math.inf, "width": 200}},
+        r"manifest\.json: bad or missing",
+    ),
+    ("huge step rate", lambda m: {**m, "step_rate": 10**400}, r"manifest\.json: bad or missing"),
+    ("huge latent mean", lambda m: {**m, "latent_mean": [10**400] * 128}, r"'latent_mean' must be a list of 128"),
+    ("huge noise", lambda m: {**m, "generation": {**m["generation"], "noise": 10**400}}, r"'generation' must hold"),
+    (
+        "infinite noise",
+        lambda m: {**m, "generation": {**m["generation"], "noise": math.inf}},
+        r"'generation' must hold",
+    ),
+    ("huge motion gain", lambda m: {**m, "generation": {**m["generation"], "motion_gain": 10**400}}, r"motion_gain"),
+]
+
+
+@pytest.mark.parametrize("case, edit, message", MANIFESTS, ids=[case for case, _, _ in MANIFESTS])
+def test_a_manifest_nobody_wrote_is_a_one_line_error(tmp_path, case, edit, message):
+    folder = tmp_path / "default"
+    shutil.copytree(SHIPPED, folder)
+    manifest = edit(json.loads((folder / "manifest.json").read_text()))
+    (folder / "manifest.json").write_text(manifest if isinstance(manifest, str) else json.dumps(manifest))
+    with pytest.raises(LivedanceError, match=message) as caught:
+        Bundle.load(folder, providers=["CPUExecutionProvider"])
+    assert "\n" not in str(caught.value)

@@ -70,6 +70,10 @@ def test_a_value_out_of_range_is_clamped_and_counted():
         ({"name": "mode", "value": "dream"}, "expected one of generate, follow, continue"),
         ({"name": "fg", "value": "nocolour"}, "nocolour"),
         ('"' + "x" * MAX_MESSAGE + '"', f"expected at most {MAX_MESSAGE}"),
+        # Found by tests/fuzz: json's RecursionError escaped parse and ended the browser's connection uncounted.
+        ("[" * 1000, "nested too deep"),  # unclosed: a thousand deep fits in MAX_MESSAGE only so
+        ('{"name": "speed", "value": ' + "[" * 990, "nested too deep"),
+        ({"name": "speed", "value": 10**400}, "expected a finite number"),
     ],
 )
 def test_a_bad_message_is_refused_counted_and_named(message, reason):
