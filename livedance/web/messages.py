@@ -27,6 +27,9 @@ MAX_MESSAGE = 1024  # characters: the longest sensible message is a latent vecto
 MAX_VALUES = 64  # numbers in one value (a colour is 3, a latent vector one per dimension)
 FIELDS = frozenset({"name", "value", "norm", "index", "op"})
 OPS = ("set", "toggle")
+# The page's messages hold one object and at most one array; more brackets than this is no
+# message of the page's, and is refused before json's recursion (whose limit varies) is reached.
+MAX_BRACKETS = 16
 
 
 class Refused(ValueError):
@@ -58,6 +61,8 @@ def parse(message: str | bytes) -> Request:
         raise Refused("binary message: expected JSON text")
     if len(message) > MAX_MESSAGE:
         raise Refused(f"message of {len(message)} characters: expected at most {MAX_MESSAGE}")
+    if message.count("[") + message.count("{") > MAX_BRACKETS:
+        raise Refused("not JSON this page sends: arrays or objects nested too deep")
     try:
         data = json.loads(message, parse_constant=_no_constants)
     except ValueError as exc:
