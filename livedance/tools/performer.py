@@ -23,6 +23,9 @@ from livedance.worker import Worker
 
 # Played by the schedule below, not in the round of parameters.
 SCHEDULED = frozenset({"model", "record", "mode", "auto", "dancers", "learn", "fullscreen", "hud", "camera_learn"})
+# A new dancer warms up for one window of steps on the display thread (docs/reliability.md): a
+# performer starts one every few seconds, not four a second, so these come on the schedule.
+RESTARTS = ("reseed", "seed", "preset", "reset")
 COLOURS = ("white", "black", "red", "#20c0ff", (255, 128, 0), (0.2, 0.9, 0.4))
 MODES = ("generate", "follow", "continue")
 
@@ -40,6 +43,7 @@ class Schedule:
     auto_every: float = 300.0  # installation mode on for the second half of each period
     dancers_every: float = 300.0  # two dancers for the last fifth of each period
     learn_every: float = 90.0  # MIDI learn armed, then disarmed a second later
+    restart_every: float = 8.0  # a new dancer: the next of RESTARTS
 
 
 @dataclass
@@ -64,7 +68,8 @@ class Performer(Worker):
         self.played = Played()
         self._rng = random.Random(seed)
         self._sock: socket.socket | None = None
-        self._round = [p for p in REGISTRY.values() if p.name not in SCHEDULED]
+        self._round = [p for p in REGISTRY.values() if p.name not in SCHEDULED and p.name not in RESTARTS]
+        self._restarts = 0
 
     def _open(self) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -142,6 +147,9 @@ class Performer(Worker):
             self.send("dancers", 2)
         if due(s.dancers_every):
             self.send("dancers", 1)
+        if due(s.restart_every, s.restart_every / 2):
+            self._restarts += 1
+            self.play_param(REGISTRY[RESTARTS[self._restarts % len(RESTARTS)]])
         if due(s.learn_every, s.learn_every / 3):
             self.send("learn", "noise")
         if due(s.learn_every, s.learn_every / 3 + 1.0):
