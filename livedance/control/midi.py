@@ -31,10 +31,11 @@ import threading
 import time
 
 import mido
-import mido.sockets
 
 from livedance.control.clock import ClockFollower
 from livedance.control.controls import ControlBus
+from livedance.control.ratelimit import RateLimit
+from livedance.control.tcpmidi import TcpInput
 from livedance.errors import LivedanceError, one_line
 from livedance.quiet import quiet_stderr
 from livedance.sync.tempo import TempoRule
@@ -44,6 +45,11 @@ log = logging.getLogger(__name__)
 
 SOURCE = "midi"  # the bus's source name, and the tempo rule's
 POLL_SLEEP = 0.001  # seconds between polls of open ports when nothing arrived
+# Messages a second an input reads at most: a DIN cable carries about 1,000, a busy controller
+# a few hundred. Past it the input reads no more until the next poll, so a stuck or hostile
+# sender is slowed by its own connection (TCP holds what is not read) and its parsing cannot
+# take the show's processor; messages are late, never lost (a note-off still arrives).
+RATE, BURST = 3000.0, 300.0
 CONNECT_TIMEOUT = 0.5  # seconds a tcp: connect may take, so close() stays prompt
 # Messages with nothing for a patch: clock and transport are handled here, the rest ignored.
 TRANSPORT = ("clock", "start", "stop", "continue")
@@ -142,6 +148,8 @@ class MidiInput(Worker):
         self.rescan_seconds = max(float(rescan_seconds), 0.01)
         self.retry = Retry(retry_max)  # waits between tries to reach a server or open a port
         self.lost = 0  # connections or ports lost after they worked
+        self._limit = RateLimit(RATE, BURST)
+        self.throttled = 0  # polls cut short by the rate
         self._next_scan = 0.0  # perf_counter of the next look for ports (sooner after a loss)
         self.clock = ClockFollower()
         self.tempo = tempo
@@ -204,13 +212,16 @@ class MidiInput(Worker):
         self._close_all()
 
     def _poll(self) -> bool:
-        """Hand on every pending message; False when there was none."""
+        """Hand on every pending message, up to the rate; False when there was none (or the rate is spent)."""
         got = False
         for name, port in list(self._ports.items()):
             try:
                 for msg in port.iter_pending():
                     got = True
                     self._handle(msg, time.perf_counter(), name)
+                    if not self._limit.allow():
+                        self.throttled += 1
+                        return False  # the rest waits in the port (and its socket) for the next poll
             except Exception as exc:
                 log.debug("reading %s", name, exc_info=True)
                 self._lose(name, _reason(exc))
@@ -258,7 +269,7 @@ class MidiInput(Worker):
             if self.tempo is not None:
                 self.tempo.withdraw(SOURCE)
         if self._tcp is not None and self._sock is not None:
-            # SocketPort.close() leaves the connection open while its file objects live on.
+            # Shut down, not only closed: the server sees the controller go at once.
             with contextlib.suppress(OSError):
                 self._sock.shutdown(socket.SHUT_RDWR)
             self._sock = None
@@ -319,8 +330,7 @@ class MidiInput(Worker):
         try:
             sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
             try:
-                sock.settimeout(None)
-                self._ports[self.spec] = mido.sockets.SocketPort(host, port, conn=sock)
+                self._ports[self.spec] = TcpInput(sock)
             except Exception:
                 sock.close()
                 raise

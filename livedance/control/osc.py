@@ -32,6 +32,7 @@ from livedance.control import params as _params
 from livedance.control.allow import Allow, Gate
 from livedance.control.controls import ControlBus
 from livedance.control.kinds import typed_arguments
+from livedance.control.ratelimit import PerSender
 from livedance.errors import LivedanceError, one_line
 from livedance.worker import Worker
 
@@ -42,6 +43,11 @@ SOURCE = "osc"
 SEND_SOURCE = "osc-out"  # feedback, pong and sync sends that failed are counted here
 POLL_S = 0.1  # socket and queue timeouts: how long close() can wait for a thread to notice
 MAX_DATAGRAM = 65535
+# Messages a second one sending host may send, and at once: a tablet sends a few hundred; past
+# this a packet is refused before it is parsed, so a flood or a feedback loop costs the show little.
+RATE, BURST = 2000.0, 4000.0
+MAX_BUNDLE_DEPTH = 16
+WARN_EVERY_S = 1.0  # the most often a fault inside the handler reaches the log as a warning
 
 
 def parse_host_port(text: str, option: str = "--osc-feedback") -> tuple[str, int]:
@@ -98,6 +104,26 @@ def _timed_messages(bundle: osc_bundle.OscBundle, outer: float = 0.0):
             yield content, when
 
 
+def _well_formed_bundle(dgram: bytes, depth: int = 0) -> bool:
+    """Every element a message or a well-formed bundle, within `MAX_BUNDLE_DEPTH`: checked before
+    python-osc reads it, which logs a warning (to the root logger) for each element that is not."""
+    if depth > MAX_BUNDLE_DEPTH or len(dgram) < 16:
+        return False
+    index = 16  # "#bundle\0" and the timetag
+    while index < len(dgram):
+        size = int.from_bytes(dgram[index : index + 4], "big", signed=True)
+        index += 4
+        if size <= 0 or index + size > len(dgram):
+            return False
+        if dgram.startswith(b"#bundle\x00", index):
+            if not _well_formed_bundle(dgram[index : index + size], depth + 1):
+                return False
+        elif not dgram.startswith(b"/", index):
+            return False
+        index += size
+    return True
+
+
 def _dimension(text: str) -> bool:
     """Whether an address part names a dimension: ASCII digits only ("²" and "١" are digits too,
     to str.isdigit), and few enough for int() (a longer number is no dimension of any model)."""
@@ -119,6 +145,7 @@ class OscServer(Worker):
         feedback: str | None = None,
         patch=None,
         allow: list[str] | None = None,
+        rate: tuple[float, float] = (RATE, BURST),
     ):
         super().__init__("livedance-osc", join_timeout=1.0)  # each thread notices within POLL_S
         self.bus = bus
@@ -129,6 +156,8 @@ class OscServer(Worker):
         # Who may send: opened to the network without `allow`, this refuses in one line.
         self.gate = Gate(Allow.for_listener(host, allow, "--osc-host"), bus, SOURCE)
         self._sock: socket.socket | None = None
+        self._limits = PerSender(*rate)  # messages a second and at once, per sending host
+        self._warned_at = -WARN_EVERY_S  # when a handler fault last reached the log as a warning
         self._out: socket.socket | None = None
         self._out_address = None
         self._listener: queue.SimpleQueue | None = None
@@ -218,22 +247,29 @@ class OscServer(Worker):
                 return
             if not self.gate.admits(sender[0]):
                 continue
+            if not self._limits.allow(sender[0]):
+                self.bus.refuse(SOURCE, f"{sender[0]}: more than {self._limits.rate:g} messages a second; dropped")
+                continue
             try:
                 self._datagram(dgram, sender, received)
             except Exception as exc:  # nothing a sender does may end the thread
-                log.warning("%s", one_line(exc), exc_info=True)
+                self._warn(exc)
                 self.bus.refuse(SOURCE, f"packet from {sender[0]}:{sender[1]}: {one_line(exc, None)}")
 
     def _datagram(self, dgram: bytes, sender, received: float) -> None:
         try:
             if osc_bundle.OscBundle.dgram_is_bundle(dgram):
+                if not _well_formed_bundle(dgram):
+                    raise ValueError(
+                        f"a bundle whose elements are not messages or bundles (or nested past {MAX_BUNDLE_DEPTH})"
+                    )
                 timed = list(_timed_messages(osc_bundle.OscBundle(dgram)))
             elif osc_message.OscMessage.dgram_is_message(dgram):
                 timed = [(osc_message.OscMessage(dgram), 0.0)]
             else:
                 raise ValueError("neither an OSC message nor a bundle")
-        except Exception as exc:
-            log.warning("%s", one_line(exc), exc_info=True)
+        except Exception as exc:  # the sender's fault: counted, and on the HUD; a flood must not flood the log
+            log.debug("%s", one_line(exc), exc_info=True)
             self.bus.refuse(
                 SOURCE, f"malformed packet from {sender[0]}:{sender[1]} ({len(dgram)} bytes): {one_line(exc, None)}"
             )
@@ -243,9 +279,17 @@ class OscServer(Worker):
             due = now + (when - wall) if when > wall else 0.0
             try:
                 self._message(message, sender, received, due)
-            except Exception as exc:
-                log.warning("%s", one_line(exc), exc_info=True)
+            except Exception as exc:  # a bug a message found: logged with its traceback, once a second at most
+                self._warn(exc)
                 self.bus.refuse(SOURCE, f"{message.address}: {one_line(exc, None)}")
+
+    def _warn(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= WARN_EVERY_S:
+            self._warned_at = now
+            log.warning("%s", one_line(exc), exc_info=exc)
+        else:
+            log.debug("%s", one_line(exc), exc_info=exc)
 
     def _message(self, message: osc_message.OscMessage, sender, received: float, due: float) -> None:
         address, args = message.address, message.params

@@ -1,7 +1,7 @@
 """Hostile traffic for a soak: OSC, MIDI or web floods, sent from a process of their own.
 
     python -m livedance.tools.flood osc --port 9000 --rate 10000 --seconds 10
-    python -m livedance.tools.flood midi --port 9100 --rate 3000 --seconds 10   # serves; live connects with tcp:
+    python -m livedance.tools.flood midi --port 9100 --rate 3000 --seconds 10   # serves: live --midi-in tcp:...
     python -m livedance.tools.flood web --url http://127.0.0.1:8000/ --seconds 10
 
 What a misbehaving network, a feedback loop between two OSC programs or a broken controller
@@ -23,7 +23,6 @@ import time
 from urllib.parse import urlsplit
 
 import mido
-from mido.sockets import PortServer
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
@@ -150,22 +149,31 @@ def flood_osc(host: str, port: int, rate: float, seconds: float, seed: int = 1) 
     return {"kind": "osc", "sent": sent, "failed": failed, "seconds": seconds}
 
 
-def flood_midi(host: str, port: int, rate: float, seconds: float, seed: int = 1) -> dict:
-    """Serve a mido port on `port` and pour the MIDI mix into every client that connects."""
+def flood_midi(host: str, port: int, rate: float, seconds: float, seed: int = 1, delay: float = 0.0) -> dict:
+    """Serve MIDI on `port` as mido's port server does (raw MIDI bytes over TCP) and, after
+    `delay` s, pour the mix into every client that connects, a few milliseconds' worth at a time."""
     require_loopback(host)
-    messages = midi_messages(seed)
-    clients: list = []
-    with PortServer(host, port) as server:
+    data = [message.bin() for message in midi_messages(seed)]
+    clients: list[socket.socket] = []
+    with socket.create_server((host, port)) as server:
+        server.setblocking(False)
+        if delay:
+            time.sleep(delay)  # the show connects meanwhile; it is accepted below
 
         def send(n: int) -> None:
-            client = server.accept(block=False)
-            if client is not None:
-                clients.append(client)
+            if n % 64 == 0:
+                try:
+                    client, _ = server.accept()
+                    client.setblocking(True)
+                    clients.append(client)
+                except BlockingIOError:
+                    pass
             for each in list(clients):
                 try:
-                    each.send(messages[n % len(messages)])
+                    each.sendall(data[n % len(data)])
                 except OSError:
                     clients.remove(each)
+                    each.close()
 
         sent = _paced(rate, _bounded(seconds), send)
         for client in clients:
@@ -206,13 +214,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, default=10_000.0, help="messages a second, OSC and MIDI")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--delay", type=float, default=0.0, help="MIDI: serve at once, pour only after this long")
 
 
 def run(args: argparse.Namespace) -> dict:
     if args.kind == "osc":
         return flood_osc(args.host, args.port, args.rate, args.seconds, args.seed)
     if args.kind == "midi":
-        return flood_midi(args.host, args.port, args.rate, args.seconds, args.seed)
+        return flood_midi(args.host, args.port, args.rate, args.seconds, args.seed, args.delay)
     if not args.url:
         raise LivedanceError("flood web: expected --url of the control page")
     return flood_web(args.url, args.seconds, args.seed)

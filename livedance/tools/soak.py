@@ -58,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--camera", help="a video standing in for the camera (default: a clip the soak renders)")
     parser.add_argument("--no-camera", action="store_true", help="no camera: the follow modes are refused")
     parser.add_argument("--no-web", action="store_true", help="no control page")
+    parser.add_argument(
+        "--no-performer", action="store_true", help="no scripted performer (and so no recordings): a flood's cost alone"
+    )
     parser.add_argument("--flood", action="append", choices=FLOOD_KINDS, help="hostile traffic; repeatable")
     parser.add_argument("--flood-rate", type=float, default=10_000.0, help="OSC and MIDI messages/s (default: 10000)")
     parser.add_argument("--flood-seconds", type=float, default=10.0, help="how long each flood lasts (default: 10)")
@@ -279,7 +282,8 @@ def _play(instrument, args, report: Report, total_s: float, floods: list[str], m
     sampler = Sampler(stats, instrument.clock)
     processes = _start_floods(floods, args, osc.port, midi_port, web)
     started = instrument.clock()
-    performer.start()
+    if not args.no_performer:
+        performer.start()
     sampler.start()
     try:
         instrument.run(seconds=total_s)
@@ -321,7 +325,7 @@ def _play(instrument, args, report: Report, total_s: float, floods: list[str], m
 
 
 def _flood_window(report: Report, stats: SoakStats, samples: list, started: float, args) -> None:
-    """The frame rate and drops over the seconds the floods ran (the MIDI flood serves from the start)."""
+    """The frame rate and drops over the seconds the floods ran."""
     a, b = started + FLOOD_AT_S, started + FLOOD_AT_S + args.flood_seconds
     ended = stats.ended[: stats.count]
     report.flood_fps = float(((ended >= a) & (ended < b)).sum() / args.flood_seconds)
@@ -354,14 +358,14 @@ def _start_floods(floods: list[str], args, osc_port: int, midi_port: int | None,
         if kind == "osc":
             command += ["--port", str(osc_port)]
         elif kind == "midi":
-            command += ["--port", str(midi_port)]
+            command += ["--port", str(midi_port), "--delay", str(FLOOD_AT_S)]
         else:
             if web is None:
                 raise LivedanceError("--flood web needs the control page (drop --no-web)")
             command += ["--url", web.url]
         delayed = ["sh", "-c", f'sleep {FLOOD_AT_S} && exec "$@"', "flood", *command]
         if kind == "midi":
-            delayed = command  # the show connects to it: it serves from the start
+            delayed = command  # the show connects to it: it serves from the start, and pours from FLOOD_AT_S
         processes.append((kind, subprocess.Popen(delayed, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
     return processes
 

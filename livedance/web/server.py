@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from livedance.control.allow import Allow, Gate
 from livedance.control.controls import ControlBus
+from livedance.control.ratelimit import RateLimit
 from livedance.errors import LivedanceError, one_line
 from livedance.web import messages
 from livedance.web.access import MISSING_EXTRA, Access
@@ -68,30 +69,13 @@ def _address(connection: ServerConnection) -> str:
         return "?"
 
 
-class RateLimit:
-    """A token bucket: `rate` a second, `burst` at once."""
-
-    def __init__(self, rate: float = RATE, burst: float = BURST, clock: Callable[[], float] = time.monotonic):
-        self.rate, self.burst, self.clock = rate, burst, clock
-        self.tokens, self.last = burst, clock()
-
-    def allow(self) -> bool:
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if self.tokens < 1.0:
-            return False
-        self.tokens -= 1.0
-        return True
-
-
 class Browser:
     """One connected page: its outbox (latest values by parameter, status, preview) and its limit."""
 
     def __init__(self, connection: ServerConnection, address: str = ""):
         self.connection = connection
         self.address = address  # for the log: a closed connection no longer knows it
-        self.limit = RateLimit()
+        self.limit = RateLimit(RATE, BURST)
         self.previews_dropped = 0
         self._values: dict[tuple[str, int | None], dict] = {}
         self._status: list[str] | None = None

@@ -166,6 +166,16 @@ def test_a_control_reaches_the_patch_and_the_bus(rig, msg, name, value):
     assert r.bus.counts["midi"].received == 1
 
 
+def test_a_flood_is_read_at_the_input_s_rate_and_nothing_is_lost(rig):
+    r = rig()
+    flood = [mido.Message("control_change", channel=0, control=7, value=k % 127) for k in range(6000)]
+    flood.append(mido.Message("control_change", channel=0, control=7, value=127))
+    r.server.ports[0]._socket.sendall(b"".join(m.bin() for m in flood))  # as fast as the socket takes it
+    r.wait_controls(lambda cs: len(cs) >= len(flood))
+    assert r.midi.throttled > 0  # read at the input's own pace, the rest held back by TCP
+    assert len(r.controls) == len(flood) and r.controls[-1].value == pytest.approx(4.0)  # all, the last last
+
+
 def test_transport_noise_does_not_reach_the_patch(rig):
     r = rig()
     r.send(

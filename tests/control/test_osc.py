@@ -3,6 +3,7 @@
 The "loop side" here is just `bus.drain`; every socket is on an ephemeral port.
 """
 
+import logging
 import math
 import socket
 import time
@@ -203,14 +204,30 @@ def test_a_dimension_that_is_no_ascii_number_is_an_unknown_address(bus, server, 
         b"/livedance/speed\x00\x00\x00\x00f\x00\x00\x00",  # type tags without a comma
         b"#bundle\x00\x00\x00",  # timetag cut short
         b"#bundle\x00" + b"\x00" * 7 + b"\x01" + b"\x00\x00\x00\x40/x",  # element longer than the packet
+        b"#bundle\x00" + b"\xff" * 8 + b"\x40\x00\x00\x00",  # an element size past any packet
+        b"#bundle\x00" + b"\x00" * 8 + b"\x00\x00\x00\x04abcd",  # an element neither message nor bundle
     ],
 )
-def test_malformed_datagrams_are_counted(bus, server, udp, dgram):
+def test_malformed_datagrams_are_counted(bus, server, udp, dgram, caplog):
     udp.sendto(dgram, ("127.0.0.1", server.port))
     wait_until(lambda: "osc" in bus.counts and bus.counts["osc"].refused >= 1)
     assert "\n" not in bus.last_refusal
     assert ping_answered(udp, server)
     assert bus.drain([]) == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]  # a sender's fault: counted, not logged
+
+
+def test_a_flood_from_one_sender_is_cut_to_the_rate_before_it_is_parsed(bus, udp):
+    server = OscServer(bus, port=0, rate=(0.01, 5)).start()  # five at once, then next to none
+    try:
+        packet = message("/livedance/noise", [0.5]).dgram
+        for _ in range(20):
+            udp.sendto(packet, ("127.0.0.1", server.port))
+        wait_until(lambda: "osc" in bus.counts and bus.counts["osc"].received + bus.counts["osc"].refused >= 20)
+        assert (bus.counts["osc"].received, bus.counts["osc"].refused) == (5, 15)
+        assert "more than 0.01 messages a second" in bus.last_refusal
+    finally:
+        server.close()
 
 
 # --- bundles ---------------------------------------------------------------------------------------

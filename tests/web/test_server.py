@@ -17,7 +17,7 @@ from livedance.control.controls import ControlBus
 from livedance.errors import LivedanceError
 from livedance.web.access import COOKIE, MISSING_EXTRA
 from livedance.web.page import PageOptions, render
-from livedance.web.server import BURST, FLOOD_MESSAGES, MAX_FRAME, Browser, RateLimit, WebServer
+from livedance.web.server import BURST, FLOOD_MESSAGES, MAX_FRAME, Browser, WebServer
 
 PAGE = render(PageOptions(latent_dims=4))
 
@@ -140,14 +140,6 @@ def test_a_browser_that_keeps_flooding_is_hung_up_on_and_turned_away(server, bus
         ws(server)
     assert turned_away.value.response.status_code == 429
     assert bus.count("web").received == received
-
-
-def test_the_rate_limit_refills():
-    now = [0.0]
-    limit = RateLimit(rate=10, burst=2, clock=lambda: now[0])
-    assert [limit.allow() for _ in range(3)] == [True, True, False]
-    now[0] += 0.1
-    assert limit.allow() and not limit.allow()
 
 
 def test_a_message_too_big_closes_the_connection_and_is_counted(server, bus):
