@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import socket
 import threading
 import time
@@ -133,11 +134,12 @@ class Allow:
 
 class Gate:
     """An `Allow` at one listener's door: refusals counted against `source` on `bus`, logged
-    once per peer every LOG_EVERY_S. Safe from any thread."""
+    once per peer every LOG_EVERY_S and once a second at most in all. Safe from any thread."""
 
     def __init__(self, allow: Allow, bus: ControlBus, source: str, clock: Callable[[], float] = time.monotonic):
         self.allow, self.bus, self.source, self.clock = allow, bus, source, clock
         self._logged: dict[str, float] = {}
+        self._any_logged = -math.inf
         self._lock = threading.Lock()
 
     def admits(self, peer: str) -> bool:
@@ -149,6 +151,9 @@ class Gate:
             last = self._logged.get(peer)
             if last is not None and now - last < LOG_EVERY_S:
                 return False
+            if now - self._any_logged < 1.0:  # a sender changing its address each packet: one a second in all
+                return False
+            self._any_logged = now
             if len(self._logged) >= MAX_REMEMBERED:
                 self._logged.clear()  # spoofed sources cannot grow it without bound
             self._logged[peer] = now

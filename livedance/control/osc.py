@@ -104,24 +104,31 @@ def _timed_messages(bundle: osc_bundle.OscBundle, outer: float = 0.0):
             yield content, when
 
 
-def _well_formed_bundle(dgram: bytes, depth: int = 0) -> bool:
-    """Every element a message or a well-formed bundle, within `MAX_BUNDLE_DEPTH`: checked before
-    python-osc reads it, which logs a warning (to the root logger) for each element that is not."""
-    if depth > MAX_BUNDLE_DEPTH or len(dgram) < 16:
-        return False
-    index = 16  # "#bundle\0" and the timetag
-    while index < len(dgram):
+def bundle_messages(dgram: bytes, start: int = 0, end: int | None = None, depth: int = 0) -> int:
+    """How many messages a bundle holds, nested ones too; 0 when an element is neither a message
+    nor a well-formed bundle (or nests past `MAX_BUNDLE_DEPTH`). Checked before python-osc reads
+    it (which logs a warning to the root logger for each element it can't), and what a sender's
+    rate is charged: a bundle costs what it carries."""
+    end = len(dgram) if end is None else end
+    if depth > MAX_BUNDLE_DEPTH or end - start < 16:
+        return 0
+    count, index = 0, start + 16  # "#bundle\0" and the timetag
+    while index < end:
         size = int.from_bytes(dgram[index : index + 4], "big", signed=True)
         index += 4
-        if size <= 0 or index + size > len(dgram):
-            return False
+        if size <= 0 or index + size > end:
+            return 0
         if dgram.startswith(b"#bundle\x00", index):
-            if not _well_formed_bundle(dgram[index : index + size], depth + 1):
-                return False
-        elif not dgram.startswith(b"/", index):
-            return False
+            inner = bundle_messages(dgram, index, index + size, depth + 1)
+            if not inner:
+                return 0
+            count += inner
+        elif dgram.startswith(b"/", index):
+            count += 1
+        else:
+            return 0
         index += size
-    return True
+    return count
 
 
 def _dimension(text: str) -> bool:
@@ -247,7 +254,8 @@ class OscServer(Worker):
                 return
             if not self.gate.admits(sender[0]):
                 continue
-            if not self._limits.allow(sender[0]):
+            cost = bundle_messages(dgram) if dgram.startswith(b"#bundle\x00") else 1
+            if not self._limits.allow(sender[0], max(cost, 1)):
                 self.bus.refuse(SOURCE, f"{sender[0]}: more than {self._limits.rate:g} messages a second; dropped")
                 continue
             try:
@@ -259,7 +267,7 @@ class OscServer(Worker):
     def _datagram(self, dgram: bytes, sender, received: float) -> None:
         try:
             if osc_bundle.OscBundle.dgram_is_bundle(dgram):
-                if not _well_formed_bundle(dgram):
+                if not bundle_messages(dgram):
                     raise ValueError(
                         f"a bundle whose elements are not messages or bundles (or nested past {MAX_BUNDLE_DEPTH})"
                     )

@@ -1,7 +1,7 @@
 """A token bucket: how many messages a sender may send, so a flood costs a bounded amount.
 
-The OSC server keeps one per sending host and the control page one per browser; a message over
-the limit is counted as refused before it is parsed.
+The OSC server keeps one per sending host (a bundle costs the messages it carries) and the
+control page one per browser; what is over the limit is counted as refused, not handled.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ class RateLimit:
         self.rate, self.burst, self.clock = rate, burst, clock
         self.tokens, self.last = burst, clock()
 
-    def allow(self) -> bool:
+    def allow(self, cost: float = 1.0) -> bool:
+        """Take `cost` tokens (a bundle costs its messages), or refuse and take none."""
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
-        if self.tokens < 1.0:
+        if self.tokens < cost:
             return False
-        self.tokens -= 1.0
+        self.tokens -= cost
         return True
 
 
@@ -34,10 +35,10 @@ class PerSender:
         self.rate, self.burst, self.most, self.clock = rate, burst, most, clock
         self._limits: dict[str, RateLimit] = {}
 
-    def allow(self, sender: str) -> bool:
+    def allow(self, sender: str, cost: float = 1.0) -> bool:
         limit = self._limits.get(sender)
         if limit is None:
-            if len(self._limits) >= self.most:
-                self._limits.clear()
+            if len(self._limits) >= self.most:  # forget the sender met longest ago, not everyone
+                del self._limits[next(iter(self._limits))]
             limit = self._limits[sender] = RateLimit(self.rate, self.burst, self.clock)
-        return limit.allow()
+        return limit.allow(cost)

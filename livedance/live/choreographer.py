@@ -17,7 +17,9 @@ Choices, so the picture never jumps or stalls:
 - Reseed / jump to seed / reset: the new dancer starts from its seed's warmed-up window at
   once, and the picture crossfades in latent space from the pose shown at that instant to the
   new dancer over `CROSSFADE_SECONDS` (smoothstep), so a new dancer morphs in. The warm-up
-  (one window of steps) runs inside the call: a few milliseconds, once.
+  (one window of steps) runs inside the call, on the display thread: 34 ms at 1080p60 on the
+  2-core machine, so one starts at most every `MIN_RESTART_S`; one asked for sooner waits its
+  turn (the latest ask wins, the seed shows at once), and a flood of pads costs a few a second.
 - Perturb: noise into the window the LSTM reads, never into what is shown; it shows within
   two steps (the playhead lags the newest prediction by one to two steps).
 - Freeze: the step clock stops and the same latent is returned exactly; the clock resumes
@@ -67,6 +69,10 @@ LOOP_CAPACITY = 256
 # Nudge at full deflection bends the step rate by this fraction.
 NUDGE_RANGE = 0.1
 CROSSFADE_SECONDS = 0.5
+# A new dancer warms up (one window of steps) on the display thread: two frames at 1080p60 on
+# a 2-core machine. One starts at most this often; one asked for sooner waits its turn, the
+# latest ask winning, so a flood of pads or presets costs a few warm-ups a second.
+MIN_RESTART_S = 0.25
 # The accent's shape.
 ACCENT_DEFAULT = 0.6
 ACCENT_GAIN = 0.5  # the pose's distance from the mean x (1 + gain x accent) at the hit
@@ -133,6 +139,9 @@ class Choreographer:
         self.steps = 0
         self.skipped_steps = 0
         self.resets = 0
+        self.restarts_passed_over = 0  # new dancers asked for and replaced by a later ask before their turn
+        self._restarted_at: float | None = None  # the show time of the last warm-up
+        self._pending: tuple[int, bool] | None = None  # (seed, fade) waiting for MIN_RESTART_S
         self._seed = int(seed)
         self.rollout.seed_random(self._seed)
         self.playhead = Playhead(self._history())
@@ -143,6 +152,9 @@ class Choreographer:
         """The raw latents (dancers, latent_dim) to show at monotonic time `now` (seconds)."""
         elapsed = 0.0 if self._last_now is None else max(0.0, now - self._last_now)
         self._last_now = now
+        if self._pending is not None and self._restart_due():
+            seed, fade = self._pending
+            self._restart_now(seed, fade)
         if not self._frozen:
             if self._downbeat:  # a step lands on this frame and the next interval starts here
                 self._downbeat = False
@@ -163,8 +175,8 @@ class Choreographer:
             self._crossfade(now)
         # Every entry finite, counted rather than summed: a reduction would allocate per frame.
         np.isfinite(pose, out=self._finite)
-        if np.count_nonzero(self._finite) != self._finite.size:
-            self._restart(self._seed, fade=False)
+        if np.count_nonzero(self._finite) != self._finite.size:  # safety: at once
+            self._restart_now(self._seed, fade=False)
             self.resets += 1
             self.playhead.sample_into(self._phase, pose)
         shown = self._latent
@@ -203,7 +215,7 @@ class Choreographer:
         latent = self.rollout.step_into(self._stepped)
         if self.rollout.resets != resets:  # a dancer blew up: start over rather than show noise
             self.resets += 1
-            self._restart(self._seed)
+            self._restart_now(self._seed)
             return
         self.engine.denormalise(latent, out=latent)
         self.playhead.push(latent)
@@ -240,7 +252,24 @@ class Choreographer:
         """The rollout's last four shown latents as playhead knots (4, dancers, D), raw units."""
         return self.engine.denormalise(self.rollout.shown.transpose(1, 0, 2))
 
+    def _restart_due(self) -> bool:
+        last, now = self._restarted_at, self._last_now
+        return last is None or now is None or now - last >= MIN_RESTART_S
+
     def _restart(self, seed: int, fade: bool = True) -> None:
+        """A new dancer from `seed`: now, or once the last has had MIN_RESTART_S (the seed shows at once)."""
+        if self._restart_due() and self._pending is None:
+            self._restart_now(seed, fade)
+            return
+        if self._pending is not None:
+            self.restarts_passed_over += 1
+        self._seed = int(seed)
+        self._loop_length = None
+        self._pending = (int(seed), fade)
+
+    def _restart_now(self, seed: int, fade: bool = True) -> None:
+        self._pending = None
+        self._restarted_at = self._last_now
         fade = fade and self._shown_any and math.isfinite(float(self._pose.sum()))
         if fade:
             self._fade_from[...] = self._pose
@@ -286,6 +315,7 @@ class Choreographer:
             "offset": self._offset.copy(),
             "clock": [self._phase, self._last_now, self._downbeat, self._beat_step, self._accent, self._accent_at],
             "counts": [self.steps, self.skipped_steps, self.resets],
+            "restart": [self._restarted_at, self._pending],
             "dance": {  # this model's latents
                 "rollout": self.rollout.snapshot(),
                 "knots": self.playhead.knots.copy(),
@@ -311,10 +341,13 @@ class Choreographer:
             self.set_offsets(state["offset"])
         self._phase, self._last_now, self._downbeat, self._beat_step, self._accent, self._accent_at = state["clock"]
         self.steps, self.skipped_steps, self.resets = state["counts"]
+        restarted_at, pending = state.get("restart", [None, None])
         dance = state["dance"]
         if state["model"] != str(self.engine.model_path) or np.shape(dance["pose"]) != self._pose.shape:
-            self._restart(int(state["seed"]), fade=False)
+            self._restart_now(int(state["seed"]), fade=False)
             return
+        self._restarted_at = restarted_at
+        self._pending = None if pending is None else (int(pending[0]), bool(pending[1]))
         self._seed = int(state["seed"])
         self.rollout.restore(dance["rollout"])
         self.playhead.reset(dance["knots"])

@@ -38,12 +38,6 @@ QUIET_SOURCES = frozenset({"audio"})
 # Look parameters only change how the compositor draws: one that arrives while the frame is
 # being dreamt and decoded still makes that frame (see `apply_late`).
 LATE = frozenset(name for name, p in _params.REGISTRY.items() if p.group == "look" and name != "dancers")
-# Controls that start a new dancer, each warming one up on this thread (choreographer.py): one
-# starts at most every MIN_RESTART_S, and one that comes sooner waits for its turn in a
-# latest-value slot (the ones it replaces are counted in `coalesced`, never seen anyway), so a
-# flood of pads or presets costs a few warm-ups a second, not one each.
-RESTARTS = frozenset({"reseed", "seed", "preset", "reset"})
-MIN_RESTART_S = 0.25
 SETTLED = 1e-4  # a glide this close to its target (as a share of the range) snaps onto it
 
 
@@ -71,57 +65,29 @@ class Mixer:
         self.latency_look = np.zeros(LATENCY_SAMPLES, bool)  # which samples were look controls
         self.latency_count = 0
         self.applied = 0
-        self.coalesced = 0  # restarts passed over for a later one
-        self._restart = None  # the latest restart waiting for its turn
-        self._restarted_at = -math.inf
 
     # --- per frame ---------------------------------------------------------------------------
     def apply(self, now: float) -> None:
         """Everything that is due, then one step of every glide (`now`: the loop's clock)."""
         if self._held:
             for control in self._held:
-                if control.name in RESTARTS:
-                    self._restart_when_due(control, now)
-                else:
-                    self._apply(control)
+                self._apply(control)
             self._held.clear()
-        if self._restart is not None and now - self._restarted_at >= MIN_RESTART_S:
-            waiting, self._restart = self._restart, None
-            self._restart_now(waiting, now)
         incoming = self.bus.drain(self._incoming)
         wall = time.perf_counter()  # timetags are on the arrival clock, `now` is the loop's
         for control in incoming:
             if control.due > wall:
                 self._order += 1
                 heapq.heappush(self._later, (control.due, self._order, control))
-            elif control.name in RESTARTS:
-                self._restart_when_due(control, now)
             else:
                 self._apply(control)
         incoming.clear()
         while self._later and self._later[0][0] <= wall:
-            control = heapq.heappop(self._later)[2]
-            if control.name in RESTARTS:
-                self._restart_when_due(control, now)
-            else:
-                self._apply(control)
+            self._apply(heapq.heappop(self._later)[2])
         dt = 0.0 if self._last is None else max(0.0, now - self._last)
         self._last, self._dt = now, dt
         if self._glides:
             self._step_glides(dt)
-
-    def _restart_when_due(self, control, now: float) -> None:
-        """A new dancer now, or in the latest-value slot until MIN_RESTART_S after the last."""
-        if self._restart is None and now - self._restarted_at >= MIN_RESTART_S:
-            self._restart_now(control, now)
-            return
-        if self._restart is not None:
-            self.coalesced += 1
-        self._restart = control
-
-    def _restart_now(self, control, now: float) -> None:
-        self._restarted_at = now
-        self._apply(control)
 
     def apply_late(self) -> None:
         """A second look at the bus after the decode, before the compositor runs: a look control

@@ -223,6 +223,8 @@ class Takes:
         except LivedanceError as exc:
             lines.insert(0, str(exc))
         (say or self.status)(lines[0])
+        for line in lines:  # a newer take may own the HUD by now: the log keeps every line
+            log.info("%s", line)
         return lines
 
     def _thread(self, target, *args) -> None:

@@ -207,7 +207,8 @@ def _check_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise LivedanceError(f"{folder}: no such model bundle folder; expected models/NAME made by livedance export")
     try:
-        empty = not any(os.scandir(folder))
+        with os.scandir(folder) as entries:
+            empty = next(entries, None) is None
     except OSError as exc:
         raise LivedanceError(f"{folder}: cannot read the model bundle folder ({exc.strerror}); {expected}") from None
     if empty:

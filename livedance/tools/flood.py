@@ -124,7 +124,7 @@ def _paced(rate: float, seconds: float, send) -> int:
     sent = 0
     while (elapsed := time.perf_counter() - began) < seconds:
         due = int(elapsed * rate)
-        while sent < due:
+        while sent < due and time.perf_counter() - began < seconds:  # a slow receiver can't stretch it
             send(sent)
             sent += 1
         time.sleep(PACE_S)
@@ -164,13 +164,15 @@ def flood_midi(host: str, port: int, rate: float, seconds: float, seed: int = 1,
             if n % 64 == 0:
                 try:
                     client, _ = server.accept()
-                    client.setblocking(True)
+                    client.settimeout(0.05)  # a reader that won't keep up only slows the flood
                     clients.append(client)
                 except BlockingIOError:
                     pass
             for each in list(clients):
                 try:
                     each.sendall(data[n % len(data)])
+                except TimeoutError:
+                    pass  # its buffers are full: TCP is holding the flood back
                 except OSError:
                     clients.remove(each)
                     each.close()

@@ -291,7 +291,11 @@ def _play(instrument, args, report: Report, total_s: float, floods: list[str], m
         performer.close()
         sampler.close()
         for kind, process in processes:
-            out, err = process.communicate(timeout=args.flood_seconds + FLOOD_AT_S + 30)
+            try:
+                out, err = process.communicate(timeout=args.flood_seconds + FLOOD_AT_S + 30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                out, err = process.communicate()
             line = out.strip().splitlines()[-1] if out.strip() else ""
             report.floods.append(json.loads(line) if line.startswith("{") else {"kind": kind, "error": err.strip()})
     report.frames, report.dropped = instrument.performance.frames, stats.dropped
@@ -319,6 +323,8 @@ def _play(instrument, args, report: Report, total_s: float, floods: list[str], m
     if watch.nonfinite:
         report.problems.append(f"{watch.nonfinite} frames had a non-finite latent")
     report.problems += [f"parameter {line}" for line in report.out_of_range]
+    if performer.died:
+        report.problems.append(f"the scripted performer died: {performer.died}")
     for source in instrument.inputs:
         if getattr(source, "died", None):
             report.problems.append(f"{type(source).__name__} thread died: {source.died}")
@@ -351,6 +357,8 @@ def _free_tcp_port() -> int:
 
 def _start_floods(floods: list[str], args, osc_port: int, midi_port: int | None, web) -> list:
     """Each flood in a process of its own, starting once the show has settled."""
+    if "web" in floods and web is None:
+        raise LivedanceError("--flood web needs the control page (drop --no-web)")
     processes = []
     for kind in floods:
         command = [sys.executable, "-m", "livedance.tools.flood", kind, "--seconds", str(args.flood_seconds)]
@@ -360,8 +368,6 @@ def _start_floods(floods: list[str], args, osc_port: int, midi_port: int | None,
         elif kind == "midi":
             command += ["--port", str(midi_port), "--delay", str(FLOOD_AT_S)]
         else:
-            if web is None:
-                raise LivedanceError("--flood web needs the control page (drop --no-web)")
             command += ["--url", web.url]
         delayed = ["sh", "-c", f'sleep {FLOOD_AT_S} && exec "$@"', "flood", *command]
         if kind == "midi":

@@ -45,9 +45,10 @@ MAX_FRAME = 4096  # bytes in one WebSocket message; websockets closes the connec
 RATE = 120.0  # messages per second per browser, sustained (a fader sends at most 60)
 BURST = 240.0  # messages a browser may send at once before the rate applies
 MAX_CLIENTS = 16
-# A browser this many messages over its rate in a row is flooding, not playing: it is hung up
-# on and its address turned away for a while, so a flood costs the show a bounded amount.
-FLOOD_MESSAGES = 4 * int(BURST)
+# A browser refused more than FLOOD_RATE messages a second (after FLOOD_MESSAGES at once) is
+# flooding, not playing: it is hung up on and its address turned away for a while, so a flood
+# costs the show a bounded amount however fast it sends.
+FLOOD_RATE, FLOOD_MESSAGES = 2 * RATE, 4 * int(BURST)
 COOL_DOWN_S = 10.0
 MAX_COOLING = 256  # addresses remembered as cooling down
 REFUSED_CLOSES = (1002, 1003, 1007, 1009)  # protocol error, unsupported data, bad text, message too big
@@ -251,17 +252,15 @@ class WebServer(Worker):
             self.browsers.append(browser)
         sender = threading.Thread(target=self._send_to, args=(browser,), name="livedance-web-send", daemon=True)
         sender.start()
-        over = 0  # messages over the rate in a row
+        refusals = RateLimit(FLOOD_RATE, FLOOD_MESSAGES)  # how many refusals a browser may earn
         try:
             for message in connection:
                 if not browser.limit.allow():
-                    over += 1
                     self.bus.refuse(messages.SOURCE, f"more than {RATE:g} messages a second; dropped")
-                    if over >= FLOOD_MESSAGES:
+                    if not refusals.allow():
                         self._hang_up(browser)
                         break
                     continue
-                over = 0
                 messages.offer(self.bus, message)
         except Exception as exc:  # the connection's end; the ones the browser's fault are refusals
             sent = getattr(exc, "sent", None)

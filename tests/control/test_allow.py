@@ -120,13 +120,15 @@ def test_a_refused_peer_is_counted_every_time_and_logged_once_a_minute():
         assert gate.admits("192.168.1.9") and gate.admits("127.0.0.1")
         for _ in range(500):
             assert not gate.admits("203.0.113.9")
-        assert not gate.admits("203.0.113.10")
+        assert not gate.admits("203.0.113.10")  # another peer in the same second: counted, not logged
+        now[0] += 1.0
+        assert not gate.admits("203.0.113.11")  # a second later: logged
         now[0] += LOG_EVERY_S
         assert not gate.admits("203.0.113.9")
     finally:
         logger.removeHandler(said)
     assert len(said.lines) == 3 and all("not in --allow (this machine and 192.168.1.0/24)" in x for x in said.lines)
-    assert bus.count("osc").refused == 502 and bus.count("osc").received == 0
+    assert bus.count("osc").refused == 503 and bus.count("osc").received == 0
     assert bus.last_refusal == "osc: 203.0.113.9: not allowed (--allow)"
 
 

@@ -230,6 +230,18 @@ def test_a_flood_from_one_sender_is_cut_to_the_rate_before_it_is_parsed(bus, udp
         server.close()
 
 
+def test_a_bundle_costs_its_sender_every_message_it_carries(bus, udp):
+    server = OscServer(bus, port=0, rate=(0.01, 5)).start()
+    try:
+        eight = bundle(osc_bundle_builder.IMMEDIATELY, *[message("/livedance/noise", [0.5])] * 8).dgram
+        udp.sendto(eight, ("127.0.0.1", server.port))  # eight messages: more than the five at once
+        udp.sendto(message("/livedance/noise", [0.5]).dgram, ("127.0.0.1", server.port))
+        wait_until(lambda: "osc" in bus.counts and bus.counts["osc"].received + bus.counts["osc"].refused >= 2)
+        assert (bus.counts["osc"].received, bus.counts["osc"].refused) == (1, 1)
+    finally:
+        server.close()
+
+
 # --- bundles ---------------------------------------------------------------------------------------
 def bundle(timetag, *contents):
     builder = osc_bundle_builder.OscBundleBuilder(timetag)

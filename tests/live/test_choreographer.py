@@ -10,6 +10,7 @@ from livedance.live.choreographer import (
     MAX_BPM,
     MAX_STEPS_PER_FRAME,
     MIN_BPM,
+    MIN_RESTART_S,
     Choreographer,
 )
 from livedance.runtime.engine import Engine
@@ -73,6 +74,37 @@ def test_reseed_changes_the_dancer_without_a_jump(engine):
     # The crossfade starts from the pose on screen: no frame jumps further than a data step.
     assert largest_jump(np.concatenate([before, after])) <= largest_jump(knots)
     assert choreographer.reseed() != 9
+
+
+def test_new_dancers_asked_for_in_a_flood_start_at_most_every_min_restart_s(engine):
+    """Each new dancer warms up on the display thread: a flood of pads must cost a few, not one each."""
+    flooded, twin = Choreographer(engine, seed=2), Choreographer(engine, seed=2)
+    play(flooded, 1.0)
+    play(twin, 1.0)
+    for seed in (11, 12, 13):
+        flooded.reseed(seed)
+    twin.reseed(11)
+    assert flooded.seed == 13  # shown at once
+    np.testing.assert_array_equal(flooded.rollout.window_norm, twin.rollout.window_norm)  # 11 started at once
+    half = play(flooded, MIN_RESTART_S / 2, start=1.0)
+    np.testing.assert_array_equal(half, play(twin, MIN_RESTART_S / 2, start=1.0))  # 13 waits its turn
+    twin.reseed(13)  # asked for just before its turn: it waits too
+    later = play(flooded, 0.5, start=1.0 + MIN_RESTART_S)
+    np.testing.assert_array_equal(later, play(twin, 0.5, start=1.0 + MIN_RESTART_S))
+    assert (flooded.restarts_passed_over, twin.restarts_passed_over) == (1, 0)  # 12 never started
+    np.testing.assert_array_equal(flooded.rollout.window_norm, twin.rollout.window_norm)
+
+
+def test_a_waiting_new_dancer_survives_a_snapshot(engine):
+    choreographer = Choreographer(engine, seed=2)
+    play(choreographer, 1.0)
+    choreographer.reseed(5)
+    choreographer.reseed(6)
+    state = choreographer.snapshot()
+    again = Choreographer(engine, seed=0)
+    again.restore(state)
+    after = play(choreographer, 1.0, start=1.0 + 1 / FPS)
+    np.testing.assert_array_equal(play(again, 1.0, start=1.0 + 1 / FPS), after)
 
 
 def test_dancer_i_follows_seed_plus_i():

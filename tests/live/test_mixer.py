@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from livedance.control.params import REGISTRY  # noqa: E402
-from livedance.live.mixer import MIN_RESTART_S, Mixer  # noqa: E402
+from livedance.live.mixer import Mixer  # noqa: E402
 
 T0 = 100.0
 
@@ -188,30 +188,3 @@ def test_a_restored_mixer_carries_its_glides_on_exactly(show, engine, tmp_path):
     ours = [v[2:] for v in values if v[0]]
     theirs = [v[2:] for v in values if not v[0]]
     assert ours == theirs and 1.0 < ours[0][0] < ours[-1][0] <= 1.5  # still gliding when restored
-
-
-def test_a_flood_of_new_dancers_starts_one_and_the_latest_waits_its_turn(show):
-    """Each new dancer warms up on the display thread; a flood of pads must cost a few, not one each."""
-    mixer = Mixer(show, show.bus)
-    seeds = []
-    for seed in (11, 12, 13):
-        show.bus.offer("seed", seed, "midi")
-    mixer.apply(T0)
-    seeds.append(show.performance.choreographer.seed)
-    assert seeds == [11]  # the first at once
-    mixer.apply(T0 + MIN_RESTART_S / 2)
-    assert show.performance.choreographer.seed == 11  # the latest (13) waits in its slot
-    mixer.apply(T0 + MIN_RESTART_S)
-    assert show.performance.choreographer.seed == 13 and mixer.coalesced == 1  # 12 was never seen
-
-
-def test_a_new_dancer_held_over_by_the_late_pass_waits_its_turn_too(show):
-    mixer = Mixer(show, show.bus)
-    show.bus.offer("seed", 21, "osc")
-    mixer.apply(T0)
-    show.bus.offer("seed", 22, "osc")
-    mixer.apply_late()  # arrived during the decode: held for the next frame
-    mixer.apply(T0 + 1 / 60)
-    assert show.performance.choreographer.seed == 21
-    mixer.apply(T0 + MIN_RESTART_S)
-    assert show.performance.choreographer.seed == 22
