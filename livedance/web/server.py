@@ -131,6 +131,7 @@ class WebServer(Worker):
         status: Callable[[], list[str]] | None = None,
         token: bool | None = None,
         allow: list[str] | None = None,
+        flood: tuple[float, float] = (FLOOD_RATE, FLOOD_MESSAGES),
     ):
         super().__init__("livedance-web", join_timeout=2.0)
         self.bus = bus
@@ -141,6 +142,7 @@ class WebServer(Worker):
         self.access = Access.for_host(host, token)  # a token when open to the network (or asked for)
         self.browsers: list[Browser] = []
         self._browsers_lock = threading.Lock()
+        self.flood = flood  # refusals a second, and at once, before a browser is hung up on
         self._cooling: dict[str, float] = {}  # address -> until when a flooding browser is turned away
         self._server: Server | None = None
         self._listener: queue.SimpleQueue | None = None
@@ -252,7 +254,7 @@ class WebServer(Worker):
             self.browsers.append(browser)
         sender = threading.Thread(target=self._send_to, args=(browser,), name="livedance-web-send", daemon=True)
         sender.start()
-        refusals = RateLimit(FLOOD_RATE, FLOOD_MESSAGES)  # how many refusals a browser may earn
+        refusals = RateLimit(*self.flood)  # how many refusals a browser may earn before it is hung up on
         try:
             for message in connection:
                 if not browser.limit.allow():
