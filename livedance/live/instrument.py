@@ -36,6 +36,7 @@ from livedance.live.takes import RECORD_DIR, Takes  # noqa: E402
 from livedance.live.window import Window  # noqa: E402
 from livedance.outputs.feed import Feed  # noqa: E402
 from livedance.runtime.engine import Engine  # noqa: E402
+from livedance.runtime.memory import release_free_memory  # noqa: E402
 from livedance.sync.tempo import LEADER_CHANGED, TEMPO_CHANGED  # noqa: E402
 from livedance.video.files import uses_gpu  # noqa: E402
 from livedance.video.look import Compositor  # noqa: E402
@@ -187,9 +188,12 @@ class Instrument:
         elif ready is not None:
             engine, choreographer, what = ready
             self.swap_in(engine, choreographer, what, now)
+            if self.switcher.outgoing is None:  # no crossfade: the old model is gone already
+                release_free_memory()
         outgoing = self.switcher.outgoing
         if outgoing is not None and outgoing.done(now):
-            self.switcher.outgoing = None
+            self.switcher.outgoing = outgoing = None
+            release_free_memory()  # the old model's sessions are freed by now
 
     def swap_in(self, engine: Engine, choreographer, what: str, now: float) -> None:
         """Make `engine` and `choreographer` the show, carrying the performance over; the old dancer fades out."""
