@@ -20,6 +20,7 @@ import json
 import math
 import os
 import resource
+import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from livedance.control.osc import OscServer
 from livedance.control.params import REGISTRY
 from livedance.errors import LivedanceError
 from livedance.live.actions import ACTIONS
@@ -41,6 +43,7 @@ from livedance.tools.flood import KINDS as FLOOD_KINDS
 from livedance.tools.performer import Performer, Schedule
 from livedance.tools.render import render_video
 from livedance.video.size import parse_size
+from livedance.web.server import WebServer
 from livedance.worker import Worker
 
 SAMPLE_S = 1.0  # how often memory and drops are sampled
@@ -276,8 +279,8 @@ def soak(args) -> Report:
 def _play(instrument, args, report: Report, total_s: float, floods: list[str], midi_port: int | None) -> None:
     stats = instrument.stats = SoakStats(int(total_s * args.fps * 1.05) + 600)
     watch = LatentWatch(instrument.director)
-    osc = next(source for source in instrument.inputs if type(source).__name__ == "OscServer")
-    web = next((source for source in instrument.inputs if type(source).__name__ == "WebServer"), None)
+    osc = next(source for source in instrument.inputs if isinstance(source, OscServer))
+    web = next((source for source in instrument.inputs if isinstance(source, WebServer)), None)
     performer = Performer(osc.port, shipped_bundles(), Schedule(), seed=args.seed)
     sampler = Sampler(stats, instrument.clock)
     processes = _start_floods(floods, args, osc.port, midi_port, web)
@@ -348,8 +351,6 @@ def _camera_clip(model: str, folder: Path) -> str:
 
 
 def _free_tcp_port() -> int:
-    import socket  # noqa: PLC0415
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
