@@ -14,12 +14,15 @@ Choices, so the picture never jumps or stalls:
 - Catch-up: at most `MAX_STEPS_PER_FRAME` steps per frame. After a stall the backlog beyond
   that is dropped (counted in `skipped_steps`) and the fraction kept: the dancer resumes its
   tempo at once instead of racing through the steps it missed.
-- Reseed / jump to seed / reset: the new dancer starts from its seed's warmed-up window at
-  once, and the picture crossfades in latent space from the pose shown at that instant to the
-  new dancer over `CROSSFADE_SECONDS` (smoothstep), so a new dancer morphs in. The warm-up
-  (one window of steps) runs inside the call, on the display thread: 34 ms at 1080p60 on the
-  2-core machine, so one starts at most every `MIN_RESTART_S`; one asked for sooner waits its
-  turn (the latest ask wins, the seed shows at once), and a flood of pads costs a few a second.
+- Reseed / jump to seed / reset: the new dancer's window is warmed up (one window of steps)
+  on a thread of its own (`livedance.live.warmup`) while the old dancer dances on, and comes in
+  `WARMUP_SECONDS` of show time after the ask; the picture then crossfades in latent space from
+  the pose shown at that instant to the new dancer over `CROSSFADE_SECONDS` (smoothstep), so a
+  new dancer morphs in. The swap lands at a show time, not when the thread finishes (the frame
+  waits for a late one), so a replay lands it on the same frame. One starts at most every
+  `MIN_RESTART_S`; one asked for sooner waits its turn (the latest ask wins, the seed shows at
+  once), so a flood of pads costs a few warm-ups a second. The safety restart and a new dancer
+  asked for before the first frame warm up at once, in the call.
 - Perturb: noise into the window the LSTM reads, never into what is shown; it shows within
   two steps (the playhead lags the newest prediction by one to two steps).
 - Freeze: the step clock stops and the same latent is returned exactly; the clock resumes
@@ -46,8 +49,9 @@ Choices, so the picture never jumps or stalls:
   `loop(n)` replays the last n of them, cyclically, one per clock step (the LSTM rests), so
   the phrase repeats in time with the clock and Catmull-Rom smooths the seam. On release the
   window is rebuilt from the phrase up to the step just shown, so the LSTM dreams on from the
-  looped pose with no jump. Reseed, reset, jump and the safety restart drop the loop; a perturb
-  while looping is lost with the window that release rebuilds.
+  looped pose with no jump. Reseed, reset and jump release the loop so at once (the new
+  dancer comes in from there); the safety restart drops it; a perturb while looping is lost
+  with the window that release rebuilds.
 
 `frame` returns the choreographer's own buffer, the same array every call and overwritten by
 the next: copy what you keep.
@@ -61,6 +65,7 @@ import numpy as np
 
 from livedance.control.params import MAX_BPM, MAX_SPEED, MAX_STEPS_PER_BEAT, MIN_BPM, MIN_SPEED, SEED_RANGE
 from livedance.errors import LivedanceError
+from livedance.live.warmup import Warmup
 from livedance.runtime.generate import Playhead, Rollout
 
 MAX_STEPS_PER_FRAME = 2
@@ -69,9 +74,11 @@ LOOP_CAPACITY = 256
 # Nudge at full deflection bends the step rate by this fraction.
 NUDGE_RANGE = 0.1
 CROSSFADE_SECONDS = 0.5
-# A new dancer warms up (one window of steps) on the display thread: two frames at 1080p60 on
-# a 2-core machine. One starts at most this often; one asked for sooner waits its turn, the
-# latest ask winning, so a flood of pads or presets costs a few warm-ups a second.
+# A new dancer comes in this long after the ask: its warm-up's time on a thread of its own,
+# with room for a busy machine (the frame waits for a warm-up later than this).
+WARMUP_SECONDS = 0.1
+# One new dancer starts at most this often; one asked for sooner waits its turn, the latest ask
+# winning, so a flood of pads or presets costs a few warm-ups a second.
 MIN_RESTART_S = 0.25
 # The accent's shape.
 ACCENT_DEFAULT = 0.6
@@ -142,6 +149,8 @@ class Choreographer:
         self.restarts_passed_over = 0  # new dancers asked for and replaced by a later ask before their turn
         self._restarted_at: float | None = None  # the show time of the last warm-up
         self._pending: tuple[int, bool] | None = None  # (seed, fade) waiting for MIN_RESTART_S
+        self._warming: tuple[int, bool, float, float] | None = None  # (seed, fade, show time it comes in, noise)
+        self._warmup = Warmup(engine)
         self._seed = int(seed)
         self.rollout.seed_random(self._seed)
         self.playhead = Playhead(self._history())
@@ -152,9 +161,10 @@ class Choreographer:
         """The raw latents (dancers, latent_dim) to show at monotonic time `now` (seconds)."""
         elapsed = 0.0 if self._last_now is None else max(0.0, now - self._last_now)
         self._last_now = now
-        if self._pending is not None and self._restart_due():
-            seed, fade = self._pending
-            self._restart_now(seed, fade)
+        if self._warming is not None and now >= self._warming[2]:
+            self._swap_in()
+        if self._pending is not None and self._warming is None and self._restart_due():
+            self._begin_restart(*self._pending)
         if not self._frozen:
             if self._downbeat:  # a step lands on this frame and the next interval starts here
                 self._downbeat = False
@@ -257,19 +267,44 @@ class Choreographer:
         return last is None or now is None or now - last >= MIN_RESTART_S
 
     def _restart(self, seed: int, fade: bool = True) -> None:
-        """A new dancer from `seed`: now, or once the last has had MIN_RESTART_S (the seed shows at once)."""
-        if self._restart_due() and self._pending is None:
-            self._restart_now(seed, fade)
-            return
-        if self._pending is not None:
-            self.restarts_passed_over += 1
+        """A new dancer from `seed`, warming up now or once the last has had MIN_RESTART_S (the seed shows at once)."""
         self._seed = int(seed)
-        self._loop_length = None
-        self._pending = (int(seed), fade)
+        self.release_loop()  # the LSTM dreams on from the looped pose until the new dancer comes in
+        if self._last_now is None:  # nothing shown yet: nothing to dance on meanwhile
+            self._restart_now(seed, fade)
+        elif self._pending is None and self._warming is None and self._restart_due():
+            self._begin_restart(seed, fade)
+        else:
+            if self._pending is not None:
+                self.restarts_passed_over += 1
+            self._pending = (int(seed), fade)
 
-    def _restart_now(self, seed: int, fade: bool = True) -> None:
+    def _begin_restart(self, seed: int, fade: bool) -> None:
+        """Warm dancer `seed` up on the warm-up's thread; it comes in WARMUP_SECONDS of show time from now."""
         self._pending = None
         self._restarted_at = self._last_now
+        noise = self.rollout.noise
+        self._warmup.start(int(seed), noise)
+        self._warming = (int(seed), fade, (self._last_now or 0.0) + WARMUP_SECONDS, noise)
+
+    def _swap_in(self) -> None:
+        if self._warming is None:
+            return
+        fade = self._warming[1]
+        self._warming = None
+        self.rollout.restore(self._warmup.take())
+        self._arrive(fade)
+
+    def _restart_now(self, seed: int, fade: bool = True) -> None:
+        """A new dancer from `seed` at once, warmed up in the call (one on its way is dropped)."""
+        self._pending = self._warming = None
+        self._restarted_at = self._last_now
+        self._seed = int(seed)
+        self.rollout.seed_random(self._seed)
+        self._arrive(fade)
+
+    def _arrive(self, fade: bool) -> None:
+        """The rollout holds a new dancer: show it, crossfading from the pose on screen when `fade`."""
         fade = fade and self._shown_any and math.isfinite(float(self._pose.sum()))
         if fade:
             self._fade_from[...] = self._pose
@@ -277,8 +312,6 @@ class Choreographer:
         else:
             self._fading = False
         self._loop_length = None  # a new dancer: the old phrase is gone
-        self._seed = int(seed)
-        self.rollout.seed_random(self._seed)
         self.playhead.reset(self._history())
         self._record_history()
 
@@ -288,6 +321,7 @@ class Choreographer:
         The picture crossfades from `shown` (the pose on screen, e.g. the camera's dancer) to the
         continuation, so switching from following a dancer to continuing them never jumps."""
         self.rollout.seed_from_latents(window_raw, seed=self._seed)
+        self._pending = self._warming = None  # the latest ask wins
         self._loop_length = None
         if shown is not None and math.isfinite(float(np.sum(shown))):
             self._fade_from[...] = shown
@@ -315,7 +349,7 @@ class Choreographer:
             "offset": self._offset.copy(),
             "clock": [self._phase, self._last_now, self._downbeat, self._beat_step, self._accent, self._accent_at],
             "counts": [self.steps, self.skipped_steps, self.resets],
-            "restart": [self._restarted_at, self._pending],
+            "restart": [self._restarted_at, self._pending, self._warming],
             "dance": {  # this model's latents
                 "rollout": self.rollout.snapshot(),
                 "knots": self.playhead.knots.copy(),
@@ -341,13 +375,18 @@ class Choreographer:
             self.set_offsets(state["offset"])
         self._phase, self._last_now, self._downbeat, self._beat_step, self._accent, self._accent_at = state["clock"]
         self.steps, self.skipped_steps, self.resets = state["counts"]
-        restarted_at, pending = state.get("restart", [None, None])
+        restarted_at, pending, *warming = state.get("restart", [None, None])
         dance = state["dance"]
         if state["model"] != str(self.engine.model_path) or np.shape(dance["pose"]) != self._pose.shape:
             self._restart_now(int(state["seed"]), fade=False)
             return
         self._restarted_at = restarted_at
         self._pending = None if pending is None else (int(pending[0]), bool(pending[1]))
+        self._warming = None
+        if warming and warming[0] is not None:  # a new dancer on its way: warmed up again, as it was
+            seed, fade, at, noise = warming[0]
+            self._warmup.start(int(seed), float(noise))
+            self._warming = (int(seed), bool(fade), float(at), float(noise))
         self._seed = int(state["seed"])
         self.rollout.restore(dance["rollout"])
         self.playhead.reset(dance["knots"])

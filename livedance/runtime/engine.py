@@ -105,6 +105,24 @@ class Engine:
         bundle = Bundle.load(
             self.model_path, self.providers, self.threads, spinning=self.spinning, shared_threads=self.shared_threads
         )
+        self._bind(onnxruntime, bundle)
+        self.startup_seconds = time.perf_counter() - self._constructed
+        return self
+
+    def twin(self) -> Engine:
+        """A second engine on this one's onnxruntime sessions, with buffers of its own: another
+        thread can run it alongside this one (a session takes concurrent runs), as a new
+        dancer's warm-up does while the display thread plays on."""
+        import onnxruntime  # noqa: PLC0415  deferred, as in prepare()
+
+        bundle = self._require_ready()
+        twin = Engine(self.model_path, self.dancers, self.providers, self.threads, self.spinning, self.shared_threads)
+        twin._bind(onnxruntime, bundle)
+        twin.startup_seconds = time.perf_counter() - twin._constructed
+        return twin
+
+    def _bind(self, onnxruntime, bundle: Bundle) -> None:
+        """Bind this engine's buffers to `bundle`'s sessions, and warm them up."""
         batch, window, dim = self.dancers, bundle.window, bundle.latent_dim
         self._step = _BoundNetwork(
             onnxruntime, bundle.sessions["step"], "window", "next", (batch, window, dim), (batch, dim)
@@ -139,8 +157,6 @@ class Engine:
         for network in (self._step, self._decoder, self._encoder):
             network.input.fill(0.0)
             network.output.fill(0.0)
-        self.startup_seconds = time.perf_counter() - self._constructed
-        return self
 
     @property
     def ready(self) -> bool:

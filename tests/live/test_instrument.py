@@ -123,9 +123,14 @@ def _expect(binding, inst):
             recording=inst.takes.recording,
         )
         inst.running = True
+        if name == "reset":
+            c.freeze(True)  # no steps: the window changes only when the new dancer comes in
         press(inst, key, mod)
         if name in ("trails", "blackout"):
             inst.run(frames=40)  # let the glide arrive
+        if name == "reset":
+            inst.run(seconds=0.3)  # it warms up on its own thread, and comes in 0.1 s of show time later
+            c.freeze(False)
         label = f"{binding.label} ({pygame.key.name(key)})"
         if name == "reseed":
             assert c.seed != before["seed"], label
