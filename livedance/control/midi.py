@@ -34,7 +34,7 @@ import mido
 
 from livedance.control.clock import ClockFollower
 from livedance.control.controls import ControlBus
-from livedance.control.ratelimit import RateLimit
+from livedance.control.ratelimit import PerSender
 from livedance.control.tcpmidi import TcpInput
 from livedance.errors import LivedanceError, one_line
 from livedance.quiet import quiet_stderr
@@ -148,7 +148,7 @@ class MidiInput(Worker):
         self.rescan_seconds = max(float(rescan_seconds), 0.01)
         self.retry = Retry(retry_max)  # waits between tries to reach a server or open a port
         self.lost = 0  # connections or ports lost after they worked
-        self._limit = RateLimit(RATE, BURST)
+        self._limits = PerSender(RATE, BURST)  # per port: a flooding controller can't starve the others
         self.throttled = 0  # polls cut short by the rate
         self._next_scan = 0.0  # perf_counter of the next look for ports (sooner after a loss)
         self.clock = ClockFollower()
@@ -212,23 +212,24 @@ class MidiInput(Worker):
         self._close_all()
 
     def _poll(self) -> bool:
-        """Hand on every pending message, up to the rate; False when there was none (or the rate is spent)."""
-        got = False
+        """Hand on every pending message, up to each port's rate; False when there was none (or a rate is spent)."""
+        got, spent = False, False
         for name, port in list(self._ports.items()):
             try:
                 for msg in port.iter_pending():
                     got = True
                     self._handle(msg, time.perf_counter(), name)
-                    if not self._limit.allow():
+                    if not self._limits.allow(name):
                         self.throttled += 1
-                        return False  # the rest waits in the port (and its socket) for the next poll
+                        spent = True
+                        break  # the rest waits in the port (and its socket); the next port is read
             except Exception as exc:
                 log.debug("reading %s", name, exc_info=True)
                 self._lose(name, _reason(exc))
                 continue
             if port.closed:  # a socket port closes itself when the server goes away
                 self._lose(name, "the server went away" if self._tcp is not None else "closed")
-        return got
+        return got and not spent
 
     def _lose(self, name: str, reason: str) -> None:
         """A port that worked is gone: close it, say so once, and look for it again at once."""

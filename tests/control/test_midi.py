@@ -15,6 +15,7 @@ from waiting import wait_until
 from livedance.control.controls import ControlBus
 from livedance.control.midi import MidiInput, input_names, parse_tcp, pick_port
 from livedance.control.patch import Patch
+from livedance.control.tcpmidi import TcpInput
 from livedance.errors import LivedanceError
 from livedance.sync.tempo import TempoRule
 
@@ -457,3 +458,26 @@ def test_one_clock_drives_the_tempo_when_two_inputs_send_one():
         midi._handle(tick, t + 0.001, "port B")
         t += 0.5 / 24
     assert abs(tempo.offered("midi").bpm - 120.0) < 1.2, tempo.offered("midi")
+
+
+def test_a_flooding_port_does_not_starve_the_others():
+    """--midi-in all: each port has its own rate, so a controller in a feedback loop can't lock out the rest."""
+    bus = ControlBus()
+    midi = MidiInput(bus, "tcp:127.0.0.1:9", make_patch())  # never started: polled here
+    pairs = [socket.socketpair() for _ in range(2)]
+    try:
+        for name, (_, ours) in zip(("flooding", "quiet"), pairs):
+            midi._ports[name] = TcpInput(ours)
+        flood = b"".join(mido.Message("control_change", channel=0, control=7, value=k % 127).bin() for k in range(3000))
+        pairs[0][0].sendall(flood)
+        pairs[1][0].sendall(mido.Message("note_on", channel=9, note=36, velocity=127).bin())
+        polls = 0
+        while midi._poll() is False and polls < 3:  # a spent rate says "sleep": the quiet port was read anyway
+            polls += 1
+        controls = bus.drain([])
+        assert [c.name for c in controls].count("perturb") == 1  # the quiet port's pad, read in the first pass
+        assert 0 < midi.throttled and len(controls) < 3001  # the flood held back to its rate
+    finally:
+        for theirs, ours in pairs:
+            theirs.close()
+            ours.close()
