@@ -10,12 +10,16 @@ says so in one line, and files still work.
 
 Both readers give mono float32 blocks of `BLOCK` frames and the time (perf_counter) their
 last sample was heard; `read` returns None when a file ends. A reader that fails raises
-`AudioFault` (retry it) or `AudioUnavailable` (retrying cannot help); a file that stops short of
-the length its header gives (cut off, or gone with the disk it was on) has failed, not ended.
+`AudioFault` (retry it) or `AudioUnavailable` (retrying cannot help). A file that stops short of
+the length its header gives has failed, not ended, when it changed under us (cut off, or gone
+with the disk it was on); one still as it was when opened ends there, said once: its header
+only estimated the length (VBR MP3), or its last part was always unreadable, and a retry would
+stop at the same place for ever.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -27,6 +31,8 @@ import numpy as np
 import soundfile
 
 from livedance.errors import LivedanceError
+
+log = logging.getLogger(__name__)
 
 BLOCK = 512  # frames per block: 11.6 ms at 44.1 kHz
 CATCH_UP_S = 0.25  # a paced file this far behind restarts its clock rather than bursting
@@ -74,6 +80,8 @@ class FileSource:
         self.origin = 0.0  # when the stream's first sample was heard (perf_counter); moves on a catch-up
         self._file: soundfile.SoundFile | None = None
         self._position = 0  # frames handed over since the stream started (passes of a loop added up)
+        self._opened_as: tuple[int, int] | None = None  # (size, mtime) when opened: has it changed since?
+        self._said_short = False
 
     def open(self) -> None:
         if not os.path.exists(self.path):
@@ -81,6 +89,7 @@ class FileSource:
         if os.path.isdir(self.path):
             raise AudioFault("a folder, not an audio file")
         try:
+            self._opened_as = _identity(self.path)
             self._file = soundfile.SoundFile(self.path)
         except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
             raise AudioFault(f"not an audio file soundfile can read ({_reason(exc)})") from None
@@ -93,11 +102,23 @@ class FileSource:
         if sound is None:
             raise AudioFault("not open")
         try:
-            data = sound.read(self.block, dtype="float32", always_2d=True)
-            if len(data) < self.block and 0 <= sound.tell() < sound.frames:  # cut short under us
-                raise AudioFault(f"read failed at {sound.tell() / self.samplerate:.1f} s of {self.duration:.1f} s")
+            short = False
+            try:
+                data = sound.read(self.block, dtype="float32", always_2d=True)
+                short = len(data) < self.block and 0 <= sound.tell() < sound.frames
+                if short:
+                    at = sound.tell() / self.samplerate
+                    self._stopped_short(f"read failed at {at:.1f} s of {self.duration:.1f} s")
+            except (soundfile.LibsndfileError, RuntimeError) as exc:
+                short = True
+                self._stopped_short(f"read failed ({_reason(exc)})")
+                data = np.zeros((0, sound.channels), np.float32)
             if len(data) == 0 and self.loop and sound.frames > 0:
-                sound.seek(0)
+                if short:  # libsndfile may keep the error it stopped on: start over on a fresh handle
+                    sound.close()
+                    sound = self._file = soundfile.SoundFile(self.path)
+                else:
+                    sound.seek(0)
                 data = sound.read(self.block, dtype="float32", always_2d=True)
         except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
             raise AudioFault(f"read failed ({_reason(exc)})") from None
@@ -114,6 +135,18 @@ class FileSource:
             elif heard > now and stopping.wait(heard - now):
                 return None
         return block, heard
+
+    def _stopped_short(self, reason: str) -> None:
+        """Short of the header's length: a fault to retry if the file changed since it was opened, else its end."""
+        try:
+            unchanged = _identity(self.path) == self._opened_as
+        except OSError:
+            unchanged = False
+        if not unchanged:
+            raise AudioFault(reason)
+        if not self._said_short:
+            self._said_short = True
+            log.warning("audio %s: %s, and the file is as it was when opened; played as its end", self.path, reason)
 
     @property
     def duration(self) -> float:
@@ -222,6 +255,12 @@ def open_source(spec: str, loop: bool = False, realtime: bool = True) -> FileSou
     if kind == "file":
         return FileSource(str(target), loop=loop, realtime=realtime)
     return DeviceSource(target)
+
+
+def _identity(path: str) -> tuple[int, int]:
+    """What changes when a file is cut, rewritten or replaced: its size and modification time."""
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _reason(exc: BaseException) -> str:

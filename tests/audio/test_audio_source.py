@@ -1,10 +1,12 @@
 """Which --audio means what, the file reader, and the device picker (live input needs PortAudio,
 absent on the test machine: what can run without it runs here)."""
 
+import os
 import threading
 
 import numpy as np
 import pytest
+import soundfile
 from music import RATE, clicks, write
 
 from livedance.audio.source import (
@@ -70,6 +72,50 @@ def test_a_looping_file_starts_over(tmp_path):
     total = sum(len(source.read(threading.Event())[0]) for _ in range(40))
     source.close()
     assert total > 3 * 0.1 * RATE
+
+
+def overstated_flac(path, samples):
+    """A FLAC whose header says it holds a second more than it does (as a VBR MP3's estimate can)."""
+    soundfile.write(path, samples, RATE)
+    data = bytearray(path.read_bytes())
+    field = int.from_bytes(data[18:26], "big")  # STREAMINFO's last 36 bits there: the total samples
+    data[18:26] = (field + RATE).to_bytes(8, "big")
+    path.write_bytes(bytes(data))
+    with soundfile.SoundFile(path) as sound:
+        assert sound.frames == len(samples) + RATE
+    return path
+
+
+def read_all(source, most=1000):
+    blocks = []
+    while len(blocks) < most and (got := source.read(threading.Event())) is not None:
+        blocks.append(got[0])
+    return blocks
+
+
+def test_a_file_whose_header_overstates_it_ends_where_its_sound_does(tmp_path, warned):
+    """Not a fault to retry for ever: the file is as it was, so a retry would stop at the same place."""
+    samples = clicks(120.0, 1.0)
+    source = FileSource(str(overstated_flac(tmp_path / "s.flac", samples)), realtime=False)
+    source.open()
+    heard = np.concatenate(read_all(source))
+    assert len(samples) - 512 <= len(heard) <= len(samples)
+    np.testing.assert_allclose(heard, samples[: len(heard)], atol=1e-4)
+    said = warned.about("s.flac")
+    assert len(said) == 1 and "played as its end" in said[0], said
+    looping = FileSource(source.path, loop=True, realtime=False)
+    looping.open()
+    assert sum(map(len, read_all(looping, most=200))) == 200 * 512  # round and round, never a fault
+
+
+def test_a_file_cut_short_while_open_is_a_fault(tmp_path):
+    path = write(tmp_path / "s.wav", clicks(120.0, 1.0))
+    source = FileSource(str(path), realtime=False)
+    source.open()
+    source.read(threading.Event())
+    os.truncate(path, 4096)
+    with pytest.raises(AudioFault, match="read failed at"):
+        read_all(source)
 
 
 @pytest.mark.parametrize(
