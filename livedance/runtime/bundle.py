@@ -90,12 +90,19 @@ def _session_options(onnxruntime, threads: int, spinning: bool = True, shared: b
 
 
 def open_session(
-    onnxruntime, path: Path, threads: int, providers: list[str], spinning: bool = True, shared: bool = False
+    onnxruntime,
+    path: Path,
+    threads: int,
+    providers: list[str],
+    spinning: bool = True,
+    shared: bool = False,
+    model: bytes | None = None,
 ):
-    """Open one network; a file onnxruntime cannot read becomes an error naming it."""
+    """Open one network (from `model`, its bytes already read, where given); a file onnxruntime
+    cannot read becomes an error naming it."""
     try:
         options = _session_options(onnxruntime, threads, spinning, shared)
-        return onnxruntime.InferenceSession(str(path), options, providers=providers)
+        return onnxruntime.InferenceSession(str(path) if model is None else model, options, providers=providers)
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/RuntimeError types
         raise LivedanceError(f"{path}: not a readable ONNX network ({one_line(exc, 160, first=True)})") from None
 
@@ -151,7 +158,9 @@ def _cuda_problem(onnxruntime) -> str:
     return "the CUDA session did not start (unsupported GPU or no free memory)"
 
 
-def _open_preferred(onnxruntime, path: Path, threads: int, spinning: bool = True, shared: bool = False):
+def _open_preferred(
+    onnxruntime, path: Path, threads: int, spinning: bool = True, shared: bool = False, model: bytes | None = None
+):
     """Open the first network on the best provider that really works; returns (session, providers, note).
 
     onnxruntime-gpu lists CUDA as available on machines without a GPU (or without its CUDA
@@ -169,7 +178,9 @@ def _open_preferred(onnxruntime, path: Path, threads: int, spinning: bool = True
         onnxruntime.set_default_logger_severity(4)
         try:
             session = onnxruntime.InferenceSession(
-                str(path), _session_options(onnxruntime, threads, spinning, shared), providers=[accelerator, CPU]
+                str(path) if model is None else model,
+                _session_options(onnxruntime, threads, spinning, shared),
+                providers=[accelerator, CPU],
             )
         except Exception as exc:  # a network this provider cannot compile; CPU decides below
             log.debug("%s", one_line(exc), exc_info=True)
@@ -183,7 +194,7 @@ def _open_preferred(onnxruntime, path: Path, threads: int, spinning: bool = True
             fallback = session  # already what the CPU attempt would open
         why = _cuda_problem(onnxruntime) if accelerator == CUDA else "the session fell back to CPU"
         notes.append(f"{short} listed by {_onnxruntime_package()} but unusable: {why}")
-    session = fallback or open_session(onnxruntime, path, threads, [CPU], spinning, shared)
+    session = fallback or open_session(onnxruntime, path, threads, [CPU], spinning, shared, model)
     return session, [CPU], "; ".join(notes)
 
 
@@ -346,7 +357,8 @@ class Bundle:
         for name, file in files.items():
             if not file.is_file():
                 raise LivedanceError(f"{file}: missing; a bundle needs {', '.join(f.name for f in files.values())}")
-        integrity.check(manifest, manifest_path, list(files.values()))
+        contents = {file: integrity.read_bytes(file) for file in files.values()}
+        integrity.check(manifest, manifest_path, contents)
 
         onnxruntime = import_onnxruntime()
         sessions = {}
@@ -354,12 +366,12 @@ class Bundle:
         note = ""
         if providers is None:
             sessions[names[0]], providers, note = _open_preferred(
-                onnxruntime, files[names[0]], threads, spinning, shared_threads
+                onnxruntime, files[names[0]], threads, spinning, shared_threads, contents[files[names[0]]]
             )
         for name in names:
             if name not in sessions:
                 sessions[name] = open_session(
-                    onnxruntime, files[name], threads, list(providers), spinning, shared_threads
+                    onnxruntime, files[name], threads, list(providers), spinning, shared_threads, contents[files[name]]
                 )
         frames, latent = (height, width, 1), (latent_dim,)
         expected = {"encoder": (frames, latent), "decoder": (latent, frames), "step": ((window, latent_dim), latent)}

@@ -37,8 +37,9 @@ def describe(paths: list[Path]) -> dict:
     return record
 
 
-def check(manifest: dict, manifest_path: Path, paths: list[Path]) -> None:
-    """Each file's size and SHA-256 against the manifest's record of it; nothing when there is none."""
+def check(manifest: dict, manifest_path: Path, contents: dict[Path, bytes]) -> None:
+    """Each file's bytes (read once: the same bytes then go to onnxruntime, so a file rewritten
+    in between can't slip past) against the manifest's size and SHA-256; nothing when there is none."""
     record = manifest.get(FILES)
     if record is None:
         log.debug("%s: no '%s' record; its networks are not checked", manifest_path, FILES)
@@ -46,13 +47,12 @@ def check(manifest: dict, manifest_path: Path, paths: list[Path]) -> None:
     shape = "'files' must give each network's bytes (a number) and sha256 (64 hex digits)"
     if not isinstance(record, dict):
         raise LivedanceError(f"{manifest_path}: {shape}")
-    for path in paths:
+    for path, data in contents.items():
         entry = record.get(path.name)
         size = entry.get("bytes") if isinstance(entry, dict) else None
         digest = entry.get("sha256") if isinstance(entry, dict) else None
         if not isinstance(size, int) or not isinstance(digest, str) or len(digest) != 64:
             raise LivedanceError(f"{manifest_path}: {shape}; {path.name} has {one_line(repr(entry), 80)}")
-        data = read_bytes(path)
         if len(data) != size:
             how = "cut short" if len(data) < size else "grown"
             raise LivedanceError(
