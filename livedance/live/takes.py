@@ -78,6 +78,7 @@ class Takes:
         self._starting = False
         self._cancel = False
         self._opened: Recorder | None = None  # opened by a record thread, for the display thread to adopt
+        self._failed: str | None = None  # why a record thread could not open its take, for the display thread
         self._take = 0  # the newest take's number: only its lines reach the HUD
         self._named: set[Path] = set()  # every file name given to a take, so none is given twice
 
@@ -126,7 +127,14 @@ class Takes:
             self._thread(self._finish, recorder, self.performance.frames, self._status_of(self._take))
 
     def poll(self) -> None:
-        """Adopt a recorder a record thread has opened (or drop it, if stopped meanwhile)."""
+        """Adopt a recorder a record thread has opened (or drop it, if stopped meanwhile), or say
+        why it could not open one: only this thread decides whether a take is starting, so a
+        record pressed again as the opening fails can't leave "opening" on the HUD."""
+        if self._failed is not None:
+            failed, self._failed = self._failed, None
+            self._starting = self._cancel = False
+            self.status(failed)
+            return
         if self._opened is None:
             return
         recorder, self._opened = self._opened, None
@@ -172,7 +180,7 @@ class Takes:
     def finish(self) -> list[str]:
         """Wait for takes opening or finishing, then end the current one; a line on each file."""
         self.join()
-        if self._opened is not None:  # opened but never shown a frame
+        if self._opened is not None or self._failed is not None:  # opened but never shown a frame, or failed
             self._cancel = True
             self.poll()
         recorder, self.recorder = self.recorder, None
@@ -198,8 +206,7 @@ class Takes:
         except Exception as exc:  # whatever it is, the take is not opening any more
             if not isinstance(exc, LivedanceError):
                 log.warning("%s", one_line(exc), exc_info=True)
-            say(f"record: {one_line(exc)}")
-            self._starting = False
+            self._failed = f"record: {one_line(exc)}"
 
     def _finish(self, recorder: Recorder, frame: int, say: Callable[[str], None] | None = None) -> list[str]:
         """Finish a recording and its control log (ended at `frame`); one line on each, the

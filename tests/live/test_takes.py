@@ -96,6 +96,7 @@ def test_a_folder_that_cannot_be_made_is_said_on_the_hud(show, tmp_path):
     takes = make_takes(show, blocker / "takes")
     takes.start()
     takes.join()
+    takes.poll()  # the display thread's next frame says why
     assert not takes.recording and takes.bus.status["record"].startswith("record: ")
     assert "cannot create its folder" in takes.bus.status["record"]
 
@@ -179,11 +180,30 @@ def test_an_older_take_finishing_never_overwrites_the_newer_take_s_line(takes):
         assert events[-1]["type"] == "end" and [e["type"] for e in events].count("end") == 1, out
 
 
+def test_record_pressed_again_as_the_opening_fails_leaves_no_opening_on_the_hud(show, tmp_path):
+    """Stopped while opening, pressed again just as the opening fails: the HUD says why, not "opening"."""
+    blocker = tmp_path / "file"
+    blocker.write_text("in the way")
+    takes = make_takes(show, blocker / "takes")
+    takes.start()
+    takes.stop()  # cancelled while it opens
+    takes.join()  # ... and the opening fails
+    takes.start()  # pressed again before the display thread's next frame: it keeps the take that was opening
+    takes.poll()
+    assert not takes.recording and "cannot create its folder" in takes.bus.status["record"]
+    takes.start()  # and record works as ever after it
+    assert takes.recording
+    takes.join()
+    takes.poll()
+    assert not takes.recording
+
+
 def test_a_take_that_fails_to_open_in_any_way_lets_the_next_one_start(takes, tmp_path):
     """Not a LivedanceError: the take still stops opening, the HUD says why, and record works again."""
     takes.codec = "no-such-codec"  # open_writer refuses it (a LivedanceError)...
     takes.start()
     takes.join()
+    takes.poll()
     assert not takes.recording and takes.bus.status["record"].startswith("record: ")
     takes.codec = None
     takes.fps = float("inf")  # ...and this one an OverflowError (no frame count in a segment)
