@@ -24,6 +24,8 @@ import numpy as np
 from livedance.control import params as _params
 from livedance.errors import LivedanceError
 
+REFUSAL_CHARS = 300  # a refusal quotes what was sent: a 60 KB string must not become a 60 KB HUD line
+
 
 @dataclass
 class Control:
@@ -111,7 +113,7 @@ class ControlBus:
         except LivedanceError as exc:
             with self._lock:
                 counts.refused += 1
-                self.last_refusal = f"{source}: {exc}"
+                self.last_refusal = _capped(f"{source}: {exc}")
             return False
         with self._lock:
             counts.received += 1
@@ -131,7 +133,7 @@ class ControlBus:
         counts = self.count(source)
         with self._lock:
             counts.refused += 1
-            self.last_refusal = f"{source}: {reason}"
+            self.last_refusal = _capped(f"{source}: {reason}")
 
     def listen(self) -> queue.SimpleQueue:
         """A queue that gets (name, value, index) for every value the loop applies.
@@ -161,3 +163,7 @@ class ControlBus:
         self.values[name if index is None else f"{name}/{index}"] = value
         for listener in self._listeners:
             listener.put((name, value, index))
+
+
+def _capped(text: str) -> str:
+    return text if len(text) <= REFUSAL_CHARS else text[: REFUSAL_CHARS - 3] + "..."
