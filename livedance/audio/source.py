@@ -12,9 +12,10 @@ Both readers give mono float32 blocks of `BLOCK` frames and the time (perf_count
 last sample was heard; `read` returns None when a file ends. A reader that fails raises
 `AudioFault` (retry it) or `AudioUnavailable` (retrying cannot help). A file that stops short of
 the length its header gives has failed, not ended, when it changed under us (cut off, or gone
-with the disk it was on); one still as it was when opened ends there, said once: its header
-only estimated the length (VBR MP3), or its last part was always unreadable, and a retry would
-stop at the same place for ever.
+with the disk it was on). One still as it was when opened ends there, said once, when it simply
+runs out (its header only estimated the length, as a VBR MP3's does) or when a read fails at
+the same place again after a retry (a part that can never be read): retrying would stop there
+for ever. A read error seen once is a fault, retried, as a flaky disk's would be.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class FileSource:
         self._file: soundfile.SoundFile | None = None
         self._position = 0  # frames handed over since the stream started (passes of a loop added up)
         self._opened_as: tuple[int, int] | None = None  # (size, mtime) when opened: has it changed since?
+        self._pass_frames = 0  # frames read since it was opened (or started over)
+        self._failed_at: tuple | None = None  # (size, mtime, frames) of the last read that failed
         self._said_short = False
 
     def open(self) -> None:
@@ -94,7 +97,7 @@ class FileSource:
         except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
             raise AudioFault(f"not an audio file soundfile can read ({_reason(exc)})") from None
         self.samplerate = self._file.samplerate
-        self.origin, self._position = time.perf_counter(), 0
+        self.origin, self._position, self._pass_frames = time.perf_counter(), 0, 0
 
     def read(self, stopping: threading.Event) -> tuple[np.ndarray, float] | None:
         """The next block and when its last sample is heard; None at the end (or when stopped)."""
@@ -108,18 +111,21 @@ class FileSource:
                 short = len(data) < self.block and 0 <= sound.tell() < sound.frames
                 if short:
                     at = sound.tell() / self.samplerate
-                    self._stopped_short(f"read failed at {at:.1f} s of {self.duration:.1f} s")
+                    self._stopped_short(f"read failed at {at:.1f} s of {self.duration:.1f} s", again=True)
             except (soundfile.LibsndfileError, RuntimeError) as exc:
                 short = True
-                self._stopped_short(f"read failed ({_reason(exc)})")
+                self._stopped_short(f"read failed ({_reason(exc)})", again=False)
                 data = np.zeros((0, sound.channels), np.float32)
+            self._pass_frames += len(data)
             if len(data) == 0 and self.loop and sound.frames > 0:
                 if short:  # libsndfile may keep the error it stopped on: start over on a fresh handle
                     sound.close()
                     sound = self._file = soundfile.SoundFile(self.path)
                 else:
                     sound.seek(0)
+                self._pass_frames = 0
                 data = sound.read(self.block, dtype="float32", always_2d=True)
+                self._pass_frames += len(data)
         except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
             raise AudioFault(f"read failed ({_reason(exc)})") from None
         if len(data) == 0:
@@ -136,14 +142,20 @@ class FileSource:
                 return None
         return block, heard
 
-    def _stopped_short(self, reason: str) -> None:
-        """Short of the header's length: a fault to retry if the file changed since it was opened, else its end."""
+    def _stopped_short(self, reason: str, again: bool) -> None:
+        """Short of the header's length: a fault to retry if the file changed since it was opened
+        (or, for a failed read, unless it failed at this very place before); else its end."""
         try:
-            unchanged = _identity(self.path) == self._opened_as
+            identity = _identity(self.path)
         except OSError:
-            unchanged = False
-        if not unchanged:
+            identity = None
+        if identity is None or identity != self._opened_as:
             raise AudioFault(reason)
+        if not again:
+            place = (*identity, self._pass_frames)
+            if place != self._failed_at:
+                self._failed_at = place
+                raise AudioFault(reason)
         if not self._said_short:
             self._said_short = True
             log.warning("audio %s: %s, and the file is as it was when opened; played as its end", self.path, reason)

@@ -166,4 +166,8 @@ class ControlBus:
 
 
 def _capped(text: str) -> str:
-    return text if len(text) <= REFUSAL_CHARS else text[: REFUSAL_CHARS - 3] + "..."
+    """The line's start and end (what was refused, and what was expected), the middle cut out."""
+    if len(text) <= REFUSAL_CHARS:
+        return text
+    half = (REFUSAL_CHARS - 5) // 2
+    return f"{text[:half]} ... {text[-half:]}"

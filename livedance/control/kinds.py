@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 OscArgs = list[tuple[str, object]]
 ON, OFF = ("on", "true", "yes"), ("off", "false", "no")
 _PATH = re.compile(r"[/\\:\0]|^~")  # what makes a choice's name a path: separators, a drive, a home
+MAX_NAME = 120  # characters in a choice's name (a model bundle's folder name)
 
 
 def _range(param: Param) -> tuple[float, float]:
@@ -346,6 +347,8 @@ class ChoiceKind(Kind):
 
     def coerce(self, param: Param, value: object) -> tuple[object, bool]:
         choices = param.choices
+        if isinstance(value, str) and len(value) > MAX_NAME:  # it would be quoted on the HUD and in the log
+            raise LivedanceError(f"{param.name}: a name of {len(value)} characters; expected at most {MAX_NAME}")
         if isinstance(value, str) and not choices and (_PATH.search(value) or value in (".", "..")):
             # the instrument's choices are names (bundles in models/): a control picks one, never a path
             raise LivedanceError(f"{param.name} {value!r}: expected a name or an index >= 0, not a path")

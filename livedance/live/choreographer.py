@@ -21,8 +21,11 @@ Choices, so the picture never jumps or stalls:
   new dancer morphs in. The swap lands at a show time, not when the thread finishes (the frame
   waits for a late one), so a replay lands it on the same frame. One starts at most every
   `MIN_RESTART_S`; one asked for sooner waits its turn (the latest ask wins, the seed shows at
-  once), so a flood of pads costs a few warm-ups a second. The safety restart and a new dancer
-  asked for before the first frame warm up at once, in the call.
+  once), so a flood of pads costs a few warm-ups a second. A perturb (or an accent's jolt)
+  asked for while a new dancer is on its way is kept for the new dancer; a loop is refused
+  until it has come in (there is nothing of it to loop yet). A warm-up that fails leaves the
+  old dancer dancing and says why in the log. The safety restart and a new dancer asked for
+  before the first frame warm up at once, in the call.
 - Perturb: noise into the window the LSTM reads, never into what is shown; it shows within
   two steps (the playhead lags the newest prediction by one to two steps).
 - Freeze: the step clock stops and the same latent is returned exactly; the clock resumes
@@ -49,9 +52,9 @@ Choices, so the picture never jumps or stalls:
   `loop(n)` replays the last n of them, cyclically, one per clock step (the LSTM rests), so
   the phrase repeats in time with the clock and Catmull-Rom smooths the seam. On release the
   window is rebuilt from the phrase up to the step just shown, so the LSTM dreams on from the
-  looped pose with no jump. Reseed, reset and jump release the loop so at once (the new
-  dancer comes in from there); the safety restart drops it; a perturb while looping is lost
-  with the window that release rebuilds.
+  looped pose with no jump. Reseed, reset and jump release the loop at once (the new dancer
+  comes in from there); the safety restart drops it; a perturb while looping is lost with the
+  window that release rebuilds.
 
 `frame` returns the choreographer's own buffer, the same array every call and overwritten by
 the next: copy what you keep.
@@ -59,14 +62,17 @@ the next: copy what you keep.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
 
 from livedance.control.params import MAX_BPM, MAX_SPEED, MAX_STEPS_PER_BEAT, MIN_BPM, MIN_SPEED, SEED_RANGE
-from livedance.errors import LivedanceError
+from livedance.errors import LivedanceError, one_line
 from livedance.live.warmup import Warmup
 from livedance.runtime.generate import Playhead, Rollout
+
+log = logging.getLogger(__name__)
 
 MAX_STEPS_PER_FRAME = 2
 # How many shown step latents the phrase loop can reach back (about 21 s at 12 steps/s).
@@ -150,8 +156,10 @@ class Choreographer:
         self._restarted_at: float | None = None  # the show time of the last warm-up
         self._pending: tuple[int, bool] | None = None  # (seed, fade) waiting for MIN_RESTART_S
         self._warming: tuple[int, bool, float, float] | None = None  # (seed, fade, show time it comes in, noise)
-        self._warmup = Warmup(engine)
+        self._warmup = Warmup(engine, self.rollout)
+        self._jolts: list[float] = []  # perturbs asked for while a new dancer is on its way, for it
         self._seed = int(seed)
+        self._dancing = self._seed  # the seed of the dancer in the rollout (`_seed` may be on its way)
         self.rollout.seed_random(self._seed)
         self.playhead = Playhead(self._history())
         self._record_history()
@@ -290,16 +298,28 @@ class Choreographer:
     def _swap_in(self) -> None:
         if self._warming is None:
             return
-        fade = self._warming[1]
+        seed, fade = self._warming[:2]
         self._warming = None
-        self.rollout.restore(self._warmup.take())
+        jolts, self._jolts = self._jolts, []
+        try:
+            state = self._warmup.take()
+        except Exception as exc:  # the old dancer dances on: nothing a control asks may stop the frames
+            log.warning("new dancer %d: not started (%s); dancer %d dances on", seed, one_line(exc), self._dancing)
+            if self._pending is None:
+                self._seed = self._dancing
+            return
+        self.rollout.restore(state)
+        self._dancing = seed
         self._arrive(fade)
+        for amount in jolts:
+            self.perturb(amount)
 
     def _restart_now(self, seed: int, fade: bool = True) -> None:
         """A new dancer from `seed` at once, warmed up in the call (one on its way is dropped)."""
         self._pending = self._warming = None
+        self._jolts.clear()
         self._restarted_at = self._last_now
-        self._seed = int(seed)
+        self._seed = self._dancing = int(seed)
         self.rollout.seed_random(self._seed)
         self._arrive(fade)
 
@@ -322,12 +342,18 @@ class Choreographer:
         continuation, so switching from following a dancer to continuing them never jumps."""
         self.rollout.seed_from_latents(window_raw, seed=self._seed)
         self._pending = self._warming = None  # the latest ask wins
+        self._jolts.clear()
+        self._dancing = self._seed
         self._loop_length = None
         if shown is not None and math.isfinite(float(np.sum(shown))):
             self._fade_from[...] = shown
             self._fade_start, self._fading = None, True
         self.playhead.reset(self._history())
         self._record_history()
+
+    def close(self) -> None:
+        """Let a warm-up under way finish: the show is ending."""
+        self._warmup.close()
 
     # --- carrying on elsewhere (a replay from a session log's snapshot) ----------------------
     def snapshot(self) -> dict:
@@ -349,7 +375,7 @@ class Choreographer:
             "offset": self._offset.copy(),
             "clock": [self._phase, self._last_now, self._downbeat, self._beat_step, self._accent, self._accent_at],
             "counts": [self.steps, self.skipped_steps, self.resets],
-            "restart": [self._restarted_at, self._pending, self._warming],
+            "restart": [self._restarted_at, self._pending, self._warming, list(self._jolts), self._dancing],
             "dance": {  # this model's latents
                 "rollout": self.rollout.snapshot(),
                 "knots": self.playhead.knots.copy(),
@@ -375,7 +401,9 @@ class Choreographer:
             self.set_offsets(state["offset"])
         self._phase, self._last_now, self._downbeat, self._beat_step, self._accent, self._accent_at = state["clock"]
         self.steps, self.skipped_steps, self.resets = state["counts"]
-        restarted_at, pending, *warming = state.get("restart", [None, None])
+        restart = list(state.get("restart", [None, None]))
+        restart += [None, [], state["seed"]][len(restart) - 2 :]  # an older snapshot: nothing on its way
+        restarted_at, pending, warming, jolts, dancing = restart
         dance = state["dance"]
         if state["model"] != str(self.engine.model_path) or np.shape(dance["pose"]) != self._pose.shape:
             self._restart_now(int(state["seed"]), fade=False)
@@ -383,10 +411,12 @@ class Choreographer:
         self._restarted_at = restarted_at
         self._pending = None if pending is None else (int(pending[0]), bool(pending[1]))
         self._warming = None
-        if warming and warming[0] is not None:  # a new dancer on its way: warmed up again, as it was
-            seed, fade, at, noise = warming[0]
+        if warming is not None:  # a new dancer on its way: warmed up again, as it was
+            seed, fade, at, noise = warming
             self._warmup.start(int(seed), float(noise))
             self._warming = (int(seed), bool(fade), float(at), float(noise))
+        self._jolts = [float(amount) for amount in jolts]
+        self._dancing = int(dancing)
         self._seed = int(state["seed"])
         self.rollout.restore(dance["rollout"])
         self.playhead.reset(dance["knots"])
@@ -438,6 +468,9 @@ class Choreographer:
         amount = _finite_number(amount, "perturb amount")
         if amount < 0:
             raise LivedanceError(f"perturb amount: {amount:g}; expected a number >= 0")
+        if self._warming is not None or self._pending is not None:  # for the dancer on its way
+            self._jolts.append(amount)
+            return
         window = self.rollout.window_norm
         for dancer, generator in enumerate(self.rollout.generators):
             window[dancer] += np.float32(amount) * generator.standard_normal(window.shape[1:], dtype=np.float32)
@@ -593,6 +626,8 @@ class Choreographer:
         """
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= LOOP_CAPACITY:
             raise LivedanceError(f"loop steps: {steps!r}; expected a whole number from 1 to {LOOP_CAPACITY}")
+        if self._warming is not None or self._pending is not None:
+            raise LivedanceError(f"loop: dancer {self._seed} is on its way; loop once it has come in")
         length = min(int(steps), self._recorded)
         entries = (self._ring_next - length + np.arange(length)) % LOOP_CAPACITY
         self._phrase[:length] = self._ring[entries]

@@ -354,5 +354,8 @@ class Instrument:
             source.close()
         self.inputs.clear()
         self.switcher.close()
+        self.performance.choreographer.close()
+        if self.switcher.outgoing is not None:
+            self.switcher.outgoing.choreographer.close()
         self.takes.join()
         self.window.close()

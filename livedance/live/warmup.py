@@ -23,17 +23,27 @@ log = logging.getLogger(__name__)
 
 
 class Warmup:
-    """One new dancer at a time, warmed up on its own thread for the choreographer of `engine`."""
+    """One new dancer at a time, warmed up on its own thread like `rollout` (its engine, dancers
+    and generation settings; the noise is given per warm-up, as a knob may have moved it)."""
 
-    def __init__(self, engine) -> None:
-        self._rollout = Rollout(engine.twin(), dancers=engine.dancers)
+    def __init__(self, engine, rollout: Rollout) -> None:
+        self._rollout = Rollout(
+            engine.twin(),
+            dancers=rollout.dancers,
+            noise=rollout.noise,
+            mean_pull=rollout.mean_pull,
+            reproject=rollout.reproject,
+            motion_gain=rollout.motion_gain,
+        )
         self._thread: threading.Thread | None = None
         self._state: dict | None = None
         self._error: BaseException | None = None
         self.late = 0  # warm-ups the display thread had to wait for
 
     def start(self, seed: int, noise: float) -> None:
-        """Begin warming up dancer `seed` with this noise (one asked for before finishes first)."""
+        """Begin warming up dancer `seed` with this noise. One asked for before finishes first:
+        the choreographer takes each before it asks again, and MIN_RESTART_S apart keeps a
+        dropped one (a safety restart, a continuation) long finished by the next ask."""
         self._join()
         self._state = self._error = None
         self._thread = threading.Thread(target=self._run, args=(seed, noise), name="livedance-warmup", daemon=True)
@@ -63,6 +73,11 @@ class Warmup:
             raise RuntimeError("Warmup.take() before start()")
         state, self._state = self._state, None
         return state
+
+    def close(self) -> None:
+        """Wait for a warm-up under way (the show is ending: its sessions are about to go)."""
+        self._join()
+        self._state = self._error = None
 
     def _join(self) -> None:
         if self._thread is not None:

@@ -311,6 +311,9 @@ class Bundle:
         `providers`: onnxruntime execution providers in order of preference; by default the
         first of CUDA, CoreML, DirectML that really works on this machine, else CPU.
         Live loops want `spinning=False, shared_threads=True` (see `_session_options`).
+        Each network is read once, checked against the manifest and handed to onnxruntime as
+        those bytes, so it must be one self-contained file (no external weights; export writes
+        them so).
         """
         folder = resolve_bundle_path(path)
         _check_folder(folder)

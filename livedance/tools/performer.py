@@ -23,8 +23,8 @@ from livedance.worker import Worker
 
 # Played by the schedule below, not in the round of parameters.
 SCHEDULED = frozenset({"model", "record", "mode", "auto", "dancers", "learn", "fullscreen", "hud", "camera_learn"})
-# A new dancer warms up for one window of steps on the display thread (docs/reliability.md): a
-# performer starts one every few seconds, not four a second, so these come on the schedule.
+# A new dancer costs a warm-up (one window of model steps, on a thread of its own): a performer
+# starts one every few seconds, not four a second, so these come on the schedule.
 RESTARTS = ("reseed", "seed", "preset", "reset")
 COLOURS = ("white", "black", "red", "#20c0ff", (255, 128, 0), (0.2, 0.9, 0.4))
 MODES = ("generate", "follow", "continue")

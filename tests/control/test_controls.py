@@ -88,5 +88,6 @@ def test_a_source_refused_before_it_became_a_parameter_is_counted_too():
 def test_a_refusal_quoting_a_huge_value_stays_a_short_line():
     bus = ControlBus()
     assert not bus.offer("noise", "x" * 60_000, "osc")
+    assert len(bus.last_refusal) <= 300 and bus.last_refusal.endswith(": expected a number from 0 to 2")
     bus.refuse("osc", "/livedance/fg " + "y" * 60_000)
-    assert bus.count("osc").refused == 2 and len(bus.last_refusal) == 300 and bus.last_refusal.endswith("...")
+    assert bus.count("osc").refused == 2 and len(bus.last_refusal) <= 300 and " ... " in bus.last_refusal

@@ -132,6 +132,7 @@ def test_coerce(name, value, expected, clamped):
         ("model", "models\\default", "model 'models\\\\default': expected a name or an index >= 0, not a path"),
         ("model", "C:bundle", "model 'C:bundle': expected a name or an index >= 0, not a path"),
         ("model", "~root", "model '~root': expected a name or an index >= 0, not a path"),
+        ("model", "m" * 60_000, "model: a name of 60000 characters; expected at most 120"),
         ("learn", "sped", "learn 'sped': expected one of off, reseed"),
         ("learn", "latent/x", "learn 'latent/x': expected one of off, reseed"),
         ("fg", (1.0, 2.0, 3.0), "fg (1.0, 2.0, 3.0): expected a colour name, #rrggbb or R G B (0-255 each)"),

@@ -78,19 +78,56 @@ def test_reseed_changes_the_dancer_without_a_jump(engine):
 def test_a_new_dancer_comes_in_warmup_seconds_after_the_ask(engine):
     """Warmed up on its own thread meanwhile; it lands at a show time, so a replay lands it on the same frame."""
     choreographer = Choreographer(engine, seed=2)
-    play(choreographer, 1.0)  # the last frame, and so the ask, at 59/60 s
+    choreographer.frame(1.0)  # the ask comes after this frame
     choreographer.freeze(True)  # no steps: the window is the dancer that came in
     old = choreographer.rollout.window_norm.copy()
     choreographer.reseed(9)
-    play(choreographer, WARMUP_SECONDS - 2 / FPS, start=1.0)
-    np.testing.assert_array_equal(choreographer.rollout.window_norm, old)  # the old dancer meanwhile
-    play(choreographer, 3 / FPS, start=1.0 + WARMUP_SECONDS - 1 / FPS)
+    for now in (1.02, 1.05, 1.0 + WARMUP_SECONDS - 0.002):
+        choreographer.frame(now)
+        np.testing.assert_array_equal(choreographer.rollout.window_norm, old)  # the old dancer meanwhile
+    choreographer.frame(1.0 + WARMUP_SECONDS + 0.002)  # the first frame at its show time
     # It is seed 9's own dancer from here on (the crossfade only changes what is shown).
     np.testing.assert_array_equal(choreographer.rollout.window_norm, Choreographer(engine, seed=9).rollout.window_norm)
 
 
+def test_a_perturb_asked_for_while_a_new_dancer_is_on_its_way_is_kept_for_it(engine):
+    jolted, plain = Choreographer(engine, seed=2), Choreographer(engine, seed=2)
+    for c in (jolted, plain):
+        play(c, 1.0)
+        c.freeze(True)
+        c.reseed(9)
+    jolted.perturb(2.0)
+    for c in (jolted, plain):
+        play(c, 0.2, start=1.0)
+    arrived = Choreographer(engine, seed=9).rollout.window_norm
+    np.testing.assert_array_equal(plain.rollout.window_norm, arrived)
+    assert np.linalg.norm(jolted.rollout.window_norm - arrived) > 10.0  # the new dancer got the jolt
+
+
+def test_a_loop_is_refused_until_the_new_dancer_has_come_in(engine):
+    choreographer = Choreographer(engine, seed=2)
+    play(choreographer, 1.0)
+    choreographer.reseed(9)
+    with pytest.raises(LivedanceError, match="loop: dancer 9 is on its way; loop once it has come in"):
+        choreographer.loop(8)
+    play(choreographer, 0.2, start=1.0)
+    choreographer.loop(8)
+    assert choreographer.looping is not None  # all the new dancer has shown so far, up to 8 steps
+
+
+def test_a_warm_up_that_fails_leaves_the_old_dancer_dancing(engine, warned):
+    choreographer, alone = Choreographer(engine, seed=2), Choreographer(engine, seed=2)
+    play(choreographer, 1.0)
+    play(alone, 1.0)
+    choreographer._restart(-1)  # numpy refuses a negative seed, on the warm-up's thread
+    np.testing.assert_array_equal(play(choreographer, 1.0, start=1.0), play(alone, 1.0, start=1.0))
+    assert choreographer.seed == 2
+    said = warned.about("new dancer -1")
+    assert len(said) == 1 and "not started" in said[0] and "dancer 2 dances on" in said[0], said
+
+
 def test_new_dancers_asked_for_in_a_flood_start_at_most_every_min_restart_s(engine):
-    """Each new dancer warms up on the display thread: a flood of pads must cost a few, not one each."""
+    """Each new dancer costs a warm-up: a flood of pads must cost a few, not one each."""
     flooded, twin = Choreographer(engine, seed=2), Choreographer(engine, seed=2)
     play(flooded, 1.0)
     play(twin, 1.0)
@@ -98,7 +135,7 @@ def test_new_dancers_asked_for_in_a_flood_start_at_most_every_min_restart_s(engi
         flooded.reseed(seed)
     twin.reseed(11)
     assert flooded.seed == 13  # shown at once
-    np.testing.assert_array_equal(flooded.rollout.window_norm, twin.rollout.window_norm)  # 11 started at once
+    np.testing.assert_array_equal(flooded.rollout.window_norm, twin.rollout.window_norm)  # 11 on its way in both
     half = play(flooded, MIN_RESTART_S / 2, start=1.0)
     np.testing.assert_array_equal(half, play(twin, MIN_RESTART_S / 2, start=1.0))  # 13 waits its turn
     twin.reseed(13)  # asked for just before its turn: it waits too
@@ -445,9 +482,15 @@ def test_a_new_dancer_releases_the_loop(engine, change, seed):
     assert choreographer.looping is None and "loop" not in choreographer.mode
     if seed is not None:
         assert choreographer.seed == seed
-    after = play(choreographer, 1.0, start=1.5)  # the LSTM dreams on from the loop until the new dancer comes in
-    assert choreographer.rollout.steps > 0 and np.all(np.isfinite(after))
-    assert largest_jump(np.concatenate([before, after])) <= largest_jump(knots)  # crossfaded in
+    choreographer.freeze(True)  # no steps: the window is the dancer that came in
+    arriving = play(choreographer, 0.2, start=1.5)  # the LSTM dreams on from the loop until the new dancer comes in
+    arrived = Choreographer(engine, seed=choreographer.seed).rollout.window_norm
+    np.testing.assert_array_equal(choreographer.rollout.window_norm, arrived)
+    choreographer.freeze(False)
+    lstm_steps = choreographer.rollout.steps
+    after = play(choreographer, 1.0, start=1.7)
+    assert choreographer.rollout.steps > lstm_steps and np.all(np.isfinite(after))
+    assert largest_jump(np.concatenate([before, arriving, after])) <= largest_jump(knots)  # crossfaded in
     choreographer.release_loop()  # nothing to release: harmless
 
 
@@ -516,7 +559,7 @@ def through_a_file(state):
     return arrays(json.loads(line({"state": state}))["state"])
 
 
-@pytest.mark.parametrize("moment", ["looping", "crossfading", "accenting", "frozen"])
+@pytest.mark.parametrize("moment", ["looping", "crossfading", "accenting", "frozen", "on its way"])
 def test_a_restored_choreographer_dances_on_exactly(engine, moment):
     live = Choreographer(engine, seed=4)
     live.set_tempo(100.0)
@@ -531,6 +574,9 @@ def test_a_restored_choreographer_dances_on_exactly(engine, moment):
     elif moment == "accenting":
         live.accent(0.8)
     play(live, 0.2, start=2.0)
+    if moment == "on its way":
+        live.reseed(11)  # warming up when the snapshot is taken, a jolt waiting for it
+        live.perturb(0.7)
     live.freeze(moment == "frozen")
     other = Choreographer(engine, seed=99)  # another dance, overwritten whole
     other.restore(through_a_file(live.snapshot()))

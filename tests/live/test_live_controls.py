@@ -405,7 +405,7 @@ def test_latency_is_measured_from_arrival_to_frame(inst):
     "address, args, words",
     [
         ("/livedance/latent/999", [0.5], "latent dimensions"),
-        ("/livedance/model", ["x" * 300], "model"),
+        ("/livedance/model", ["x" * 100], "model"),  # a name, but no bundle of that name
         ("/livedance/latent", [0.5, 0.5], "latent"),
     ],
 )

@@ -23,7 +23,7 @@ def test_a_twin_shares_the_sessions_and_not_the_buffers(engine):
 
 
 def test_the_warmed_up_dancer_is_the_one_a_warm_up_in_the_call_gives(engine):
-    warmup = Warmup(engine)
+    warmup = Warmup(engine, Rollout(engine, dancers=1))
     busy = Rollout(engine, dancers=1)  # the display thread's own dancer, stepping all the while
     busy.seed_random(1, warmup=0)
     warmup.start(7, 0.4)
@@ -38,7 +38,7 @@ def test_the_warmed_up_dancer_is_the_one_a_warm_up_in_the_call_gives(engine):
 
 
 def test_one_warm_up_at_a_time_and_the_latest_is_taken(engine):
-    warmup = Warmup(engine)
+    warmup = Warmup(engine, Rollout(engine, dancers=1))
     warmup.start(3, 0.3)
     warmup.start(4, 0.3)  # waits for the first
     alone = Rollout(engine, dancers=1, noise=0.3)
@@ -49,7 +49,7 @@ def test_one_warm_up_at_a_time_and_the_latest_is_taken(engine):
 
 
 def test_a_fault_in_the_warm_up_is_raised_where_it_is_taken(engine):
-    warmup = Warmup(engine)
+    warmup = Warmup(engine, Rollout(engine, dancers=1))
     warmup.start(-1, 0.3)  # numpy refuses a negative seed, on the warm-up's thread
     with pytest.raises(ValueError, match="negative"):
         warmup.take()
