@@ -36,7 +36,7 @@ from livedance.live.takes import RECORD_DIR, Takes  # noqa: E402
 from livedance.live.window import Window  # noqa: E402
 from livedance.outputs.feed import Feed  # noqa: E402
 from livedance.runtime.engine import Engine  # noqa: E402
-from livedance.runtime.memory import release_free_memory  # noqa: E402
+from livedance.runtime.memory import TRIM_SECONDS, release_free_memory  # noqa: E402
 from livedance.sync.tempo import LEADER_CHANGED, TEMPO_CHANGED  # noqa: E402
 from livedance.video.files import uses_gpu  # noqa: E402
 from livedance.video.look import Compositor  # noqa: E402
@@ -296,6 +296,7 @@ class Instrument:
         start = deadline = clock()
         stats.restart(start)
         shown = used = 0  # this run's frames, and display slots (shown or dropped)
+        next_trim = start + TRIM_SECONDS
         self.running = True
         if show.log is not None:
             show.log.add({"type": "run", "frame": show.frames, "t0": start, "period": period})
@@ -334,6 +335,9 @@ class Instrument:
                     show.log.add({"type": "tick", "frame": show.frames})
                 if show.log.due(show.frames):  # the next frame's slot time: where a replay carries on
                     show.log.snapshot(show.frames, deadline, period, self.snapshot())
+            if now >= next_trim:  # takes, camera clips and previews free in turn: give it back
+                next_trim = now + TRIM_SECONDS
+                release_free_memory()
             shown += 1
             used += 1 + missed
             stats.account(now, clock())

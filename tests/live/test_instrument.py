@@ -19,6 +19,7 @@ from livedance.live import keys  # noqa: E402
 from livedance.live.command import build  # noqa: E402
 from livedance.live.settings import LiveSettings  # noqa: E402
 from livedance.recording import sessionlog  # noqa: E402
+from livedance.runtime import memory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(ROOT / "models" / "default")
@@ -249,3 +250,15 @@ def test_a_long_show_keeps_its_control_log_bounded():
     assert sum(1 for e in log.events if e["type"] == "snapshot") <= 2 and log.events[1]["type"] == "snapshot"
     controls_held = [e for e in log.events if e["type"] == "control"]
     assert controls_held[-1]["frame"] == inst.performance.frames - 1  # the newest are all there
+
+
+def test_a_running_show_gives_freed_memory_back_every_trim_seconds():
+    """Takes, camera clips and previews free in turn, and glibc keeps what they freed until asked."""
+    instrument = make()
+    instrument.clock = VirtualClock(tick=0.5)  # a few readings a frame: seconds of show per frame
+    try:
+        before = memory.trims
+        instrument.run(frames=120)  # minutes of show
+        assert memory.trims - before >= 2
+    finally:
+        instrument.close()
