@@ -150,8 +150,34 @@ def _callbacks(run: Path, phase: str, patience: int, monitor: str, mode: str):
     ]
 
 
+def _mend_backup(backup: Path, phase: str) -> None:
+    """A kill while Keras wrote the backup's metadata (it truncates, then writes) leaves it empty
+    or cut short, which BackupAndRestore cannot read: go back to the epoch before (the double
+    checkpoint's copy), or, with none, start the phase over."""
+    metadata = backup / "training_metadata.json"
+    if not metadata.exists() or _json_file(metadata):
+        return
+    before, weights = Path(f"{metadata}.bkp"), backup / "latest.weights.h5"
+    if _json_file(before) and Path(f"{weights}.bkp").is_file():
+        shutil.copyfile(f"{weights}.bkp", weights)
+        shutil.copyfile(before, metadata)
+        print(f"livedance train: {phase} backup cut short by the kill; resuming from the epoch before")
+        return
+    print(f"livedance train: {phase} backup cut short by the kill; restarting this phase")
+    shutil.rmtree(backup)
+
+
+def _json_file(path: Path) -> bool:
+    try:
+        json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def _fit(model, run: Path, phase: str, **kwargs):
-    """model.fit that survives a backup left unreadable by a kill during its very first save."""
+    """model.fit that survives a backup left unreadable by a kill while it was being saved."""
+    _mend_backup(run / "backup" / phase, phase)
     try:
         model.fit(**kwargs)
     except OSError as exc:
