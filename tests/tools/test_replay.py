@@ -124,7 +124,8 @@ def test_replay_reproduces_the_recorded_frames(session, tmp_path, capsys):
     scores = [psnr(a, b) for a, b in zip(recorded, replayed)]
     assert min(scores) >= 40.0, sorted(scores)[:5]
     # The performance happened: inverted (light on dark) at the end, dark on light at the start.
-    assert recorded[0].mean() > 128 > recorded[-1].mean()
+    # Compared with each other, not with mid-grey: a dancer that ends large fills much of the frame.
+    assert recorded[0].mean() > recorded[-1].mean() + 40, (recorded[0].mean(), recorded[-1].mean())
 
 
 def test_replay_at_another_size_and_rate(session, tmp_path):
