@@ -43,7 +43,7 @@ from livedance.outputs.virtualcam import VirtualCamSink
 from livedance.recording.sessionlog import SessionLog
 from livedance.runtime.bundle import shipped_bundles
 from livedance.runtime.engine import Engine
-from livedance.runtime.memory import map_large_blocks
+from livedance.runtime.memory import tune_heap
 from livedance.sync.link import LinkSession
 from livedance.video.files import add_codec_argument
 from livedance.video.look import Compositor, Look
@@ -224,7 +224,7 @@ def build(settings: LiveSettings, headless: bool, size: tuple[int, int] | None, 
     """Engine, choreographer, compositor and window: everything up to the first frame.
 
     `size` None means the chosen display's desktop size."""
-    map_large_blocks()  # before the takes' encoders leave holes in the heap (runtime/memory.py)
+    tune_heap()  # before the show's threads start and its takes leave holes (runtime/memory.py)
     if headless:
         use_dummy_video()
     engine = Engine(settings.model, dancers=settings.dancers).prepare()

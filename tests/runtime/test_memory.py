@@ -1,13 +1,14 @@
-"""Giving freed memory back: the trim after a model switch, large blocks mapped."""
+"""Keeping the C heap from growing: the trim after a model switch, glibc tuned at start."""
 
 import ctypes
+import subprocess
 import sys
 import threading
 
 import pytest
 from waiting import wait_until
 
-from livedance.runtime.memory import MAP_BYTES, map_large_blocks, release_free_memory
+from livedance.runtime.memory import ARENAS, MAP_BYTES, release_free_memory, tune_heap
 
 GLIBC = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "mallinfo2")
 
@@ -33,7 +34,7 @@ def test_a_block_of_a_megabyte_is_mapped_even_after_a_larger_one_was_freed():
     libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
     libc.free.argtypes = [ctypes.c_void_p]
     libc.mallinfo2.restype = MallInfo2
-    assert map_large_blocks()
+    assert tune_heap()
     libc.free(libc.malloc(16 * MAP_BYTES))
     before = libc.mallinfo2().hblkhd
     block = libc.malloc(2 * MAP_BYTES)
@@ -42,3 +43,35 @@ def test_a_block_of_a_megabyte_is_mapped_even_after_a_larger_one_was_freed():
     finally:
         libc.free(block)
     assert libc.mallinfo2().hblkhd == before  # unmapped as it was freed
+
+
+THREADS = """
+import ctypes, sys, threading
+from livedance.runtime.memory import tune_heap
+if sys.argv[1] == "tuned":
+    assert tune_heap()
+libc = ctypes.CDLL(None)
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+together = threading.Barrier(8)
+def allocate():
+    together.wait()  # all eight alive at once, each allocating for the first time
+    libc.malloc(4096)
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+libc.malloc_stats()  # one "Arena N:" block per arena, on stderr
+"""
+
+
+@pytest.mark.skipif(not GLIBC, reason="mallopt and malloc_stats are glibc's")
+@pytest.mark.parametrize("tuned", [True, False], ids=["tuned", "untuned"])
+def test_eight_threads_share_the_tuned_arenas(tuned):
+    """The untuned case shows the measure can fail: glibc gives each new thread an arena."""
+    done = subprocess.run(
+        [sys.executable, "-c", THREADS, "tuned" if tuned else "untuned"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    arenas = sum(line.startswith("Arena ") for line in done.stderr.splitlines())
+    assert (arenas <= ARENAS) if tuned else (arenas > ARENAS), done.stderr
