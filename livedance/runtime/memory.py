@@ -33,23 +33,28 @@ ARENAS = 2  # arenas all the threads share
 M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt parameters (malloc.h)
 
 
+def _glibc(name: str):
+    """The C library's function `name` (the library the process already runs on: no search for
+    it, which forks a program), or None where it has none (macOS, Windows, musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):
+        return None
+
+
 def tune_heap() -> bool:
     """Fix glibc's threshold for mapping a block at `MAP_BYTES` and its arenas at `ARENAS`, for
     the threads started from now on; False where it could not."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return False
-    return bool(mallopt(M_MMAP_THRESHOLD, MAP_BYTES)) and bool(mallopt(M_ARENA_MAX, ARENAS))
+    mallopt = _glibc("mallopt")
+    return mallopt is not None and bool(mallopt(M_MMAP_THRESHOLD, MAP_BYTES)) and bool(mallopt(M_ARENA_MAX, ARENAS))
 
 
 def _trim() -> None:
-    try:  # the C library the process already runs on (no search for it: that forks a program)
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
+    malloc_trim = _glibc("malloc_trim")
+    if malloc_trim is not None:
+        malloc_trim(0)
 
 
 trims = 0  # trims asked for in this process

@@ -19,6 +19,15 @@ def test_the_trim_runs_on_a_thread_of_its_own_and_ends():
     wait_until(lambda: not any(t.name == "livedance-trim" for t in threading.enumerate()))
 
 
+def in_a_fresh_process(script: str, tuned: bool) -> subprocess.CompletedProcess:
+    """glibc's state is the process's own: each check starts from a new one."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, "tuned" if tuned else "untuned"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 MAPPED = """
 import ctypes, sys
 from livedance.runtime.memory import MAP_BYTES, tune_heap
@@ -45,10 +54,7 @@ def test_a_block_of_a_megabyte_is_mapped_even_after_a_larger_one_was_freed(tuned
     """Left to itself, glibc raises its threshold to the freed 16 MB block's size and carves the
     next few megabytes from the heap, where they leave holes (runtime/memory.py). In a fresh
     process: one that has run for a while serves such a block from its heap's free space."""
-    done = subprocess.run(
-        [sys.executable, "-c", MAPPED, "tuned" if tuned else "untuned"], capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
+    done = in_a_fresh_process(MAPPED, tuned)
     mapped, left = (int(word) for word in done.stdout.split())
     if tuned:
         assert mapped >= 2 * MAP_BYTES and left == 0  # mapped, and unmapped as it was freed
@@ -80,9 +86,6 @@ libc.malloc_stats()  # one "Arena N:" block per arena, on stderr
 @pytest.mark.parametrize("tuned", [True, False], ids=["tuned", "untuned"])
 def test_eight_threads_share_the_tuned_arenas(tuned):
     """The untuned case shows the measure can fail: glibc gives each new thread an arena."""
-    done = subprocess.run(
-        [sys.executable, "-c", THREADS, "tuned" if tuned else "untuned"], capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
+    done = in_a_fresh_process(THREADS, tuned)
     arenas = sum(line.startswith("Arena ") for line in done.stderr.splitlines())
     assert (arenas <= ARENAS) if tuned else (arenas > ARENAS), done.stderr
