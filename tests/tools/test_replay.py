@@ -139,13 +139,20 @@ def test_replay_at_another_size_and_rate(session, tmp_path):
     assert abs(len(frames) - 2 * len(recorded)) <= 3
     # The same performance at the same moment (1.9 s in, before the trails, which draw denser
     # echoes at a higher frame rate): the figure, scaled down, covers mostly the same pixels.
-    # Not exactly: the speed glides frame by frame, so the step clock's sum differs slightly
-    # between 20 and 40 frames a second and a step can land a frame apart.
+    # Within a step, not to the frame: the speed's glide and the step clock are summed frame by
+    # frame, and the new dancer's 0.1 s warm-up ends on a frame, so at 40 frames a second the
+    # dance runs up to about one step (two of its frames) apart from the 20 frame-a-second take.
     import cv2
 
-    small = cv2.resize(frames[76], (160, 120), interpolation=cv2.INTER_AREA)
-    a, b = small.mean(axis=2) > 128, recorded[38].mean(axis=2) > 128
-    assert (a & b).sum() / max((a | b).sum(), 1) > 0.6
+    def overlap(frame, reference):
+        a = cv2.resize(frame, (160, 120), interpolation=cv2.INTER_AREA).mean(axis=2) > 128
+        b = reference.mean(axis=2) > 128
+        return (a & b).sum() / max((a | b).sum(), 1)
+
+    near = max(overlap(frames[k], recorded[38]) for k in range(73, 80))
+    # The measure tells another pose apart: the first dancer's, before the reseed, overlaps far less.
+    other = max(overlap(frames[k], recorded[38]) for k in (10, 20, 30, 40, 50))
+    assert near > 0.7 > other, (near, other)
 
 
 def test_a_killed_show_leaves_a_playable_video_and_a_replayable_log(tmp_path):
