@@ -128,7 +128,7 @@ class VideoWriter:
         self._stream = stream
         self._format = "bgra" if codec.alpha else "bgr24"
         # 4:2:0 codecs get their planes from OpenCV, several times faster than FFmpeg's swscale here.
-        self._i420 = np.empty((self.size[1] * 3 // 2, self.size[0]), np.uint8) if codec.pix_fmt == "yuv420p" else None
+        self._i420 = _KeptFrame(*self.size) if codec.pix_fmt == "yuv420p" else None
         self._open = True
 
     def isOpened(self) -> bool:  # noqa: N802  cv2.VideoWriter's name
@@ -140,8 +140,8 @@ class VideoWriter:
         if image.shape[2] != channels:
             image = _with_channels(image, channels)
         if self._i420 is not None:
-            planes = cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420, dst=self._i420)
-            frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")  # type: ignore[arg-type]
+            cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420, dst=self._i420.image)
+            frame = self._i420.fill()
         else:
             frame = av.VideoFrame.from_ndarray(image, format=self._format)
         for packet in self._stream.encode(frame):
@@ -157,6 +157,39 @@ class VideoWriter:
                 self._file.mux(packet)
         finally:
             self._file.close()
+
+
+class _KeptFrame:
+    """One 4:2:0 frame for a whole take: OpenCV converts into `image`, `fill()` copies its planes
+    into the frame the encoder reads. A new frame each time would map and unmap megabytes of
+    memory per frame on the tuned heap (runtime/memory.py)."""
+
+    def __init__(self, width: int, height: int):
+        self.image = np.empty((height * 3 // 2, width), np.uint8)
+        flat, luma, chroma = self.image.reshape(-1), width * height, (width // 2) * (height // 2)
+        self._sources = (
+            self.image[:height],
+            flat[luma : luma + chroma].reshape(height // 2, width // 2),
+            flat[luma + chroma :].reshape(height // 2, width // 2),
+        )
+        self._frame = av.VideoFrame(width, height, "yuv420p")
+        self._where = 0  # the frame's buffer that `_views` show
+        self._views: list[np.ndarray] = []
+
+    def fill(self) -> av.VideoFrame:
+        frame = self._frame
+        # A new buffer only while the encoder still holds the last one (a frame-threaded encoder
+        # may): then the planes are viewed again.
+        frame.make_writable()
+        planes = frame.planes
+        if planes[0].buffer_ptr != self._where:
+            rows = [np.frombuffer(memoryview(p), np.uint8).reshape(p.height, p.line_size) for p in planes]
+            self._views = [r[:, : p.width] for r, p in zip(rows, planes, strict=True)]
+            self._where = planes[0].buffer_ptr
+        for view, source in zip(self._views, self._sources, strict=True):
+            np.copyto(view, source)
+        frame.pts = None  # the encoder numbers it
+        return frame
 
 
 def _with_channels(image: np.ndarray, channels: int) -> np.ndarray:

@@ -55,6 +55,28 @@ def test_every_container_reads_back_frame_for_frame(tmp_path, suffix, codec, nam
         assert np.array_equal(back, np.asarray(frames))  # lossless
 
 
+def test_every_frame_of_a_take_is_its_own_at_a_size_with_padded_rows(tmp_path):
+    # 202 pixels wide: FFmpeg pads the frame's rows, which the writer's kept frame must skip;
+    # each frame differs from the last, so a frame copied into the wrong place or shown twice shows.
+    width, height = 202, 122
+    path = tmp_path / "take.mp4"
+    writer, _, _ = open_writer(path, FPS, (width, height))
+    rng = np.random.default_rng(0)
+    frames = []
+    for i in range(40):
+        image = np.full((height, width, 3), (255, 200, 120), np.uint8)
+        cv2.circle(image, (20 + 4 * i, 60), 18, tuple(int(c) for c in rng.integers(0, 120, 3)), -1)
+        frames.append(image)
+        writer.write(image)
+    writer.release()
+    back = read_video(path).astype(int)
+    assert back.shape == (40, height, width, 3)
+    errors = np.abs(back - np.asarray(frames, int)).mean(axis=(1, 2, 3))
+    assert errors.max() < 4.0, errors.max()
+    # The measure tells frames apart: each is far further from its neighbour than from itself.
+    assert (np.abs(back[1:] - np.asarray(frames[:-1], int)).mean(axis=(1, 2, 3)) > 2 * errors[1:]).all()
+
+
 def test_a_mov_keeps_the_alpha_it_was_given(tmp_path):
     path = tmp_path / "key.mov"
     writer, _, _ = open_writer(path, FPS, SIZE)
