@@ -22,6 +22,7 @@ from livedance.control.controls import Control
 from livedance.live.command import build
 from livedance.live.settings import LiveSettings
 from livedance.recording import sessionlog
+from livedance.runtime.frames import silhouette_iou
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(ROOT / "models" / "default")
@@ -145,9 +146,9 @@ def test_replay_at_another_size_and_rate(session, tmp_path):
     import cv2
 
     def overlap(frame, reference):
-        a = cv2.resize(frame, (160, 120), interpolation=cv2.INTER_AREA).mean(axis=2) > 128
-        b = reference.mean(axis=2) > 128
-        return (a & b).sum() / max((a | b).sum(), 1)
+        """The figures' IoU; inverted by then, so the light pixels are the figure (the ink)."""
+        small = cv2.resize(frame, (160, 120), interpolation=cv2.INTER_AREA)
+        return silhouette_iou(small.mean(axis=2)[None] / 255.0, reference.mean(axis=2)[None] / 255.0)
 
     near = max(overlap(frames[k], recorded[38]) for k in range(73, 80))
     # The measure tells another pose apart: the first dancer's, before the reseed, overlaps far less.
