@@ -128,7 +128,7 @@ class VideoWriter:
         self._stream = stream
         self._format = "bgra" if codec.alpha else "bgr24"
         # 4:2:0 codecs get their planes from OpenCV, several times faster than FFmpeg's swscale here.
-        self._i420 = _KeptFrame(*self.size) if codec.pix_fmt == "yuv420p" else None
+        self._kept = _KeptFrame(*self.size) if codec.pix_fmt == "yuv420p" else None
         self._open = True
 
     def isOpened(self) -> bool:  # noqa: N802  cv2.VideoWriter's name
@@ -139,9 +139,9 @@ class VideoWriter:
         channels = 4 if self._format == "bgra" else 3
         if image.shape[2] != channels:
             image = _with_channels(image, channels)
-        if self._i420 is not None:
-            cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420, dst=self._i420.image)
-            frame = self._i420.fill()
+        if self._kept is not None:
+            cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420, dst=self._kept.image)
+            frame = self._kept.fill()
         else:
             frame = av.VideoFrame.from_ndarray(image, format=self._format)
         for packet in self._stream.encode(frame):
