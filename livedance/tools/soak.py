@@ -9,8 +9,10 @@ A scripted performer (`performer.py`) plays every parameter, trigger and mode ov
 switches models, changes the dancers and toggles recordings; `--flood` adds hostile traffic
 from another process (`flood.py`). The report, per window of `--window` minutes: frames drawn
 and dropped, the loop's work per frame (percentiles), the process's memory, and the latents'
-range; then whether every parameter ended in its range, every latent stayed finite, and every
-recording decodes whole. The soak's own bookkeeping is arrays made before the first frame.
+range; whether the last window's frame time is worse than the first's beyond the show's own
+spread, and whether it crept over the run (`steadiness.py`); then whether every parameter ended
+in its range, every latent stayed finite, and every recording decodes whole. The soak's own
+bookkeeping is arrays made before the first frame.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from livedance.runtime.bundle import Bundle, resolve_bundle_path, shipped_bundle
 from livedance.tools.flood import KINDS as FLOOD_KINDS
 from livedance.tools.performer import Performer, Schedule
 from livedance.tools.render import render_video
+from livedance.tools.steadiness import steadiness
 from livedance.video.size import parse_size
 from livedance.web.server import WebServer
 from livedance.worker import Worker
@@ -69,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flood-seconds", type=float, default=10.0, help="how long each flood lasts (default: 10)")
     parser.add_argument("--record-dir", help="where the takes go (default: a temporary folder, removed after)")
     parser.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    parser.add_argument("--frames", metavar="FILE", help="also write every frame's end time and work (.npz)")
     parser.add_argument("--seed", type=int, default=0)
 
 
@@ -153,6 +157,11 @@ class Report:
     windows: list = field(default_factory=list)
     memory_growth: float = 0.0  # last window's mean memory over the first's, less 1
     p99_ratio: float = 0.0  # last window's p99 work over the first's
+    p99_interval: list | None = None  # its 95% interval over paired blocks (steadiness.py)
+    p99_trend: float = 0.0  # the blocks' p99 fitted from the run's start to its end, over the start
+    p99_trend_interval: list | None = None
+    p99_verdict: str = ""
+    block_p99_ms: list = field(default_factory=list)  # each tenth of a window's p99 work
     latent_range: list = field(default_factory=list)
     nonfinite_latents: int = 0
     out_of_range: list = field(default_factory=list)
@@ -306,8 +315,14 @@ def _play(instrument, args, report: Report, total_s: float, floods: list[str], m
     first, last = report.windows[0], report.windows[-1]
     if first["memory_mb"]["mean"]:
         report.memory_growth = last["memory_mb"]["mean"] / first["memory_mb"]["mean"] - 1.0
-    if first["work_ms"]["p99"]:
-        report.p99_ratio = last["work_ms"]["p99"] / first["work_ms"]["p99"]
+    ended, work = stats.ended[: stats.count], stats.work[: stats.count]
+    steady = steadiness(ended, work, started, args.window * 60.0, total_s, seed=args.seed)
+    report.p99_ratio, report.p99_trend, report.block_p99_ms = steady.ratio, steady.trend, steady.block_p99_ms
+    report.p99_interval = list(steady.interval) if steady.interval else None
+    report.p99_trend_interval = list(steady.trend_interval) if steady.trend_interval else None
+    report.p99_verdict = steady.describe()
+    if args.frames:
+        np.savez_compressed(args.frames, ended=ended - started, work=work)
     if processes:
         _flood_window(report, stats, sampler.samples, started, args)
     slowest = np.argsort(stats.work[: stats.count])[-WORST:][::-1]
@@ -391,8 +406,8 @@ def format_report(report: Report) -> str:
             f"{ms['p50']:7.2f} {ms['p99']:7.2f} {ms['max']:7.1f} {mb['mean']:7.1f}"
         )
     lines += [
-        f"frames {report.frames}, dropped {report.dropped}; memory growth {report.memory_growth:+.1%}; "
-        f"last window's p99 / first's {report.p99_ratio:.2f}",
+        f"frames {report.frames}, dropped {report.dropped}; memory growth {report.memory_growth:+.1%}",
+        report.p99_verdict,
         f"latents within [{report.latent_range[0]:.2f}, {report.latent_range[1]:.2f}], "
         f"{report.nonfinite_latents} non-finite",
         f"played: {report.played}",

@@ -37,6 +37,15 @@ def test_two_minute_soak_plays_everything_and_loses_nothing(two_minutes):
     assert report.recordings and all(t["error"] is None and t["frames"] > 0 for t in report.recordings)
 
 
+def test_soak_judges_the_last_window_against_its_spread(two_minutes):
+    report = two_minutes
+    assert len(report.block_p99_ms) == 20  # two windows of ten blocks
+    low, high = report.p99_interval
+    assert low <= report.p99_ratio <= high
+    assert report.p99_trend_interval[0] <= report.p99_trend <= report.p99_trend_interval[1]
+    assert "interval" in report.p99_verdict and "trend" in report.p99_verdict
+
+
 def test_soak_report_rows_cover_the_run(two_minutes):
     rows = two_minutes.windows
     assert [row["minutes"] for row in rows] == [(0.0, 1.0), (1.0, 2.0)]
@@ -104,9 +113,13 @@ def test_soak_command_refuses_a_bad_length(capsys):
     assert "--minutes 0" in capsys.readouterr().err
 
 
-def test_soak_writes_its_report_as_json(tmp_path):
-    out = tmp_path / "soak.json"
-    code = main(["soak", "--minutes", "0.1", "--size", "320x180", "--no-camera", "--no-web", "--json", str(out)])
+def test_soak_writes_its_report_as_json_and_its_frames(tmp_path):
+    out, frames = tmp_path / "soak.json", tmp_path / "frames.npz"
+    argv = ["soak", "--minutes", "0.1", "--size", "320x180", "--no-camera", "--no-web"]
+    code = main([*argv, "--json", str(out), "--frames", str(frames)])
     report = json.loads(out.read_text())
     assert code == (1 if report["problems"] else 0)
     assert report["frames"] > 0 and report["size"] == [320, 180]
+    with np.load(frames) as saved:
+        assert len(saved["ended"]) == len(saved["work"]) >= report["frames"] - 1
+        assert 0.0 < saved["ended"][0] < saved["ended"][-1] < 0.1 * 60 + 1.0
