@@ -78,20 +78,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # --- the soak's bookkeeping ------------------------------------------------------------------------
 class SoakStats(FrameStats):
-    """FrameStats that also keeps every frame's end time and work, in arrays made up front."""
+    """FrameStats that also keeps every frame's end time, work and the display thread's CPU time
+    since the frame before, in arrays made up front. Work that grows with CPU time flat is the
+    frame waiting for a core (the show's other threads, or another program); CPU time that grows
+    is the frame's own work, or a slower core."""
 
     def __init__(self, frames: int):
         super().__init__()
         self.ended = np.zeros(frames, np.float64)
         self.work = np.zeros(frames, np.float32)
+        self.cpu = np.zeros(frames, np.float32)
         self.count = 0
+        self._cpu_at = time.thread_time()
 
     def account(self, began: float, ended: float) -> None:
         super().account(began, ended)
+        cpu = time.thread_time()
         if self.count < len(self.ended):
             self.ended[self.count] = ended
             self.work[self.count] = ended - began
+            self.cpu[self.count] = cpu - self._cpu_at
             self.count += 1
+        self._cpu_at = cpu
 
 
 class LatentWatch:
@@ -122,17 +130,32 @@ def resident_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds so far (Linux; else zeros): the machine's busy time over all cores, the time
+    the hypervisor gave to others (steal), and this process's own."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:9]]
+        with open("/proc/self/stat", encoding="ascii") as own:
+            mine = own.read().rsplit(")", 1)[1].split()  # after the name, which may hold spaces
+    except (OSError, ValueError, IndexError):
+        return 0.0, 0.0, 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick, (int(mine[11]) + int(mine[12])) / tick
+
+
 class Sampler(Worker):
-    """Once a second: the time, memory and drops so far (on its own thread)."""
+    """Once a second: the time, memory, drops so far and CPU seconds so far (on its own thread)."""
 
     def __init__(self, stats: FrameStats, clock):
         super().__init__("livedance-soak-sampler", join_timeout=2.0)
         self.stats, self.clock = stats, clock
-        self.samples: list[tuple[float, float, int]] = []
+        self.samples: list[tuple] = []  # (time, MB, dropped, busy s, steal s, own s)
 
     def _run(self) -> None:
         while not self._stopping.wait(SAMPLE_S):
-            self.samples.append((self.clock(), resident_mb(), self.stats.dropped))
+            self.samples.append((self.clock(), resident_mb(), self.stats.dropped, *cpu_seconds()))
 
 
 # --- the report ----------------------------------------------------------------------------------------
@@ -144,6 +167,8 @@ class Window:
     fps: float
     work_ms: dict  # p50, p95, p99, max
     memory_mb: dict  # mean, max
+    cpu_ms: dict = field(default_factory=dict)  # the display thread's CPU time per frame: p50, p95, p99, max
+    cores: dict = field(default_factory=dict)  # cores kept busy on average: by the soak, by others, stolen
 
 
 @dataclass
@@ -161,6 +186,7 @@ class Report:
     p99_trend: float = 0.0  # the blocks' p99 fitted from the run's start to its end, over the start
     p99_trend_interval: list | None = None
     p99_verdict: str = ""
+    cpu_p99_verdict: str = ""  # the same judgement of the display thread's CPU time per frame
     block_p99_ms: list = field(default_factory=list)  # each tenth of a window's p99 work
     latent_range: list = field(default_factory=list)
     nonfinite_latents: int = 0
@@ -176,7 +202,7 @@ class Report:
 
 
 def windows(stats: SoakStats, samples: list, start: float, window_s: float, total_s: float) -> list[Window]:
-    ended, work = stats.ended[: stats.count], stats.work[: stats.count]
+    ended, work, cpu = stats.ended[: stats.count], stats.work[: stats.count], stats.cpu[: stats.count]
     rows = []
     edges = list(np.arange(0.0, total_s, window_s)) + [total_s]
     for a, b in zip(edges[:-1], edges[1:]):
@@ -186,6 +212,7 @@ def windows(stats: SoakStats, samples: list, start: float, window_s: float, tota
         drops = [s[2] for s in samples if s[0] < start + b]
         before = [s[2] for s in samples if s[0] < start + a]
         memory = [s[1] for s in near]
+        cpu_ms = cpu[inside].astype(np.float64) * 1000.0
         rows.append(
             Window(
                 minutes=(round(a / 60, 2), round(b / 60, 2)),
@@ -197,12 +224,25 @@ def windows(stats: SoakStats, samples: list, start: float, window_s: float, tota
                     "mean": float(np.mean(memory)) if memory else 0.0,
                     "max": float(np.max(memory)) if memory else 0.0,
                 },
+                cpu_ms={q: float(np.percentile(cpu_ms, p)) if len(cpu_ms) else 0.0 for q, p in PERCENTILES},
+                cores=_cores([s for s in samples if len(s) > 3 and start + a <= s[0] < start + b]),
             )
         )
     return rows
 
 
 PERCENTILES = (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))
+
+
+def _cores(near: list[tuple]) -> dict:
+    """Cores kept busy between the first and last of a window's samples: by this process, by
+    every other program on the machine, and by other machines on the host (steal)."""
+    if len(near) < 2 or near[-1][0] <= near[0][0]:
+        return {"own": 0.0, "others": 0.0, "steal": 0.0}
+    (t0, *_, busy0, steal0, own0), (t1, *_, busy1, steal1, own1) = near[0], near[-1]
+    span = t1 - t0
+    own = (own1 - own0) / span
+    return {"own": own, "others": max(0.0, (busy1 - busy0) / span - own), "steal": (steal1 - steal0) / span}
 
 
 def out_of_range(instrument) -> list[str]:
@@ -321,8 +361,10 @@ def _play(instrument, args, report: Report, total_s: float, floods: list[str], m
     report.p99_interval = list(steady.interval) if steady.interval else None
     report.p99_trend_interval = list(steady.trend_interval) if steady.trend_interval else None
     report.p99_verdict = steady.describe()
+    cpu = stats.cpu[: stats.count]
+    report.cpu_p99_verdict = steadiness(ended, cpu, started, args.window * 60.0, total_s, seed=args.seed).describe()
     if args.frames:
-        np.savez_compressed(args.frames, ended=ended - started, work=work)
+        np.savez_compressed(args.frames, ended=ended - started, work=work, cpu=cpu)
     if processes:
         _flood_window(report, stats, sampler.samples, started, args)
     slowest = np.argsort(stats.work[: stats.count])[-WORST:][::-1]
@@ -396,18 +438,23 @@ def _start_floods(floods: list[str], args, osc_port: int, midi_port: int | None,
 def format_report(report: Report) -> str:
     lines = [
         f"soak: {report.minutes:g} min at {report.size[0]}x{report.size[1]}, {report.fps:g} fps, on {report.machine}",
-        f"{'minutes':>11} {'frames':>8} {'dropped':>8} {'fps':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'MB':>7}",
+        f"{'minutes':>11} {'frames':>8} {'dropped':>8} {'fps':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'MB':>7}"
+        f" {'cpu p50':>7} {'cpu p99':>7} {'own':>5} {'others':>6} {'steal':>5}",
     ]
     for w in report.windows:
         a, b = w["minutes"]
-        ms, mb = w["work_ms"], w["memory_mb"]
+        ms, mb, cpu, cores = w["work_ms"], w["memory_mb"], w["cpu_ms"], w["cores"]
         lines.append(
             f"{a:5.1f}-{b:5.1f} {w['frames']:8d} {w['dropped']:8d} {w['fps']:6.2f} "
             f"{ms['p50']:7.2f} {ms['p99']:7.2f} {ms['max']:7.1f} {mb['mean']:7.1f}"
+            f" {cpu['p50']:7.2f} {cpu['p99']:7.2f} {cores['own']:5.2f} {cores['others']:6.2f} {cores['steal']:5.2f}"
         )
     lines += [
         f"frames {report.frames}, dropped {report.dropped}; memory growth {report.memory_growth:+.1%}",
-        report.p99_verdict,
+        "work: " + report.p99_verdict,
+        "display thread's CPU time: " + report.cpu_p99_verdict,
+        "(cpu: the display thread's CPU ms a frame; own, others, steal: cores kept busy by the soak,"
+        " by other programs, and by other machines on the host)",
         f"latents within [{report.latent_range[0]:.2f}, {report.latent_range[1]:.2f}], "
         f"{report.nonfinite_latents} non-finite",
         f"played: {report.played}",

@@ -1,6 +1,7 @@
 """`livedance soak`: two minutes of the whole instrument under the scripted performer."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -44,6 +45,7 @@ def test_soak_judges_the_last_window_against_its_spread(two_minutes):
     assert low <= report.p99_ratio <= high
     assert report.p99_trend_interval[0] <= report.p99_trend <= report.p99_trend_interval[1]
     assert "interval" in report.p99_verdict and "trend" in report.p99_verdict
+    assert "interval" in report.cpu_p99_verdict
 
 
 def test_soak_report_rows_cover_the_run(two_minutes):
@@ -54,6 +56,9 @@ def test_soak_report_rows_cover_the_run(two_minutes):
         assert 0 < row["memory_mb"]["mean"] <= row["memory_mb"]["max"]
         ms = row["work_ms"]
         assert 0 < ms["p50"] <= ms["p95"] <= ms["p99"] <= ms["max"]
+        cpu = row["cpu_ms"]
+        assert 0 < cpu["p50"] <= cpu["p99"] <= cpu["max"] and cpu["p50"] <= 1.5 * ms["p50"]
+        assert row["cores"]["own"] > 0.2 and row["cores"]["others"] >= 0.0
 
 
 def test_windows_split_frames_and_drops_by_time():
@@ -66,6 +71,31 @@ def test_windows_split_frames_and_drops_by_time():
     assert [r.dropped for r in rows] == [3, 2]
     assert rows[0].memory_mb["mean"] == pytest.approx(105.0)
     assert rows[1].work_ms["max"] == pytest.approx(6.0, abs=0.01)
+
+
+def test_windows_say_which_cores_were_busy_and_by_whom():
+    stats = SoakStats(4)
+    samples = [  # time, MB, dropped, then CPU seconds so far: the machine's busy, stolen, the soak's own
+        (0.0, 100.0, 0, 10.0, 1.0, 4.0),
+        (2.0, 100.0, 0, 13.0, 1.2, 5.0),  # 1.5 cores busy, the soak's 0.5 of them; 0.1 stolen
+        (3.0, 100.0, 0, 15.0, 1.2, 5.2),
+        (5.0, 100.0, 0, 17.0, 1.2, 7.2),  # the soak alone
+    ]
+    rows = windows(stats, samples, start=0.0, window_s=3.0, total_s=6.0)
+    assert rows[0].cores == pytest.approx({"own": 0.5, "others": 1.0, "steal": 0.1})
+    assert rows[1].cores == pytest.approx({"own": 1.0, "others": 0.0, "steal": 0.0})
+
+
+def test_soak_stats_keep_the_display_threads_cpu_time_per_frame():
+    stats = SoakStats(3)
+    stats.account(0.0, 0.01)
+    began = time.perf_counter()
+    while time.perf_counter() - began < 0.02:  # busy: CPU time spent on this thread
+        pass
+    stats.account(0.02, 0.03)
+    time.sleep(0.05)  # asleep: none
+    stats.account(0.09, 0.1)
+    assert stats.cpu[1] >= 0.015 and stats.cpu[2] < 0.01
 
 
 def test_soak_stats_stop_at_their_capacity():
@@ -121,5 +151,5 @@ def test_soak_writes_its_report_as_json_and_its_frames(tmp_path):
     assert code == (1 if report["problems"] else 0)
     assert report["frames"] > 0 and report["size"] == [320, 180]
     with np.load(frames) as saved:
-        assert len(saved["ended"]) == len(saved["work"]) >= report["frames"] - 1
+        assert len(saved["ended"]) == len(saved["work"]) == len(saved["cpu"]) >= report["frames"] - 1
         assert 0.0 < saved["ended"][0] < saved["ended"][-1] < 0.1 * 60 + 1.0
