@@ -72,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flood-seconds", type=float, default=10.0, help="how long each flood lasts (default: 10)")
     parser.add_argument("--record-dir", help="where the takes go (default: a temporary folder, removed after)")
     parser.add_argument("--json", metavar="FILE", help="also write the report as JSON")
-    parser.add_argument("--frames", metavar="FILE", help="also write every frame's end time and work (.npz)")
+    parser.add_argument("--frames", metavar="FILE", help="also write every frame's end time, work and CPU time (.npz)")
     parser.add_argument("--seed", type=int, default=0)
 
 
@@ -183,7 +183,7 @@ class Report:
     memory_growth: float = 0.0  # last window's mean memory over the first's, less 1
     p99_ratio: float = 0.0  # last window's p99 work over the first's
     p99_interval: list | None = None  # its 95% interval over paired blocks (steadiness.py)
-    p99_trend: float = 0.0  # the blocks' p99 fitted from the run's start to its end, over the start
+    p99_trend: float = 0.0  # the blocks' p99 fitted from the run's start to its end, over their mean
     p99_trend_interval: list | None = None
     p99_verdict: str = ""
     cpu_p99_verdict: str = ""  # the same judgement of the display thread's CPU time per frame
@@ -219,19 +219,23 @@ def windows(stats: SoakStats, samples: list, start: float, window_s: float, tota
                 frames=int(inside.sum()),
                 dropped=(drops[-1] if drops else 0) - (before[-1] if before else 0),
                 fps=float(inside.sum() / (b - a)),
-                work_ms={q: float(np.percentile(ms, p)) if len(ms) else 0.0 for q, p in PERCENTILES},
+                work_ms=_percentiles(ms),
                 memory_mb={
                     "mean": float(np.mean(memory)) if memory else 0.0,
                     "max": float(np.max(memory)) if memory else 0.0,
                 },
-                cpu_ms={q: float(np.percentile(cpu_ms, p)) if len(cpu_ms) else 0.0 for q, p in PERCENTILES},
-                cores=_cores([s for s in samples if len(s) > 3 and start + a <= s[0] < start + b]),
+                cpu_ms=_percentiles(cpu_ms),
+                cores=_cores([s for s in near if len(s) > 3]),
             )
         )
     return rows
 
 
 PERCENTILES = (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))
+
+
+def _percentiles(ms: np.ndarray) -> dict:
+    return {q: float(np.percentile(ms, p)) if len(ms) else 0.0 for q, p in PERCENTILES}
 
 
 def _cores(near: list[tuple]) -> dict:
