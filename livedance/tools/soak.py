@@ -21,11 +21,13 @@ import argparse
 import json
 import math
 import os
+import re
 import resource
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,11 +47,14 @@ from livedance.tools.flood import KINDS as FLOOD_KINDS
 from livedance.tools.performer import Performer, Schedule
 from livedance.tools.render import render_video
 from livedance.tools.steadiness import steadiness
+from livedance.tools.yardstick import Measuring
 from livedance.video.size import parse_size
 from livedance.web.server import WebServer
 from livedance.worker import Worker
 
 SAMPLE_S = 1.0  # how often memory and drops are sampled
+THREADS_EVERY = 5  # samples between readings of every thread's CPU time
+THREADS_SHOWN = 7  # the busiest threads a window's line names
 FLOOD_AT_S = 5.0  # a flood starts this long into the soak, once the show has settled
 CAMERA_SECONDS, CAMERA_FPS, CAMERA_SIZE = 12.0, 30.0, (640, 360)  # the clip standing in for a camera
 WORST = 12  # slowest frames listed, with when they happened
@@ -145,17 +150,56 @@ def cpu_seconds() -> tuple[float, float, float]:
     return (user + nice + system + irq + softirq) / tick, steal / tick, (int(mine[11]) + int(mine[12])) / tick
 
 
-class Sampler(Worker):
-    """Once a second: the time, memory, drops so far and CPU seconds so far (on its own thread)."""
+def thread_cpu() -> dict[int, tuple[str, float]]:
+    """Every thread of this process: its name (Python's, without the counter; "native" for the
+    threads onnxruntime, the codecs and OpenCV start) and its CPU seconds so far (Linux; else none)."""
+    names = {thread.native_id: re.sub(r"-\d+", "", thread.name) for thread in threading.enumerate()}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    threads: dict[int, tuple[str, float]] = {}
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return threads
+    for tid in tids:
+        try:
+            with open(f"/proc/self/task/{tid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            threads[int(tid)] = (names.get(int(tid), "native"), (int(fields[11]) + int(fields[12])) / tick)
+        except (OSError, ValueError, IndexError):  # it ended meanwhile
+            continue
+    return threads
 
-    def __init__(self, stats: FrameStats, clock):
+
+class Sampler(Worker):
+    """Once a second: the time, memory, drops so far and CPU seconds so far; every few seconds,
+    every thread's CPU seconds (on its own thread). The machine's speed is measured alongside,
+    in a process of its own (`yardstick.py`), from `_open` to `_close`."""
+
+    def __init__(self, stats: FrameStats, clock, yardstick: Path | None = None):
         super().__init__("livedance-soak-sampler", join_timeout=2.0)
         self.stats, self.clock = stats, clock
         self.samples: list[tuple] = []  # (time, MB, dropped, busy s, steal s, own s)
+        self.thread_cpu: list[tuple[float, dict]] = []  # (time, thread_cpu())
+        self.yardstick = yardstick
+        self._measuring: Measuring | None = None
+
+    def _open(self) -> None:
+        if self.yardstick is not None:
+            self._measuring = Measuring(self.yardstick)
 
     def _run(self) -> None:
         while not self._stopping.wait(SAMPLE_S):
             self.samples.append((self.clock(), resident_mb(), self.stats.dropped, *cpu_seconds()))
+            if len(self.samples) % THREADS_EVERY == 1:
+                self.thread_cpu.append((self.clock(), thread_cpu()))
+
+    def _close(self) -> None:
+        if self._measuring is not None:
+            self._measuring.close()
+
+    def readings(self) -> list[tuple[float, float]]:
+        """The yardstick's (time, CPU seconds) readings."""
+        return self._measuring.readings() if self._measuring is not None else []
 
 
 # --- the report ----------------------------------------------------------------------------------------
@@ -169,6 +213,8 @@ class Window:
     memory_mb: dict  # mean, max
     cpu_ms: dict = field(default_factory=dict)  # the display thread's CPU time per frame: p50, p95, p99, max
     cores: dict = field(default_factory=dict)  # cores kept busy on average: by the soak, by others, stolen
+    yardstick_ms: float = 0.0  # the machine's speed: the median CPU ms of a fixed round of work (yardstick.py)
+    threads: dict = field(default_factory=dict)  # cores kept busy by each of the soak's threads, busiest first
 
 
 @dataclass
@@ -187,6 +233,8 @@ class Report:
     p99_trend_interval: list | None = None
     p99_verdict: str = ""
     cpu_p99_verdict: str = ""  # the same judgement of the display thread's CPU time per frame
+    yardstick_ratio: float = 0.0  # the last window's yardstick over the first's: how much slower the machine got
+    cpu_at_start_speed_verdict: str = ""  # the CPU time judged again, each frame's scaled to the machine's first speed
     block_p99_ms: list = field(default_factory=list)  # each tenth of a window's p99 work
     latent_range: list = field(default_factory=list)
     nonfinite_latents: int = 0
@@ -201,7 +249,17 @@ class Report:
     problems: list = field(default_factory=list)
 
 
-def windows(stats: SoakStats, samples: list, start: float, window_s: float, total_s: float) -> list[Window]:
+def windows(
+    stats: SoakStats,
+    samples: list,
+    start: float,
+    window_s: float,
+    total_s: float,
+    yardstick: list | None = None,
+    threads: list | None = None,
+) -> list[Window]:
+    """The report's rows: `samples` from the sampler, `yardstick` its (time, CPU s) readings and
+    `threads` its (time, thread_cpu()) readings."""
     ended, work, cpu = stats.ended[: stats.count], stats.work[: stats.count], stats.cpu[: stats.count]
     rows = []
     edges = list(np.arange(0.0, total_s, window_s)) + [total_s]
@@ -225,7 +283,9 @@ def windows(stats: SoakStats, samples: list, start: float, window_s: float, tota
                     "max": float(np.max(memory)) if memory else 0.0,
                 },
                 cpu_ms=_percentiles(cpu_ms),
-                cores=_cores([s for s in near if len(s) > 3]),
+                cores=_cores([s for s in near if len(s) > 5]),
+                yardstick_ms=_median_ms([y for t, y in yardstick or () if start + a <= t < start + b]),
+                threads=_thread_cores(threads or [], start + a, start + b),
             )
         )
     return rows
@@ -238,15 +298,52 @@ def _percentiles(ms: np.ndarray) -> dict:
     return {q: float(np.percentile(ms, p)) if len(ms) else 0.0 for q, p in PERCENTILES}
 
 
+def _median_ms(seconds: list[float]) -> float:
+    return float(np.median(seconds)) * 1000.0 if seconds else 0.0
+
+
+def _thread_cores(readings: list[tuple[float, dict]], a: float, b: float) -> dict:
+    """Cores each named group of threads kept busy from `a` to `b`: every thread's CPU time from
+    the reading before `a` (none for a thread born since) to its last reading before `b`."""
+    before = [r for r in readings if r[0] < a]
+    inside = [r for r in readings if a <= r[0] < b]
+    if not inside:
+        return {}
+    base = before[-1][1] if before else {}
+    t0 = before[-1][0] if before else inside[0][0]
+    span = inside[-1][0] - t0
+    if span <= 0:
+        return {}
+    last: dict[int, tuple[str, float]] = {}
+    for _, threads in inside:
+        last.update(threads)
+    cores: dict[str, float] = {}
+    for tid, (name, seconds) in last.items():
+        cores[name] = cores.get(name, 0.0) + (seconds - base.get(tid, (name, 0.0))[1]) / span
+    return dict(sorted(((k, round(v, 3)) for k, v in cores.items()), key=lambda kv: -kv[1]))
+
+
 def _cores(near: list[tuple]) -> dict:
     """Cores kept busy between the first and last of a window's samples: by this process, by
     every other program on the machine, and by other machines on the host (steal)."""
     if len(near) < 2 or near[-1][0] <= near[0][0]:
         return {"own": 0.0, "others": 0.0, "steal": 0.0}
-    (t0, *_, busy0, steal0, own0), (t1, *_, busy1, steal1, own1) = near[0], near[-1]
-    span = t1 - t0
-    own = (own1 - own0) / span
-    return {"own": own, "others": max(0.0, (busy1 - busy0) / span - own), "steal": (steal1 - steal0) / span}
+    first, last = near[0], near[-1]
+    span = last[0] - first[0]
+    busy, steal, own = ((last[i] - first[i]) / span for i in (3, 4, 5))
+    return {"own": own, "others": max(0.0, busy - own), "steal": steal}
+
+
+def machine_speed(ended: np.ndarray, readings: list, span: int = 15) -> np.ndarray:
+    """Each frame's machine slowness relative to the run's start: the yardstick's running median
+    over `span` (time, CPU s) readings at the frame's time, over its median in the first `span`.
+    A frame's CPU time divided by it is what the frame would have cost on the machine as it started."""
+    if len(readings) < span:
+        return np.ones(len(ended))
+    times = np.array([r[0] for r in readings])
+    yard = np.array([r[1] for r in readings])
+    smooth = np.array([np.median(yard[max(0, i - span // 2) : i + span // 2 + 1]) for i in range(len(yard))])
+    return np.interp(ended, times, smooth) / np.median(yard[:span])
 
 
 def out_of_range(instrument) -> list[str]:
@@ -317,7 +414,7 @@ def soak(args) -> Report:
         instrument = build(settings, headless=True, size=size)
         report = Report(machine=machine(), size=list(size), fps=args.fps, minutes=args.minutes)
         try:
-            _play(instrument, args, report, total_s, floods, midi_port)
+            _play(instrument, args, report, total_s, floods, midi_port, Path(scratch))
         finally:
             report.controls = {k: str(v) for k, v in instrument.bus.counts.items()}
             instrument.finish()
@@ -329,13 +426,15 @@ def soak(args) -> Report:
     return report
 
 
-def _play(instrument, args, report: Report, total_s: float, floods: list[str], midi_port: int | None) -> None:
+def _play(
+    instrument, args, report: Report, total_s: float, floods: list[str], midi_port: int | None, scratch: Path
+) -> None:
     stats = instrument.stats = SoakStats(int(total_s * args.fps * 1.05) + 600)
     watch = LatentWatch(instrument.director)
     osc = next(source for source in instrument.inputs if isinstance(source, OscServer))
     web = next((source for source in instrument.inputs if isinstance(source, WebServer)), None)
     performer = Performer(osc.port, shipped_bundles(), Schedule(), seed=args.seed)
-    sampler = Sampler(stats, instrument.clock)
+    sampler = Sampler(stats, instrument.clock, scratch / "yardstick.txt")
     processes = _start_floods(floods, args, osc.port, midi_port, web)
     started = instrument.clock()
     if not args.no_performer:
@@ -355,7 +454,9 @@ def _play(instrument, args, report: Report, total_s: float, floods: list[str], m
             line = out.strip().splitlines()[-1] if out.strip() else ""
             report.floods.append(json.loads(line) if line.startswith("{") else {"kind": kind, "error": err.strip()})
     report.frames, report.dropped = instrument.performance.frames, stats.dropped
-    report.windows = [asdict(w) for w in windows(stats, sampler.samples, started, args.window * 60.0, total_s)]
+    readings = sampler.readings()
+    rows = windows(stats, sampler.samples, started, args.window * 60.0, total_s, readings, sampler.thread_cpu)
+    report.windows = [asdict(w) for w in rows]
     first, last = report.windows[0], report.windows[-1]
     if first["memory_mb"]["mean"]:
         report.memory_growth = last["memory_mb"]["mean"] / first["memory_mb"]["mean"] - 1.0
@@ -367,8 +468,14 @@ def _play(instrument, args, report: Report, total_s: float, floods: list[str], m
     report.p99_verdict = steady.describe()
     cpu = stats.cpu[: stats.count]
     report.cpu_p99_verdict = steadiness(ended, cpu, started, args.window * 60.0, total_s, seed=args.seed).describe()
+    if first["yardstick_ms"]:
+        report.yardstick_ratio = last["yardstick_ms"] / first["yardstick_ms"]
+    speed = machine_speed(ended, readings)
+    scaled = steadiness(ended, cpu / speed, started, args.window * 60.0, total_s, seed=args.seed)
+    report.cpu_at_start_speed_verdict = scaled.describe()
     if args.frames:
-        np.savez_compressed(args.frames, ended=ended - started, work=work, cpu=cpu)
+        yard = np.array([(t - started, y) for t, y in readings]).reshape(-1, 2)
+        np.savez_compressed(args.frames, ended=ended - started, work=work, cpu=cpu, yardstick=yard)
     if processes:
         _flood_window(report, stats, sampler.samples, started, args)
     slowest = np.argsort(stats.work[: stats.count])[-WORST:][::-1]
@@ -443,7 +550,7 @@ def format_report(report: Report) -> str:
     lines = [
         f"soak: {report.minutes:g} min at {report.size[0]}x{report.size[1]}, {report.fps:g} fps, on {report.machine}",
         f"{'minutes':>11} {'frames':>8} {'dropped':>8} {'fps':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'MB':>7}"
-        f" {'cpu p50':>7} {'cpu p99':>7} {'own':>5} {'others':>6} {'steal':>5}",
+        f" {'cpu p50':>7} {'cpu p99':>7} {'own':>5} {'others':>6} {'steal':>5} {'yard ms':>7}",
     ]
     for w in report.windows:
         a, b = w["minutes"]
@@ -452,13 +559,21 @@ def format_report(report: Report) -> str:
             f"{a:5.1f}-{b:5.1f} {w['frames']:8d} {w['dropped']:8d} {w['fps']:6.2f} "
             f"{ms['p50']:7.2f} {ms['p99']:7.2f} {ms['max']:7.1f} {mb['mean']:7.1f}"
             f" {cpu['p50']:7.2f} {cpu['p99']:7.2f} {cores['own']:5.2f} {cores['others']:6.2f} {cores['steal']:5.2f}"
+            f" {w['yardstick_ms']:7.3f}"
         )
+    lines.append("cores by thread:")
+    for w in report.windows:
+        a, b = w["minutes"]
+        busiest = list(w["threads"].items())[:THREADS_SHOWN]
+        lines.append(f"{a:5.1f}-{b:5.1f} " + "  ".join(f"{name} {cores:.2f}" for name, cores in busiest))
     lines += [
         f"frames {report.frames}, dropped {report.dropped}; memory growth {report.memory_growth:+.1%}",
         "work: " + report.p99_verdict,
         "display thread's CPU time: " + report.cpu_p99_verdict,
+        f"machine: the yardstick's last window over its first {report.yardstick_ratio:.3f}; the CPU time at the"
+        " machine's first speed: " + report.cpu_at_start_speed_verdict,
         "(cpu: the display thread's CPU ms a frame; own, others, steal: cores kept busy by the soak,"
-        " by other programs, and by other machines on the host)",
+        " by other programs, and by other machines on the host; yard: the CPU ms of a fixed round of work)",
         f"latents within [{report.latent_range[0]:.2f}, {report.latent_range[1]:.2f}], "
         f"{report.nonfinite_latents} non-finite",
         f"played: {report.played}",

@@ -1,6 +1,7 @@
 """`livedance soak`: two minutes of the whole instrument under the scripted performer."""
 
 import json
+import threading
 import time
 
 import numpy as np
@@ -9,7 +10,16 @@ import pytest
 from livedance.cli import build_parser, main
 from livedance.live.command import build
 from livedance.live.settings import LiveSettings
-from livedance.tools.soak import LatentWatch, SoakStats, check_recording, out_of_range, soak, windows
+from livedance.tools.soak import (
+    LatentWatch,
+    SoakStats,
+    check_recording,
+    machine_speed,
+    out_of_range,
+    soak,
+    thread_cpu,
+    windows,
+)
 
 
 def soak_args(*argv):
@@ -45,7 +55,8 @@ def test_soak_judges_the_last_window_against_its_spread(two_minutes):
     assert low <= report.p99_ratio <= high
     assert report.p99_trend_interval[0] <= report.p99_trend <= report.p99_trend_interval[1]
     assert "interval" in report.p99_verdict and "trend" in report.p99_verdict
-    assert "interval" in report.cpu_p99_verdict
+    assert "interval" in report.cpu_p99_verdict and "interval" in report.cpu_at_start_speed_verdict
+    assert all(row["yardstick_ms"] > 0 for row in report.windows) and report.yardstick_ratio > 0
 
 
 def test_soak_report_rows_cover_the_run(two_minutes):
@@ -66,11 +77,13 @@ def test_windows_split_frames_and_drops_by_time():
     for k in range(6):
         stats.account(10.0 + k, 10.0 + k + 0.001 * (k + 1))
     samples = [(10.5, 100.0, 0), (12.5, 110.0, 3), (14.5, 120.0, 5)]
-    rows = windows(stats, samples, start=10.0, window_s=3.0, total_s=6.0)
+    yardstick = [(10.5, 0.002), (11.5, 0.003), (12.5, 0.004), (14.5, 0.004)]
+    rows = windows(stats, samples, start=10.0, window_s=3.0, total_s=6.0, yardstick=yardstick)
     assert [r.frames for r in rows] == [3, 3]
     assert [r.dropped for r in rows] == [3, 2]
     assert rows[0].memory_mb["mean"] == pytest.approx(105.0)
     assert rows[1].work_ms["max"] == pytest.approx(6.0, abs=0.01)
+    assert [r.yardstick_ms for r in rows] == pytest.approx([3.0, 4.0])
 
 
 def test_windows_say_which_cores_were_busy_and_by_whom():
@@ -84,6 +97,46 @@ def test_windows_say_which_cores_were_busy_and_by_whom():
     rows = windows(stats, samples, start=0.0, window_s=3.0, total_s=6.0)
     assert rows[0].cores == pytest.approx({"own": 0.5, "others": 1.0, "steal": 0.1})
     assert rows[1].cores == pytest.approx({"own": 1.0, "others": 0.0, "steal": 0.0})
+
+
+def test_machine_speed_follows_the_yardstick_and_shrugs_off_one_slow_sample():
+    times = np.arange(60.0)
+    yard = np.where(times < 30, 0.002, 0.0025)  # the machine a quarter slower from the 30th second
+    yard[10] = 0.02  # one sample hit by an interrupt
+    speed = machine_speed(np.array([5.0, 10.0, 20.0, 50.0, 59.5]), list(zip(times, yard)))
+    assert speed == pytest.approx([1.0, 1.0, 1.0, 1.25, 1.25])
+
+
+def test_machine_speed_is_one_without_enough_samples():
+    assert machine_speed(np.array([1.0, 2.0]), [(0.0, 0.002)]).tolist() == [1.0, 1.0]
+
+
+def test_windows_say_which_threads_kept_the_cores_busy():
+    stats = SoakStats(4)
+    readings = [  # (time, {thread id: (name, CPU seconds so far)})
+        (0.5, {1: ("MainThread", 10.0), 2: ("native", 1.0)}),
+        (2.5, {1: ("MainThread", 11.0), 2: ("native", 1.5), 3: ("native", 0.5)}),  # 3 born since
+        (4.5, {1: ("MainThread", 12.6), 3: ("native", 1.0)}),  # 2 ended: its last reading stands
+    ]
+    rows = windows(stats, [], start=0.0, window_s=1.0, total_s=5.0, threads=readings)
+    assert rows[0].threads == {}  # one reading: no span
+    assert rows[1].threads == {}  # no reading inside
+    assert rows[2].threads == pytest.approx({"MainThread": 0.5, "native": 0.5})
+    assert list(rows[4].threads) == ["MainThread", "native"]
+    assert rows[4].threads == pytest.approx({"MainThread": 0.8, "native": 0.25})
+
+
+def test_thread_cpu_names_this_thread_and_counts_its_work():
+    thread = threading.current_thread()
+    name, thread.name = thread.name, "soak-test-7"
+    try:
+        began = time.perf_counter()
+        while time.perf_counter() - began < 0.05:
+            pass
+        mine = thread_cpu()[threading.get_native_id()]
+    finally:
+        thread.name = name
+    assert mine[0] == "soak-test" and mine[1] >= 0.02
 
 
 def test_soak_stats_keep_the_display_threads_cpu_time_per_frame():
