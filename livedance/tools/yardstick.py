@@ -4,10 +4,10 @@ A virtual machine's cores slow down with what its neighbours on the host do (a l
 shared cache), and none of that shows as steal or as another program's load. A soak that sees
 the display thread's CPU time per frame grow cannot tell that from its own work growing unless
 it measures the machine alongside. The measure runs in a single-threaded process of its own:
-inside the show's process its CPU time would also grow with the other Python threads' demand
-for the interpreter lock (handing the lock over costs the waiting thread CPU time: the round
-below takes 2.4 ms alone and 9 ms beside one thread spinning in Python), and that is the show's
-own load, not the machine's. Every operation is single-threaded numpy (no BLAS, no OpenCV
+inside the show's process its CPU time also grows with what the other Python threads do, which
+is the show's own load, not the machine's (the round below: 2.4 ms alone; 9.0 ms beside one
+thread running Python bytecode, 4.1 ms beside one copying arrays in numpy; 2.5 ms beside a
+busy process on the other core). Every operation is single-threaded numpy (no BLAS, no OpenCV
 pool): a table lookup over an image, a streaming multiply and maximum, transcendental and small
 dot-product arithmetic, as the compositor and the decoder do.
 
