@@ -8,10 +8,12 @@ devices can have: OSC, the control page, a camera (a rendered clip standing in),
 A scripted performer (`performer.py`) plays every parameter, trigger and mode over real OSC,
 switches models, changes the dancers and toggles recordings; `--flood` adds hostile traffic
 from another process (`flood.py`). The report, per window of `--window` minutes: frames drawn
-and dropped, the loop's work per frame (percentiles), the process's memory, and the latents'
-range; whether the last window's frame time is worse than the first's beyond the show's own
-spread, and whether it crept over the run (`steadiness.py`); then whether every parameter ended
-in its range, every latent stayed finite, and every recording decodes whole. The soak's own
+and dropped, the loop's work and the display thread's CPU time per frame (percentiles), the
+process's memory, the cores each thread kept busy, the machine's speed (`yardstick.py`, in a
+process of its own), and the latents' range; whether the last window's frame time is worse
+than the first's beyond the show's own spread, and whether it crept over the run
+(`steadiness.py`), also at the machine's first speed; then whether every parameter ended in
+its range, every latent stayed finite, and every recording decodes whole. The soak's own
 bookkeeping is arrays made before the first frame.
 """
 
