@@ -137,26 +137,32 @@ def resident_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
+def _task_seconds(path: str) -> float:
+    """User plus system CPU seconds from a `/proc/.../stat` file (a process's or a thread's);
+    raises OSError, ValueError or IndexError where there is none."""
+    with open(path, encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()  # after the name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds() -> tuple[float, float, float]:
     """CPU seconds so far (Linux; else zeros): the machine's busy time over all cores, the time
     the hypervisor gave to others (steal), and this process's own."""
     try:
         with open("/proc/stat", encoding="ascii") as stat:
             fields = [int(v) for v in stat.readline().split()[1:9]]
-        with open("/proc/self/stat", encoding="ascii") as own:
-            mine = own.read().rsplit(")", 1)[1].split()  # after the name, which may hold spaces
+        own = _task_seconds("/proc/self/stat")
     except (OSError, ValueError, IndexError):
         return 0.0, 0.0, 0.0
     user, nice, system, _idle, _iowait, irq, softirq, steal = fields
     tick = os.sysconf("SC_CLK_TCK")
-    return (user + nice + system + irq + softirq) / tick, steal / tick, (int(mine[11]) + int(mine[12])) / tick
+    return (user + nice + system + irq + softirq) / tick, steal / tick, own
 
 
 def thread_cpu() -> dict[int, tuple[str, float]]:
     """Every thread of this process: its name (Python's, without the counter; "native" for the
     threads onnxruntime, the codecs and OpenCV start) and its CPU seconds so far (Linux; else none)."""
     names = {thread.native_id: re.sub(r"-\d+", "", thread.name) for thread in threading.enumerate()}
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     threads: dict[int, tuple[str, float]] = {}
     try:
         tids = os.listdir("/proc/self/task")
@@ -164,9 +170,7 @@ def thread_cpu() -> dict[int, tuple[str, float]]:
         return threads
     for tid in tids:
         try:
-            with open(f"/proc/self/task/{tid}/stat", encoding="ascii") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            threads[int(tid)] = (names.get(int(tid), "native"), (int(fields[11]) + int(fields[12])) / tick)
+            threads[int(tid)] = (names.get(int(tid), "native"), _task_seconds(f"/proc/self/task/{tid}/stat"))
         except (OSError, ValueError, IndexError):  # it ended meanwhile
             continue
     return threads
@@ -463,18 +467,20 @@ def _play(
     if first["memory_mb"]["mean"]:
         report.memory_growth = last["memory_mb"]["mean"] / first["memory_mb"]["mean"] - 1.0
     ended, work = stats.ended[: stats.count], stats.work[: stats.count]
-    steady = steadiness(ended, work, started, args.window * 60.0, total_s, seed=args.seed)
+
+    def judge(values: np.ndarray):
+        return steadiness(ended, values, started, args.window * 60.0, total_s, seed=args.seed)
+
+    steady = judge(work)
     report.p99_ratio, report.p99_trend, report.block_p99_ms = steady.ratio, steady.trend, steady.block_p99_ms
     report.p99_interval = list(steady.interval) if steady.interval else None
     report.p99_trend_interval = list(steady.trend_interval) if steady.trend_interval else None
     report.p99_verdict = steady.describe()
     cpu = stats.cpu[: stats.count]
-    report.cpu_p99_verdict = steadiness(ended, cpu, started, args.window * 60.0, total_s, seed=args.seed).describe()
+    report.cpu_p99_verdict = judge(cpu).describe()
     if first["yardstick_ms"]:
         report.yardstick_ratio = last["yardstick_ms"] / first["yardstick_ms"]
-    speed = machine_speed(ended, readings)
-    scaled = steadiness(ended, cpu / speed, started, args.window * 60.0, total_s, seed=args.seed)
-    report.cpu_at_start_speed_verdict = scaled.describe()
+    report.cpu_at_start_speed_verdict = judge(cpu / machine_speed(ended, readings)).describe()
     if args.frames:
         yard = np.array([(t - started, y) for t, y in readings]).reshape(-1, 2)
         np.savez_compressed(args.frames, ended=ended - started, work=work, cpu=cpu, yardstick=yard)
